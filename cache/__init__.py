@@ -1,0 +1,1 @@
+"""Recorded trajectories: settings, experiment specs, keys and the store. Needs numpy only."""

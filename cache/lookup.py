@@ -1,0 +1,80 @@
+"""What scenes call: the trajectory for the configured model and settings, found by its key."""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import store
+from .config import EMBEDDED, Settings, load_settings
+from .models import ModelError, locate_local
+from .specs import Spec, specs_for
+
+
+class MissingTrajectory(LookupError):
+    """No trajectory for these settings; the message is the command that makes it."""
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    spec: Spec
+    manifest: dict
+    arrays: dict[str, np.ndarray]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+
+def build_command(experiment: str, s: Settings) -> str:
+    """The exact `diffviz cache build` that records `experiment` for these settings."""
+    words = ["diffviz", "cache", "build", experiment, "--model", s.model, "--steps", str(s.steps), "--seed", str(s.seed),
+             "--dtype", s.dtype]
+    if experiment in ("forward", "forward_backward"):
+        words += ["--image", s.image]
+    if experiment == "forward_backward":
+        words += ["--forward-timestep", str(s.forward_timestep), "--grid-levels", str(s.grid_levels)]
+    if experiment == "similar_noise":
+        words += ["--patch-size", str(s.patch_size), "--patch-x", str(s.patch_x), "--patch-y", str(s.patch_y),
+                  "--noise-scaling", str(s.noise_scaling)]
+    if experiment == "ddim_steps":
+        words += ["--ddim-steps", ",".join(map(str, s.ddim_step_counts))]
+    return shlex.join(words)
+
+
+def _recorded_elsewhere(command: str, index: int) -> store.Entry | None:
+    """For a hub model whose files are not on this machine (a cache copied from a GPU machine):
+    the entry that the same build command recorded, if exactly one set of weights made it."""
+    found = [e for e in store.entries() if isinstance(e, store.Entry)
+             and e.manifest.get("build_command") == command and e.manifest.get("index") == index]
+    if len({e.manifest["model"]["weights_sha256"] for e in found}) > 1:
+        raise store.CacheError(f"the cache holds several trajectories for `{command}`, made from different "
+                               f"weights; remove the stale ones with `diffviz cache clear`")
+    return found[0] if found else None
+
+
+def trajectory(experiment: str, index: int = 0, settings: Settings | None = None) -> Trajectory:
+    """The `index`-th recording of `experiment` (see specs_for) for the settings file's model.
+
+    Missing, it is recorded now where the model is the embedded one (seconds on a CPU); for any
+    other model MissingTrajectory says which command to run on a machine with the model.
+    """
+    s = settings or load_settings()
+    try:
+        model = locate_local(s.model)
+    except ModelError:
+        model = None
+    if model is not None:
+        spec = specs_for(experiment, s, model)[index]
+        key = store.trajectory_key(model.identity(), spec.key_fields(), s.dtype)
+        entry = store.find(key, spec.experiment)
+    else:
+        spec, entry = None, _recorded_elsewhere(build_command(experiment, s), index)
+    if entry is None:
+        if s.model != EMBEDDED:
+            raise MissingTrajectory(f"no {experiment} trajectory of {s.model} in the cache; record it with: "
+                                    f"{build_command(experiment, s)}")
+        from sampling.build import build  # torch is needed only to record
+        build([experiment], s)
+        entry = store.find(key, spec.experiment)
+    return Trajectory(spec or entry.manifest["spec"], entry.manifest, entry.load())

@@ -1,0 +1,157 @@
+"""What each recording is: small typed specs whose fields, with the model and dtype, are the cache key.
+
+Step counts index the scheduler as diffusers does: `scheduler.timesteps` runs from the noisiest
+step (index 0) to the cleanest (index steps-1).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from .config import Settings
+from .models import ModelFiles
+
+
+class SpecError(ValueError):
+    """A setting out of range: `param` names it, the message gives the value and what is allowed."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True)
+class Spec:
+    experiment: ClassVar[str]
+
+    def key_fields(self) -> dict:
+        return {"experiment": self.experiment, **asdict(self)}
+
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in asdict(self).items())
+
+
+@dataclass(frozen=True)
+class Forward(Spec):
+    """x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps at every schedule step, and the chain."""
+    experiment: ClassVar[str] = "forward"
+    image: str
+    steps: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Reverse(Spec):
+    """One reverse run from one noise, every step recorded."""
+    experiment: ClassVar[str] = "reverse"
+    scheduler: str
+    steps: int
+    seed: int
+    eta: float = 0.0
+
+
+@dataclass(frozen=True)
+class ForwardBackward(Spec):
+    """Noise x_0 to scheduler.timesteps[forward_timestep], denoise with DDIM; and the whole grid."""
+    experiment: ClassVar[str] = "forward_backward"
+    image: str
+    steps: int
+    seed: int
+    forward_timestep: int
+    grid_levels: int
+
+
+@dataclass(frozen=True)
+class SimilarNoise(Spec):
+    """Two DDIM runs from two similar noises: a patch replaced, or a global mix with scaling s."""
+    experiment: ClassVar[str] = "similar_noise"
+    kind: str
+    steps: int
+    seed: int
+    patch_size: int = 0
+    patch_x: int = 0
+    patch_y: int = 0
+    scaling: float = 0.0
+
+
+@dataclass(frozen=True)
+class NoiseSweep(Spec):
+    """Output distance against noise distance, for several patch sizes and several scalings."""
+    experiment: ClassVar[str] = "noise_sweep"
+    steps: int
+    seed: int
+    patch_sizes: tuple[int, ...]
+    scalings: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class DdimSteps(Spec):
+    """One starting noise, DDIM at several step counts, and DDPM."""
+    experiment: ClassVar[str] = "ddim_steps"
+    seed: int
+    step_counts: tuple[int, ...]
+    ddpm_steps: int
+
+
+EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")
+
+
+def image_source(image: str) -> str:
+    """'sample' (a DDIM sample of the model), or a file named by its content hash."""
+    if image == "sample":
+        return image
+    path = Path(image)
+    if not path.is_file():
+        raise SpecError("image", f"image file {image!r} does not exist; give a PNG/JPEG file or 'sample'")
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
+    """The recordings that make up one experiment, validated against the model."""
+    validate(s, model)
+    if experiment == "forward":
+        return [Forward(image_source(s.image), s.steps, s.seed)]
+    if experiment == "reverse":
+        return [Reverse("ddpm", s.steps, s.seed), Reverse("ddim", s.steps, s.seed)]
+    if experiment == "forward_backward":
+        return [ForwardBackward(image_source(s.image), s.steps, s.seed, s.forward_timestep, s.grid_levels)]
+    if experiment == "similar_noise":
+        side = model.image_size
+        sizes = tuple(sorted({max(1, round(side * f)) for f in (0.05, 0.1, 0.2, 0.35, 0.5, 1.0)}))
+        return [SimilarNoise("patch", s.steps, s.seed, s.patch_size, s.patch_x, s.patch_y),
+                SimilarNoise("global", s.steps, s.seed, scaling=s.noise_scaling),
+                NoiseSweep(s.steps, s.seed, sizes, (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0))]
+    if experiment == "ddim_steps":
+        return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
+    raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
+
+
+def validate(s: Settings, model: ModelFiles) -> None:
+    """Every setting inside the range the model allows; SpecError naming the first that is not."""
+    T, side = model.num_train_timesteps, model.image_size
+    if not 1 <= s.steps <= T:
+        raise SpecError("steps", f"steps={s.steps} is outside 1..{T} (the model's num_train_timesteps)")
+    if not 0 <= s.forward_timestep < s.steps:
+        raise SpecError("forward_timestep", f"forward_timestep={s.forward_timestep} is outside 0..{s.steps - 1} "
+                        f"(an index into the {s.steps} scheduler timesteps)")
+    if not 1 <= s.patch_size <= side:
+        raise SpecError("patch_size", f"patch_size={s.patch_size} is outside 1..{side} (the image is {side}x{side})")
+    for axis, pos in (("patch_x", s.patch_x), ("patch_y", s.patch_y)):
+        if not 0 <= pos <= side - s.patch_size:
+            raise SpecError(axis, f"{axis}={pos} puts the {s.patch_size}px patch outside the {side}x{side} image; "
+                            f"allowed: 0..{side - s.patch_size}")
+    if not 0.0 <= s.noise_scaling <= 1.0:
+        raise SpecError("noise_scaling", f"noise_scaling={s.noise_scaling} is outside [0, 1]")
+    if not 0 <= s.seed < 2**63:
+        raise SpecError("seed", f"seed={s.seed} is outside 0..2**63-1")
+    bad = [n for n in s.ddim_step_counts if not 1 <= n <= T]
+    if bad or not s.ddim_step_counts:
+        raise SpecError("ddim_step_counts", f"ddim_step_counts={list(s.ddim_step_counts)} must be non-empty, "
+                        f"each in 1..{T}")
+    if not 1 <= s.grid_levels <= s.steps:
+        raise SpecError("grid_levels", f"grid_levels={s.grid_levels} is outside 1..{s.steps}")
+    if s.dtype not in ("float32", "float16", "bfloat16"):
+        raise SpecError("dtype", f"dtype={s.dtype!r} is not one of float32, float16, bfloat16")
+    image_source(s.image)

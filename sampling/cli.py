@@ -1,0 +1,184 @@
+"""The `diffviz` command: record trajectories into the cache, sample, train."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cache import store
+from cache.config import ConfigError, Settings, config_path, load_settings
+from cache.models import ModelError
+from cache.specs import EXPERIMENTS, SpecError
+
+DEVICES = ("auto", "cuda", "mps", "cpu")
+DTYPES = ("float32", "float16", "bfloat16")
+SETTING_OPTIONS = {  # option name -> Settings field
+    "model": "model", "steps": "steps", "seed": "seed", "dtype": "dtype", "image": "image",
+    "forward_timestep": "forward_timestep", "patch_size": "patch_size", "patch_x": "patch_x", "patch_y": "patch_y",
+    "noise_scaling": "noise_scaling", "ddim_steps": "ddim_step_counts", "grid_levels": "grid_levels",
+}
+
+
+def _step_counts(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of integers, e.g. 10,50,1000") from None
+
+
+def model_options(f):
+    """--model, --device, --dtype, --steps, --seed and every setting of the original config.yaml."""
+    options = [
+        click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help=f"Settings file [default: {config_path()}]."),
+        click.option("--model", help="'embedded', a hub id (google/ddpm-celebahq-256) or a local diffusers folder."),
+        click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
+        click.option("--dtype", type=click.Choice(DTYPES), help="Precision of the UNet (scheduler math stays float32)."),
+        click.option("--steps", type=int, help="Inference steps (model.timesteps), 1..num_train_timesteps."),
+        click.option("--seed", type=int, help="Seed of the CPU torch.Generator that draws all noise."),
+        click.option("--image", help="x_0 for forward and forward_backward: an image file, or 'sample'."),
+        click.option("--forward-timestep", type=int, help="Index into scheduler.timesteps (0 = noisiest)."),
+        click.option("--grid-levels", type=int, help="How many noise levels of the grid keep their frames."),
+        click.option("--patch-size", type=int, help="Side of the re-drawn noise patch, in pixels."),
+        click.option("--patch-x", type=int, help="Left edge of the patch, in pixels."),
+        click.option("--patch-y", type=int, help="Top edge of the patch, in pixels."),
+        click.option("--noise-scaling", type=float, help="s in sqrt(1 - s^2) n_a + s n_b, in [0, 1]."),
+        click.option("--ddim-steps", callback=_step_counts, help="DDIM step counts to compare, e.g. 10,50,1000."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def settings_from(config: Path | None, **values) -> Settings:
+    try:
+        base = load_settings(config)
+    except ConfigError as err:
+        raise click.UsageError(str(err)) from None
+    return base.replace(**{SETTING_OPTIONS[k]: v for k, v in values.items() if k in SETTING_OPTIONS})
+
+
+def run_checked(fn, *args, **kwargs):
+    """Turn the project's own errors into one clear line for the user, never a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except SpecError as err:
+        raise click.BadParameter(str(err), param_hint=f"--{err.param.replace('_', '-')}") from None
+    except (ModelError, store.CacheError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+def main() -> None:
+    """diffviz: record diffusion trajectories once, render them as Manim scenes anywhere."""
+
+
+@main.group()
+def cache() -> None:
+    """Build, list, show and clear recorded trajectories."""
+
+
+@cache.command("build")
+@click.argument("experiments", nargs=-1, type=click.Choice(EXPERIMENTS))
+@click.option("--force", is_flag=True, help="Record again even where the cache has the trajectory.")
+@model_options
+def cache_build(experiments, force, config, device, **values):
+    """Record EXPERIMENTS (all when none is named) for the configured model into the cache."""
+    from .build import build
+
+    s = settings_from(config, **values)
+    names = list(experiments) or list(EXPERIMENTS)
+    run_checked(build, names, s, device=device, force=force, report=click.echo)
+
+
+@cache.command("list")
+def cache_list():
+    """One line per trajectory: key, experiment, model, spec."""
+    found = store.entries()
+    if not found:
+        click.echo("the cache is empty; record trajectories with `diffviz cache build`")
+    for e in found:
+        if isinstance(e, store.CacheError):
+            click.echo(f"BROKEN  {e}")
+            continue
+        m = e.manifest
+        spec = ", ".join(f"{k}={v}" for k, v in m["spec"].items() if k != "experiment")
+        click.echo(f"{e.key[:16]}  {e.experiment:17s} {m['model']['name']:28s} {m['dtype']:9s} {spec}")
+
+
+@cache.command("show")
+@click.argument("key")
+def cache_show(key):
+    """The manifest of one trajectory, and its arrays with shapes."""
+    matches = [e for e in store.entries() if isinstance(e, store.Entry) and e.key.startswith(key)]
+    if len(matches) != 1:
+        raise click.BadParameter(f"{key!r} matches {len(matches)} entries; `diffviz cache list` shows the keys",
+                                 param_hint="KEY")
+    entry = matches[0]
+    click.echo(json.dumps(entry.manifest, indent=2, sort_keys=True))
+    for name, a in run_checked(entry.load).items():
+        click.echo(f"  {name:28s} {a.dtype} {tuple(a.shape)}")
+
+
+@cache.command("clear")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+def cache_clear(yes):
+    """Remove every recorded trajectory."""
+    if yes or click.confirm(f"remove every trajectory under {store.cache_root()}?"):
+        click.echo(f"removed {store.clear()} trajectories")
+
+
+@main.command()
+@click.option("--model", default=None, help="'embedded', a hub id or a local diffusers folder [default: from the settings file].")
+@click.option("--scheduler", type=click.Choice(["ddpm", "ddim"]), default="ddim")
+@click.option("--steps", type=int, default=50)
+@click.option("--eta", type=click.FloatRange(0, 1), default=0.0, help="DDIM only.")
+@click.option("--seed", type=int, default=0)
+@click.option("--n", type=click.IntRange(1, 1024), default=16, help="How many images.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto")
+@click.option("--dtype", type=click.Choice(DTYPES), default="float32")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="FILE.png: a grid of the images; FILE.npy: float32 (n, C, H, W) in [-1, 1].")
+def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
+    """Sample n images; the same seed gives the same images as diffusers' DDPMPipeline/DDIMPipeline."""
+    from .sample import sample_images, save_grid
+    if out.suffix.lower() not in (".png", ".npy"):
+        raise click.BadParameter(f"{out} must end in .png or .npy", param_hint="--out")
+    name = model or settings_from(None).model
+    images = run_checked(sample_images, name, scheduler, steps, seed, n, device, dtype, eta)
+    if out.suffix.lower() == ".npy":
+        import numpy as np
+        np.save(out, images)
+    else:
+        save_grid(images, out)
+    click.echo(f"wrote {out}: {n} images, {scheduler} {steps} steps, seed {seed}")
+
+
+@main.command()
+@click.option("--dataset", default="emoji-faces", help="'emoji-faces' (rendered from Noto Color Emoji) or a folder of images.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder to write (and resume from).")
+@click.option("--size", type=click.IntRange(8, 512), default=32, help="Image side in pixels.")
+@click.option("--steps", type=click.IntRange(1), default=6000, help="Training steps in all (a resumed run goes on to this).")
+@click.option("--batch-size", type=click.IntRange(1), default=32)
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4)
+@click.option("--seed", type=int, default=0)
+@click.option("--device", type=click.Choice(DEVICES), default="auto")
+def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int, device: str) -> None:
+    """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
+    from .models import resolve_device
+    from .train import TrainSpec, train as run_training
+
+    spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed)
+    with click.progressbar(length=steps, label="training", show_pos=True, item_show_func=lambda s: s) as bar:
+        def on_step(step: int, loss: float) -> None:
+            bar.update(step - bar.pos, f"loss {loss:.4f}")
+        info = run_checked(run_training, spec, out, device=run_checked(resolve_device, device), on_step=on_step)
+    click.echo(f"wrote {out} after {info['step']} steps, {info['seconds']:.0f} s, loss {info['final_loss']:.4f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The recordings: each turns one spec (cache/specs.py) into arrays, by running the samplers once.
+
+A recording is two dicts: `images`, float32 (..., C, H, W) in model units (stored for display
+as uint8), and `numbers`, stored exactly as computed. Noise is drawn as diffusers' pipelines draw
+it: a CPU torch.Generator seeded with the spec's seed, randn_tensor of shape (n, C, H, W).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from cache.specs import DdimSteps, Forward, ForwardBackward, NoiseSweep, Reverse, SimilarNoise, Spec
+from diffusers.utils.torch_utils import randn_tensor
+
+from .models import Model
+from .samplers import (Schedule, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
+                       stack_runs)
+
+DISPLAY_FRAMES = 51  # states kept per run where a run is longer (ddim_steps at 1000 steps)
+
+
+@dataclass
+class Recording:
+    images: dict[str, np.ndarray] = field(default_factory=dict)
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _np(x: torch.Tensor) -> np.ndarray:
+    return x.detach().float().cpu().numpy()
+
+
+def l2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Euclidean distance per sample over all of C x H x W, as the original notebook measured it."""
+    return (a - b).flatten(1).norm(dim=1)
+
+
+def heatmap(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Mean over channels of |a - b|: (B, C, H, W) -> (B, H, W)."""
+    return (a - b).abs().mean(dim=1)
+
+
+def starting_noise(model: Model, n: int, generator: torch.Generator) -> torch.Tensor:
+    return randn_tensor((n, *model.shape), generator=generator, device=torch.device(model.device))
+
+
+def load_image(model: Model, source: str, path: str, generator: torch.Generator) -> torch.Tensor:
+    """x_0 as (1, C, H, W) in [-1, 1]: an image file (converted to RGB, resized to the model), or a DDIM sample."""
+    C, H, W = model.shape
+    if source == "sample":
+        sched = model.ddim()
+        t, t_prev = ddim_timesteps(sched, min(50, sched.config.num_train_timesteps))
+        return sample_ddim(model, starting_noise(model, 1, generator), Schedule.of(sched), t, t_prev).clamp(-1, 1)
+    image = Image.open(path).convert("RGB").resize((W, H), Image.LANCZOS)
+    return torch.from_numpy(np.asarray(image, dtype=np.float32) / 127.5 - 1).permute(2, 0, 1)[None].to(model.device)
+
+
+def record_forward(model: Model, spec: Forward, image_path: str | None = None) -> Recording:
+    gen = torch.Generator().manual_seed(spec.seed)
+    x0 = load_image(model, spec.image, image_path, gen)
+    eps = starting_noise(model, 1, gen)
+    sched = model.ddpm()
+    alpha_bar = sched.alphas_cumprod.float().to(x0.device)
+    T = len(alpha_bar)
+    t = torch.tensor(sorted(set(ddpm_timesteps(sched, spec.steps)[0].tolist()) | {T - 1}))
+    x_t = add_noise(x0, eps, alpha_bar[t].view(-1, 1, 1, 1))
+    # The chain q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I), one training step at a time.
+    betas, chain, x = sched.betas.float().to(x0.device), [], x0
+    for step in range(T):
+        x = (1 - betas[step]) ** 0.5 * x + betas[step] ** 0.5 * starting_noise(model, 1, gen)
+        if step in set(t.tolist()):
+            chain.append(x)
+    chain = torch.cat(chain)
+    a = alpha_bar[t].view(-1, 1, 1, 1)
+    return Recording(
+        images={"x0": x0[0], "eps": eps[0], "x_t": x_t, "chain": chain},
+        numbers={"t": t.numpy(), "alpha_bar": _np(alpha_bar), "betas": _np(betas),
+                 "sqrt_alpha_bar": _np(a.flatten() ** 0.5), "sqrt_one_minus_alpha_bar": _np((1 - a.flatten()) ** 0.5),
+                 # the spread of what is not signal: sqrt(1 - alpha_bar_t) either way
+                 "closed_form_noise_std": _np((x_t - a ** 0.5 * x0).flatten(1).std(1)),
+                 "chain_noise_std": _np((chain - a ** 0.5 * x0).flatten(1).std(1))})
+
+
+class StepLog:
+    """A callback that keeps what the sampler reports at every step, for a batch that moves together."""
+
+    def __init__(self):
+        self.steps: list[dict] = []
+
+    def __call__(self, s: dict) -> None:
+        self.steps.append({k: (v.detach().cpu() if torch.is_tensor(v) else
+                               {n: c.detach().cpu() for n, c in v.items()} if isinstance(v, dict) else v)
+                           for k, v in s.items()})
+
+    def stack(self, name: str) -> torch.Tensor:
+        return torch.stack([s[name] for s in self.steps])
+
+    def coef(self, name: str) -> torch.Tensor:
+        return torch.stack([s["coef"][name] for s in self.steps])
+
+
+def record_reverse(model: Model, spec: Reverse) -> Recording:
+    gen = torch.Generator().manual_seed(spec.seed)
+    x_T = starting_noise(model, 1, gen)
+    sched = model.ddpm() if spec.scheduler == "ddpm" else model.ddim()
+    log = StepLog()
+    if spec.scheduler == "ddpm":
+        t, t_prev = ddpm_timesteps(sched, spec.steps)
+        x_0 = sample_ddpm(model, x_T, Schedule.of(sched), t, t_prev, generator=gen, callback=log)
+    else:
+        t, t_prev = ddim_timesteps(sched, spec.steps)
+        x_0 = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, eta=spec.eta, generator=gen, callback=log)
+    xs = torch.cat([x_T.cpu(), log.stack("x_prev")[:, 0]])
+    return Recording(
+        images={"x": xs, "eps_hat": log.stack("eps_hat")[:, 0], "x0_hat": log.stack("x0_hat")[:, 0],
+                "z": log.stack("z")[:, 0]},
+        numbers={"t": t.numpy(), "t_prev": t_prev.numpy(), "x_final": _np(x_0[0]), "clipped": _np(log.stack("clipped")[:, 0]),
+                 **{f"coef_{name}": _np(log.coef(name)[:, 0]) for name in log.steps[0]["coef"]}})
+
+
+def record_forward_backward(model: Model, spec: ForwardBackward, image_path: str | None = None) -> Recording:
+    """Row r of the grid is noised to scheduler.timesteps[N-1-r] (more noise further down) with
+    fresh noise, then denoised by DDIM; every row and the single run share one batch."""
+    gen = torch.Generator().manual_seed(spec.seed)
+    x0 = load_image(model, spec.image, image_path, gen)
+    sched = model.ddim()
+    schedule = Schedule.of(sched)
+    t_all, prev_all = ddim_timesteps(sched, spec.steps)
+    N = spec.steps
+    levels = [spec.forward_timestep] + [N - 1 - r for r in range(N)]  # the single run, then the grid rows
+    eps = starting_noise(model, len(levels), gen)
+    starts = t_all[levels].to(x0.device)
+    x_t = add_noise(x0, eps, schedule.at(starts))
+    t, t_prev = stack_runs([(t_all[i:], prev_all[i:]) for i in levels])
+    # columns: x_0, the noised image, then the image after each denoising step
+    columns = torch.full((len(levels), N + 2, *model.shape), float("nan"))
+    columns[:, 0], columns[:, 1] = x0.cpu(), x_t.cpu()
+
+    def keep(s: dict) -> None:
+        columns[s["rows"], s["i"] + 2] = s["x_prev"].cpu()
+
+    final = sample_ddim(model, x_t, schedule, t, t_prev, callback=keep)
+    steps_taken = torch.tensor([N - i for i in levels])
+    distance = (columns - x0.cpu()).flatten(2).norm(dim=2)  # (rows, columns), nan after a row ends
+    shown = sorted({round(v) for v in np.linspace(0, N - 1, min(spec.grid_levels, N))})
+    last = columns[torch.arange(len(levels)), steps_taken + 1]
+    padded = torch.where(torch.isnan(columns), last[:, None], columns)
+    return Recording(
+        images={"x0": x0[0], "noised": x_t[0], "reconstruction": final[0], "single_steps": padded[0],
+                "grid": padded[1:][shown]},
+        numbers={"t": t_all.numpy(), "forward_t": np.int64(t_all[spec.forward_timestep]),
+                 "row_t": starts[1:].cpu().numpy(), "row_steps": steps_taken[1:].numpy(),
+                 "grid_rows": np.array(shown), "column_distance": _np(distance[1:]),
+                 "final_distance": _np(l2(final[1:], x0)), "distance": _np(l2(final[:1], x0))[0],
+                 "difference": _np(heatmap(final[:1], x0))[0], "x0_float": _np(x0[0]),
+                 "reconstruction_float": _np(final[0])})
+
+
+def perturb_patch(noise: torch.Tensor, fresh: torch.Tensor, size: int, x: int, y: int) -> torch.Tensor:
+    """noise with the size x size square at column x, row y replaced by fresh noise."""
+    out = noise.clone()
+    out[..., y:y + size, x:x + size] = fresh[..., y:y + size, x:x + size]
+    return out
+
+
+def perturb_global(noise: torch.Tensor, fresh: torch.Tensor, s: float) -> torch.Tensor:
+    """sqrt(1 - s^2) noise + s fresh: still N(0, I), at a distance that grows with s."""
+    return (1 - s ** 2) ** 0.5 * noise + s * fresh
+
+
+def _ddim(model: Model, x_T: torch.Tensor, steps: int, callback=None) -> torch.Tensor:
+    sched = model.ddim()
+    t, t_prev = ddim_timesteps(sched, steps)
+    return sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, callback=callback)
+
+
+def record_similar_noise(model: Model, spec: SimilarNoise) -> Recording:
+    gen = torch.Generator().manual_seed(spec.seed)
+    noise_a, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
+    noise_b = (perturb_patch(noise_a, fresh, spec.patch_size, spec.patch_x, spec.patch_y) if spec.kind == "patch"
+               else perturb_global(noise_a, fresh, spec.scaling))
+    log = StepLog()
+    final = _ddim(model, torch.cat([noise_a, noise_b]), spec.steps, log)
+    xs = torch.cat([torch.cat([noise_a, noise_b]).cpu()[None], log.stack("x_prev")])  # (S+1, 2, C, H, W)
+    x0s = log.stack("x0_hat")
+    return Recording(
+        images={"x": xs, "x0_hat": x0s},
+        numbers={"t": _np(log.stack("t")[:, 0]).astype(np.int64),
+                 "noise_distance": _np(l2(noise_a, noise_b))[0], "noise_heatmap": _np(heatmap(noise_a, noise_b))[0],
+                 "x_distance": _np(l2(xs[:, 0], xs[:, 1])), "x0_hat_distance": _np(l2(x0s[:, 0], x0s[:, 1])),
+                 "x_heatmap": _np(heatmap(xs[:, 0], xs[:, 1])).astype(np.float16),
+                 "x0_hat_heatmap": _np(heatmap(x0s[:, 0], x0s[:, 1])).astype(np.float16),
+                 "output_distance": _np(l2(final[:1], final[1:]))[0], "final_float": _np(final),
+                 "patch": np.array([spec.patch_x, spec.patch_y, spec.patch_size])})
+
+
+def record_noise_sweep(model: Model, spec: NoiseSweep) -> Recording:
+    gen = torch.Generator().manual_seed(spec.seed)
+    noise, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
+    side = model.shape[-1]
+    patched = [perturb_patch(noise, fresh, n, (side - n) // 2, (side - n) // 2) for n in spec.patch_sizes]
+    mixed = [perturb_global(noise, fresh, s) for s in spec.scalings]
+    final = _ddim(model, torch.cat([noise, *patched, *mixed]), spec.steps)
+    variants = torch.cat([*patched, *mixed])
+    k = len(patched)
+    noise_d, out_d = _np(l2(variants, noise)), _np(l2(final[1:], final[:1]))
+    return Recording(
+        images={"base": final[0], "outputs": final[1:]},
+        numbers={"patch_sizes": np.array(spec.patch_sizes), "scalings": np.array(spec.scalings),
+                 "patch_noise_distance": noise_d[:k], "patch_output_distance": out_d[:k],
+                 "global_noise_distance": noise_d[k:], "global_output_distance": out_d[k:]})
+
+
+def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
+    """DDIM at each step count in one batch (short runs leave early), then DDPM; states kept at
+    DISPLAY_FRAMES points of normalised time, so the runs can advance side by side."""
+    gen = torch.Generator().manual_seed(spec.seed)
+    x_T = starting_noise(model, 1, gen)
+    counts = list(spec.step_counts)
+    keep_at = [sorted({round(p * n) for p in np.linspace(0, 1, DISPLAY_FRAMES)}) for n in counts + [spec.ddpm_steps]]
+    frames = torch.zeros((len(counts) + 1, DISPLAY_FRAMES, *model.shape))
+    frames[:, 0] = x_T.cpu()
+
+    def keeper(offset: int):
+        def keep(s: dict) -> None:
+            for row, x in zip(s["rows"].tolist(), s["x_prev"].cpu()):
+                done = s["i"] + 1
+                for j, at in enumerate(keep_at[row + offset]):
+                    if at == done:
+                        frames[row + offset, j] = x
+        return keep
+
+    ddim = model.ddim()
+    t, t_prev = stack_runs([ddim_timesteps(ddim, n) for n in counts])
+    finals = sample_ddim(model, x_T.expand(len(counts), -1, -1, -1).clone(), Schedule.of(ddim), t, t_prev,
+                         callback=keeper(0))
+    ddpm = model.ddpm()
+    t, t_prev = ddpm_timesteps(ddpm, spec.ddpm_steps)
+    ddpm_final = sample_ddpm(model, x_T.clone(), Schedule.of(ddpm), t, t_prev, generator=gen,
+                             callback=keeper(len(counts)))
+    finals = torch.cat([finals, ddpm_final])
+    reference = finals[counts.index(max(counts))]
+    for r, at in enumerate(keep_at):  # a run with fewer than DISPLAY_FRAMES steps holds each state longer
+        index = np.searchsorted(at, np.linspace(0, 1, DISPLAY_FRAMES) * at[-1], side="right") - 1
+        frames[r] = frames[r, :len(at)][torch.as_tensor(index)] if len(at) < DISPLAY_FRAMES else frames[r]
+    return Recording(
+        images={"frames": frames, "finals": finals},
+        numbers={"step_counts": np.array(counts + [spec.ddpm_steps]), "is_ddpm": np.array([0] * len(counts) + [1]),
+                 "distance_to_reference": _np(l2(finals, reference[None])), "finals_float": _np(finals)})
+
+
+def record(model: Model, spec: Spec, image_path: str | None = None) -> Recording:
+    if isinstance(spec, Forward):
+        return record_forward(model, spec, image_path)
+    if isinstance(spec, ForwardBackward):
+        return record_forward_backward(model, spec, image_path)
+    return {Reverse: record_reverse, SimilarNoise: record_similar_noise, NoiseSweep: record_noise_sweep,
+            DdimSteps: record_ddim_steps}[type(spec)](model, spec)

@@ -1,0 +1,167 @@
+"""The samplers: one plain loop each, in the style of k-diffusion, reporting every step to a callback.
+
+Tensors: x is (B, C, H, W) float32 (x_T in, x_0 out); a run's timesteps are given per step and
+per sample, t and t_prev of shape (S, B) (or (S,) for a batch that moves together). A negative
+t means the sample sits this step out, so runs of different lengths and starting points share
+one batch: a row of the noising-then-denoising grid starts late, a 10-step DDIM run ends early.
+t_prev < 0 means the last step, to alpha_bar = `final_alpha_bar`.
+
+The arithmetic follows diffusers' DDPMScheduler.step and DDIMScheduler.step term by term, so
+that recorded values equal what `scheduler.step()` returns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from diffusers.utils.torch_utils import randn_tensor
+
+Generator = torch.Generator | list[torch.Generator] | None
+Callback = Callable[[dict], None] | None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The noise schedule of one diffusers scheduler."""
+    alpha_bar: torch.Tensor          # (T,) float32: scheduler.alphas_cumprod
+    final_alpha_bar: torch.Tensor    # alpha_bar after the last step (DDPM: 1; DDIM: set_alpha_to_one)
+    clip: float | None               # clip_sample_range where clip_sample is on
+    variance_type: str = "fixed_small"
+
+    @classmethod
+    def of(cls, scheduler) -> "Schedule":
+        cfg = scheduler.config
+        final = getattr(scheduler, "final_alpha_cumprod", None)
+        return cls(scheduler.alphas_cumprod.float(), torch.as_tensor(1.0 if final is None else final).float(),
+                   cfg.clip_sample_range if cfg.clip_sample else None, cfg.get("variance_type", "fixed_small"))
+
+    def at(self, t: torch.Tensor) -> torch.Tensor:
+        """alpha_bar_t for t >= 0, the final alpha_bar for t < 0; shaped (B, 1, 1, 1)."""
+        a = torch.where(t >= 0, self.alpha_bar.to(t.device)[t.clamp(min=0)], self.final_alpha_bar.to(t.device))
+        return a.view(-1, 1, 1, 1)
+
+
+def ddpm_timesteps(scheduler, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(t, t_prev), each (S,), as DDPMScheduler.set_timesteps and previous_timestep give them."""
+    scheduler.set_timesteps(steps)
+    t = scheduler.timesteps.clone()
+    return t, torch.stack([torch.as_tensor(scheduler.previous_timestep(s)) for s in t]).long()
+
+
+def ddim_timesteps(scheduler, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(t, t_prev), each (S,): DDIMScheduler's timesteps and t - T // S, as its step() computes."""
+    scheduler.set_timesteps(steps)
+    t = scheduler.timesteps.clone()
+    return t, t - scheduler.config.num_train_timesteps // steps
+
+
+def stack_runs(runs: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample (t, t_prev) of different lengths -> (S, B) tables, each run starting at step 0."""
+    S = max(len(t) for t, _ in runs)
+    t = torch.full((S, len(runs)), -1, dtype=torch.long)
+    t_prev = torch.full((S, len(runs)), -1, dtype=torch.long)
+    for b, (ts, ps) in enumerate(runs):
+        t[: len(ts), b], t_prev[: len(ps), b] = ts, ps
+    return t, t_prev
+
+
+def add_noise(x0: torch.Tensor, eps: torch.Tensor, alpha_bar_t: torch.Tensor) -> torch.Tensor:
+    """q(x_t | x_0) in closed form, Ho et al. (2020) eq. (4): sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps."""
+    return alpha_bar_t ** 0.5 * x0 + (1 - alpha_bar_t) ** 0.5 * eps
+
+
+def _per_sample(t: torch.Tensor, batch: int) -> torch.Tensor:
+    t = torch.as_tensor(t, dtype=torch.long)
+    return t[:, None].expand(-1, batch) if t.dim() == 1 else t
+
+
+def _noise(like: torch.Tensor, rows: torch.Tensor, generator: Generator) -> torch.Tensor:
+    """Fresh N(0, I) for the active rows, drawn as diffusers' randn_tensor draws it."""
+    if isinstance(generator, list):
+        return randn_tensor(like.shape, generator=[generator[r] for r in rows.tolist()],
+                            device=like.device, dtype=like.dtype)
+    return randn_tensor(like.shape, generator=generator, device=like.device, dtype=like.dtype)
+
+
+def _x0_hat(x, eps, a_t, clip):
+    """Predicted x_0 from predicted noise, Ho et al. (2020) eq. (15), clipped where the scheduler clips."""
+    x0 = (x - (1 - a_t) ** 0.5 * eps) / a_t ** 0.5
+    clipped = (x0.abs() > clip).flatten(1).float().mean(1) if clip is not None else torch.zeros(len(x))
+    return (x0.clamp(-clip, clip) if clip is not None else x0), clipped
+
+
+def sample_ddpm(model, x: torch.Tensor, schedule: Schedule, t, t_prev, generator: Generator = None,
+                callback: Callback = None) -> torch.Tensor:
+    """Implements ancestral sampling, Algorithm 2 of Ho et al. (2020), as DDPMScheduler.step does.
+
+    x_{t-1} = 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alpha_bar_t) eps_hat) + sigma_t z, written
+    through the posterior mean of eq. (7) so that a clipped x0_hat is honoured as diffusers does.
+    """
+    t, t_prev = _per_sample(t, len(x)), _per_sample(t_prev, len(x))
+    for i in range(len(t)):
+        rows = (t[i] >= 0).nonzero().squeeze(1)
+        ti, tp, x_t = t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows]
+        eps_hat = model(x_t, ti)
+        # 1. alphas, betas of this step (the step may skip many training steps)
+        a_t, a_prev = schedule.at(ti), schedule.at(tp)
+        alpha_t = a_t / a_prev
+        beta_t = 1 - alpha_t
+        # 2. predicted x_0, eq. (15), clipped as the scheduler says
+        x0_hat, clipped = _x0_hat(x_t, eps_hat, a_t, schedule.clip)
+        # 3. posterior mean, eq. (7)
+        c_x0 = (a_prev ** 0.5 * beta_t) / (1 - a_t)
+        c_xt = alpha_t ** 0.5 * (1 - a_prev) / (1 - a_t)
+        mean = c_x0 * x0_hat + c_xt * x_t
+        # 4. sigma_t: "fixed_small" is the posterior variance beta~_t, eq. (7); "fixed_large" is beta_t
+        variance = torch.clamp((1 - a_prev) / (1 - a_t) * beta_t, min=1e-20)
+        if schedule.variance_type == "fixed_large":
+            variance = beta_t
+        sigma = torch.where(ti.view(-1, 1, 1, 1) > 0, variance ** 0.5, 0.0)
+        z = _noise(x_t, rows, generator) if bool((ti > 0).any()) else torch.zeros_like(x_t)
+        x_prev = mean + sigma * z
+        if callback:
+            callback({"i": i, "rows": rows, "t": ti, "t_prev": tp, "x": x_t, "eps_hat": eps_hat,
+                      "x0_hat": x0_hat, "x_prev": x_prev, "z": z, "clipped": clipped,
+                      "coef": {"alpha_bar": a_t.flatten(), "alpha_bar_prev": a_prev.flatten(),
+                               "inv_sqrt_alpha": (1 / alpha_t ** 0.5).flatten(),
+                               "eps_coef": (beta_t / (1 - a_t) ** 0.5).flatten(),
+                               "sigma": sigma.flatten(), "c_x0": c_x0.flatten(), "c_xt": c_xt.flatten()}})
+        x = x.index_copy(0, rows, x_prev)
+    return x
+
+
+def sample_ddim(model, x: torch.Tensor, schedule: Schedule, t, t_prev, eta: float = 0.0,
+                generator: Generator = None, callback: Callback = None) -> torch.Tensor:
+    """Implements DDIM, eq. (12) of Song et al. (2021), with eta as in eq. (16), as DDIMScheduler.step does.
+
+    x_{t_prev} = sqrt(alpha_bar_prev) x0_hat + sqrt(1 - alpha_bar_prev - sigma^2) eps_hat + sigma z.
+    """
+    t, t_prev = _per_sample(t, len(x)), _per_sample(t_prev, len(x))
+    for i in range(len(t)):
+        rows = (t[i] >= 0).nonzero().squeeze(1)
+        ti, tp, x_t = t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows]
+        eps_hat = model(x_t, ti)
+        # 2. alphas, betas
+        a_t, a_prev = schedule.at(ti), schedule.at(tp)
+        # 3. predicted x_0, eq. (12); 4. clipped as the scheduler says
+        x0_hat, clipped = _x0_hat(x_t, eps_hat, a_t, schedule.clip)
+        # 5. sigma_t(eta), eq. (16)
+        variance = (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)
+        sigma = eta * variance ** 0.5
+        # 6. direction pointing to x_t; 7. x_{t_prev}, eq. (12)
+        direction = (1 - a_prev - sigma ** 2) ** 0.5
+        x_prev = a_prev ** 0.5 * x0_hat + direction * eps_hat
+        z = _noise(x_t, rows, generator) if eta > 0 else torch.zeros_like(x_t)
+        if eta > 0:
+            x_prev = x_prev + sigma * z
+        if callback:
+            callback({"i": i, "rows": rows, "t": ti, "t_prev": tp, "x": x_t, "eps_hat": eps_hat,
+                      "x0_hat": x0_hat, "x_prev": x_prev, "z": z, "clipped": clipped,
+                      "coef": {"alpha_bar": a_t.flatten(), "alpha_bar_prev": a_prev.flatten(),
+                               "sqrt_alpha_bar": (a_t ** 0.5).flatten(),
+                               "sqrt_alpha_bar_prev": (a_prev ** 0.5).flatten(),
+                               "sqrt_one_minus_alpha_bar": ((1 - a_t) ** 0.5).flatten(),
+                               "direction": direction.flatten(), "sigma": sigma.flatten()}})
+        x = x.index_copy(0, rows, x_prev)
+    return x

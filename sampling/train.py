@@ -1,0 +1,165 @@
+"""Train a small diffusers UNet2DModel with the DDPM objective (Ho et al. 2020, Algorithm 1).
+
+The output is a diffusers model folder (config.json, diffusion_pytorch_model.safetensors,
+scheduler_config.json), loadable by the same `from_pretrained` code as the hub models.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from diffusers import DDPMScheduler, UNet2DModel
+
+from .datasets import load_dataset
+
+# The schedule of google/ddpm-celebahq-256 and google/ddpm-bedroom-256, so that alpha_bar_t,
+# beta_t and sigma_t on screen mean the same for the embedded model as for theirs.
+GOOGLE_SCHEDULER = dict(
+    num_train_timesteps=1000,
+    beta_start=0.0001,
+    beta_end=0.02,
+    beta_schedule="linear",
+    variance_type="fixed_small",
+    clip_sample=True,
+    prediction_type="epsilon",
+)
+
+CHECKPOINT = "checkpoint.pt"
+LOSS_LOG = "loss.csv"
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    dataset: str = "emoji-faces"
+    size: int = 32
+    steps: int = 6000
+    batch_size: int = 32
+    lr: float = 5e-4
+    warmup: int = 200
+    ema_decay: float = 0.999
+    seed: int = 0
+    channels: tuple[int, ...] = (32, 64, 128)
+
+
+def make_unet(spec: TrainSpec) -> UNet2DModel:
+    """A UNet2DModel with self-attention at the lowest resolution only."""
+    levels = len(spec.channels)
+    return UNet2DModel(
+        sample_size=spec.size,
+        in_channels=3,
+        out_channels=3,
+        layers_per_block=1,
+        block_out_channels=spec.channels,
+        down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
+        up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
+    )
+
+
+def _atomic_torch_save(obj, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def save_model_folder(unet: UNet2DModel, scheduler: DDPMScheduler, out: Path, info: dict) -> None:
+    """Write the EMA weights as float16 safetensors in a diffusers folder (atomically per file)."""
+    staging = out / ".staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    copy.deepcopy(unet).to(torch.float16).save_pretrained(staging, safe_serialization=True)
+    scheduler.save_pretrained(staging)
+    (staging / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    for f in staging.iterdir():
+        os.replace(f, out / f.name)
+    staging.rmdir()
+
+
+def train(
+    spec: TrainSpec,
+    out: Path,
+    device: str = "cpu",
+    checkpoint_every: int = 250,
+    on_step: Callable[[int, float], None] | None = None,
+) -> dict:
+    """Train, resuming from out/checkpoint.pt where one exists; returns the training info."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(spec.seed)
+    images = torch.from_numpy(load_dataset(spec.dataset, spec.size))
+    scheduler = DDPMScheduler(**GOOGLE_SCHEDULER)
+    alpha_bar = scheduler.alphas_cumprod.to(device)
+
+    unet = make_unet(spec).to(device)
+    ema = copy.deepcopy(unet).requires_grad_(False)
+    opt = torch.optim.AdamW(unet.parameters(), lr=spec.lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / spec.warmup))
+    gen = torch.Generator().manual_seed(spec.seed)
+    step, seconds = 0, 0.0
+
+    ckpt_path = out / CHECKPOINT
+    if ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+        if ckpt["spec"] != asdict(spec) | {"steps": ckpt["spec"]["steps"]}:
+            raise ValueError(f"{ckpt_path} was made with other settings: {ckpt['spec']}; use another --out")
+        unet.load_state_dict(ckpt["unet"])
+        ema.load_state_dict(ckpt["ema"])
+        opt.load_state_dict(ckpt["opt"])
+        sched.load_state_dict(ckpt["sched"])
+        gen.set_state(ckpt["gen"])
+        step, seconds = ckpt["step"], ckpt["seconds"]
+
+    log_new = not (out / LOSS_LOG).exists()
+    log = open(out / LOSS_LOG, "a", newline="")
+    writer = csv.writer(log)
+    if log_new:
+        writer.writerow(["step", "loss", "lr", "seconds"])
+
+    def info() -> dict:
+        return {"spec": asdict(spec), "step": step, "seconds": round(seconds, 1),
+                "dataset_size": len(images), "final_loss": running}
+
+    running = math.nan
+    unet.train()
+    while step < spec.steps:
+        started = time.perf_counter()
+        idx = torch.randint(len(images), (spec.batch_size,), generator=gen)
+        x0 = images[idx]
+        flip = torch.rand(spec.batch_size, generator=gen) < 0.5
+        x0 = torch.where(flip[:, None, None, None], x0.flip(-1), x0).to(device)
+        eps = torch.randn(x0.shape, generator=gen).to(device)
+        t = torch.randint(0, scheduler.config.num_train_timesteps, (spec.batch_size,), generator=gen).to(device)
+        a = alpha_bar[t].view(-1, 1, 1, 1)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # q(x_t | x_0), Ho et al. eq. (4)
+        loss = torch.nn.functional.mse_loss(unet(x_t, t).sample, eps)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        decay = min(spec.ema_decay, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for p_ema, p in zip(ema.parameters(), unet.parameters()):
+                p_ema.lerp_(p, 1 - decay)
+        seconds += time.perf_counter() - started
+        running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
+        if on_step:
+            on_step(step, running)
+        if step % 50 == 0 or step == spec.steps:
+            writer.writerow([step, f"{running:.5f}", f"{sched.get_last_lr()[0]:.2e}", f"{seconds:.1f}"])
+            log.flush()
+        if step % checkpoint_every == 0 or step == spec.steps:
+            _atomic_torch_save({"unet": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                                "sched": sched.state_dict(), "gen": gen.get_state(), "step": step,
+                                "seconds": seconds, "spec": asdict(spec)}, ckpt_path)
+            save_model_folder(ema, scheduler, out, info())
+    log.close()
+    return info()

@@ -1,0 +1,36 @@
+"""Small diffusers models made here, in the format of the hub models, and an isolated cache."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest
+
+
+def make_model_folder(folder, size=16, scheduler=None, seed=0):
+    """A random-weight UNet2DModel and a scheduler config, saved as the hub models are."""
+    import torch
+    from diffusers import DDPMScheduler, UNet2DModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DModel(sample_size=size, in_channels=3, out_channels=3, layers_per_block=1,
+                       block_out_channels=(8, 16), norm_num_groups=4,
+                       down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+                       up_block_types=("AttnUpBlock2D", "UpBlock2D"))
+    unet.save_pretrained(folder)
+    DDPMScheduler(**(scheduler or dict(beta_schedule="linear", clip_sample=True, variance_type="fixed_small"))
+                  ).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    return make_model_folder(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "no-settings-file.toml"))  # the defaults
+    return tmp_path / "cache"

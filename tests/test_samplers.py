@@ -1,0 +1,98 @@
+"""The samplers against diffusers' own pipelines and schedulers (CPU, float32)."""
+from __future__ import annotations
+
+import pytest
+import torch
+from diffusers import DDIMPipeline, DDIMScheduler, DDPMPipeline, DDPMScheduler, UNet2DModel
+
+from sampling.models import load_model
+from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm, stack_runs
+from tests.conftest import make_model_folder
+
+TOL = 1e-5
+
+
+def pipeline_images(pipe_cls, folder, scheduler, steps, seed, n=2, **kw):
+    unet = UNet2DModel.from_pretrained(folder)
+    pipe = pipe_cls(unet=unet, scheduler=scheduler)
+    pipe.set_progress_bar_config(disable=True)
+    out = pipe(batch_size=n, generator=torch.Generator().manual_seed(seed), num_inference_steps=steps,
+               output_type="np", **kw)
+    return out.images  # (n, H, W, C) in [0, 1]
+
+
+def ours(model, sampler, steps, seed, n=2, **kw):
+    sched = model.ddpm() if sampler is sample_ddpm else model.ddim()
+    t, t_prev = (ddpm_timesteps if sampler is sample_ddpm else ddim_timesteps)(sched, steps)
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn((n, *model.shape), generator=gen)
+    x = sampler(model, x, Schedule.of(sched), t, t_prev, generator=gen, **kw)
+    return (x / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).numpy()  # the pipelines' output_type="np"
+
+
+def test_ddpm_matches_ddpm_pipeline(tiny_model):
+    model = load_model(str(tiny_model), device="cpu")
+    expected = pipeline_images(DDPMPipeline, tiny_model, model.ddpm(), steps=20, seed=3)
+    assert abs(ours(model, sample_ddpm, 20, 3) - expected).max() <= TOL
+
+
+@pytest.mark.parametrize("eta", [0.0, 0.7])
+def test_ddim_matches_ddim_pipeline(tiny_model, eta):
+    model = load_model(str(tiny_model), device="cpu")
+    expected = pipeline_images(DDIMPipeline, tiny_model, model.ddim(), steps=10, seed=5, eta=eta)
+    assert abs(ours(model, sample_ddim, 10, 5, eta=eta) - expected).max() <= TOL
+
+
+@pytest.mark.parametrize("config", [
+    dict(beta_schedule="scaled_linear", clip_sample=False, timestep_spacing="trailing"),
+    dict(beta_schedule="squaredcos_cap_v2", clip_sample=True, clip_sample_range=0.5, timestep_spacing="linspace"),
+    dict(beta_schedule="linear", variance_type="fixed_large", timestep_spacing="leading", steps_offset=1),
+])
+def test_samplers_match_pipelines_for_other_scheduler_configs(tmp_path, config):
+    folder = make_model_folder(tmp_path / "m", scheduler=config)
+    model = load_model(str(folder), device="cpu")
+    for pipe_cls, sched, sampler in ((DDPMPipeline, model.ddpm(), sample_ddpm), (DDIMPipeline, model.ddim(), sample_ddim)):
+        expected = pipeline_images(pipe_cls, folder, sched, steps=7, seed=1)
+        assert abs(ours(model, sampler, 7, 1) - expected).max() <= TOL, pipe_cls.__name__
+
+
+@pytest.mark.parametrize("kind", ["ddpm", "ddim"])
+def test_recorded_steps_equal_scheduler_step(tiny_model, kind):
+    """x0_hat and x_prev reported at every step equal scheduler.step() on the same input."""
+    model = load_model(str(tiny_model), device="cpu")
+    sched = model.ddpm() if kind == "ddpm" else model.ddim()
+    sampler = sample_ddpm if kind == "ddpm" else sample_ddim
+    t, t_prev = (ddpm_timesteps if kind == "ddpm" else ddim_timesteps)(sched, 12)
+    steps = []
+    x = torch.randn((1, *model.shape), generator=torch.Generator().manual_seed(0))
+    sampler(model, x, Schedule.of(sched), t, t_prev, generator=torch.Generator().manual_seed(1),
+            callback=lambda s: steps.append({k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()}))
+    assert len(steps) == 12
+    for s in steps:
+        out = sched.step(s["eps_hat"], int(s["t"][0]), s["x"], **({} if kind == "ddim" else {"generator": None}),
+                         **({"variance_noise": None} if kind == "ddim" else {}))
+        assert abs(out.pred_original_sample - s["x0_hat"]).max() <= TOL
+        if kind == "ddim" or int(s["t"][0]) == 0:
+            assert abs(out.prev_sample - s["x_prev"]).max() <= TOL
+        else:  # ancestral step: the scheduler drew its own z; the recorded sigma_t is its variance's root
+            sigma = float(sched._get_variance(int(s["t"][0])) ** 0.5)
+            assert abs(float(s["coef"]["sigma"][0]) - sigma) <= 1e-6
+    assert [int(s["t"][0]) for s in steps] == sched.timesteps.tolist()
+
+
+def test_batched_rows_of_different_lengths_equal_serial_runs():
+    """Runs that start late and stop early in one batch give what each gives alone.
+
+    On the trained embedded model: a random-weight UNet is a chaotic map that amplifies the
+    1e-6 differences between batched and single convolutions into anything.
+    """
+    model = load_model("embedded", device="cpu")
+    sched = model.ddim()
+    schedule = Schedule.of(sched)
+    runs = [ddim_timesteps(model.ddim(), n) for n in (3, 50, 10, 7)]
+    x = torch.randn((4, *model.shape), generator=torch.Generator().manual_seed(2))
+    t, t_prev = stack_runs(runs)
+    batched = sample_ddim(model, x, schedule, t, t_prev)
+    for b, (ts, ps) in enumerate(runs):
+        serial = sample_ddim(model, x[b:b + 1], schedule, ts, ps)
+        assert abs(batched[b] - serial[0]).max() <= TOL
