@@ -1,0 +1,1 @@
+"""Manim scenes that read recorded trajectories. Importing a scene never imports torch."""

@@ -1,0 +1,147 @@
+"""The noising equation, x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, with the schedule's real numbers.
+
+    manim -qh scenes/forward.py ForwardProcess
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group,
+                   Line, ValueTracker, VGroup, Write, linear, smooth)
+
+from theme import P, DiffvizScene, Panel, label, tex, title_card
+
+EQUATION = ["x_t", "=", r"\sqrt{\bar\alpha_t}", "x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\epsilon"]
+SIGNAL, NOISE = {r"\sqrt{\bar\alpha_t}": P.x0}, {r"\sqrt{1-\bar\alpha_t}": P.eps}
+
+
+def telling_frames(t: np.ndarray, alpha_bar: np.ndarray) -> list[int]:
+    """Frames where a speaker would talk: little noise, signal = noise, almost pure noise."""
+    a = alpha_bar[t]
+    return sorted({int(np.argmin(abs(a - 0.9))), int(np.argmin(abs(a - 0.5))), len(t) - 1})
+
+
+class ForwardProcess(DiffvizScene):
+    def construct(self):
+        tr = self.trajectory("forward")
+        t, alpha_bar = tr["t"], tr["alpha_bar"]
+        T = len(alpha_bar)
+        title_card(self, "Adding noise", "the forward process, in one jump")
+
+        # The equation, and the three images in its order
+        equation = tex(*EQUATION, size=56, colors=SIGNAL | NOISE).to_edge(UP, buff=0.45)
+        x0 = Panel(tr["x0"], 2.2, P.x0, tex("x_0", size=40))
+        eps = Panel(tr["eps"], 2.2, P.eps, tex(r"\epsilon", size=40))
+        x_t = Panel(tr["x_t"][0], 2.2, P.x_t, tex("x_t", size=40))
+        plus, equals = tex("+", size=56), tex("=", size=56)
+        x_t.move_to(LEFT * 5.6 + UP * 0.3)
+        equals.next_to(x_t.frame, RIGHT, buff=0.35)
+        x0.next_to(equals, RIGHT, buff=0.35).align_to(x_t, UP)
+        plus.next_to(x0.frame, RIGHT, buff=0.35)
+        eps.next_to(plus, RIGHT, buff=0.35).align_to(x_t, UP)
+
+        k = ValueTracker(0)  # index into the recorded timesteps
+        frame = lambda: int(round(k.get_value()))
+        coef_a = DecimalNumber(tr["sqrt_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.x0)
+        coef_b = DecimalNumber(tr["sqrt_one_minus_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.eps)
+        times_a, times_b = tex(r"\times", size=36, colors={r"\times": P.x0}), tex(r"\times", size=36, colors={r"\times": P.eps})
+        VGroup(times_a, coef_a).arrange(RIGHT, buff=0.12).next_to(x0.frame, UP, buff=0.15)
+        VGroup(times_b, coef_b).arrange(RIGHT, buff=0.12).next_to(eps.frame, UP, buff=0.15)
+        t_label = tex("t", "=", colors={"t": P.time}, size=40)
+        t_value = DecimalNumber(t[0], num_decimal_places=0, font_size=40, color=P.time)
+        t_group = VGroup(t_label, t_value).arrange(RIGHT, buff=0.15).next_to(x_t.frame, UP, buff=0.15)
+
+        # The schedule: both coefficients over t, with a dot at the current t
+        axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=4.0, y_length=3.0, tips=False,
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
+        axes.move_to(RIGHT * 4.6 + DOWN * 0.4)
+        ts = np.arange(T)
+        curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
+        curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps, stroke_width=4)
+        axis_t = tex("t", size=32, colors={"t": P.time}).next_to(axes.x_axis, RIGHT, buff=0.15)
+        legend = VGroup(tex(r"\sqrt{\bar\alpha_t}", size=34, colors=SIGNAL),
+                        tex(r"\sqrt{1-\bar\alpha_t}", size=34, colors=NOISE)).arrange(RIGHT, buff=0.6)
+        legend.next_to(axes, UP, buff=0.35)
+        dot_a = Dot(color=P.x0, radius=0.08)
+        dot_b = Dot(color=P.eps, radius=0.08)
+        cursor = Line(axes.c2p(0, 0), axes.c2p(0, 1), color=P.time, stroke_width=3)
+
+        def follow(_):
+            i = frame()
+            x_t.show(tr["x_t"][i])
+            coef_a.set_value(tr["sqrt_alpha_bar"][i])
+            coef_b.set_value(tr["sqrt_one_minus_alpha_bar"][i])
+            t_value.set_value(t[i])
+            dot_a.move_to(axes.c2p(t[i], tr["sqrt_alpha_bar"][i]))
+            dot_b.move_to(axes.c2p(t[i], tr["sqrt_one_minus_alpha_bar"][i]))
+            cursor.put_start_and_end_on(axes.c2p(t[i], 0), axes.c2p(t[i], 1))
+
+        self.play(Write(equation), run_time=1.5)
+        self.play(FadeIn(x0), FadeIn(eps), run_time=0.8)
+        self.play(FadeIn(x_t), FadeIn(equals), FadeIn(plus), FadeIn(t_group), FadeIn(times_a), FadeIn(coef_a),
+                  FadeIn(times_b), FadeIn(coef_b), run_time=0.8)
+        self.play(Create(axes), FadeIn(axis_t), run_time=0.8)
+        self.play(Create(curve_a), Create(curve_b), FadeIn(legend), run_time=1.2)
+        anchor = VGroup(dot_a, dot_b, cursor)
+        follow(None)
+        self.play(FadeIn(anchor), run_time=0.4)
+        # everything that changes carries the updater: mobjects without one are drawn once, as background
+        live = Group(anchor, x_t, coef_a, coef_b, t_value)
+        live.add_updater(follow)
+        self.add(live)
+        self.wait(1)
+        if self.stop_here(0):
+            return
+
+        # t sweeps from 0 to T, pausing where a speaker would talk
+        notes = {0.9: "a little noise: the image is still all there",
+                 0.5: "signal and noise in equal parts",
+                 "end": "almost pure noise: x_T is close to N(0, I)"}
+        start = 0
+        for n, stop in enumerate(telling_frames(t, alpha_bar), start=1):
+            self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
+            start = stop
+            a = alpha_bar[t[stop]]
+            text = notes["end"] if stop == len(t) - 1 else notes[min((0.9, 0.5), key=lambda v: abs(v - a))]
+            note = label(text, size=34, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
+            self.play(FadeIn(note, shift=UP * 0.1), run_time=0.5)
+            self.wait(2)
+            self.play(FadeOut(note), run_time=0.4)
+            if self.stop_here(n):
+                return
+        live.clear_updaters()
+
+        # The chain x_0 -> x_1 -> ... -> x_t reaches the same noise level as the one jump
+        mid = telling_frames(t, alpha_bar)[1]
+        self.play(*[FadeOut(m) for m in (axes, axis_t, curve_a, curve_b, legend, anchor, x0, eps, plus, equals,
+                                          times_a, coef_a, times_b, coef_b, t_group)],
+                  k.animate.set_value(mid), run_time=0.8)
+        x_t.show(tr["x_t"][mid])
+        self.chain_versus_jump(tr, mid, x_t)
+
+    def chain_versus_jump(self, tr, mid: int, jump: Panel):
+        t = tr["t"]
+        picks = np.unique(np.linspace(0, mid, 5).round().astype(int))
+        chain = Group(*[Panel(tr["chain"][i] if i else tr["x0"], 1.5, P.x_t if i else P.x0,
+                              tex(f"x_{{{t[i]}}}" if i else "x_0", size=30, colors={f"x_{{{t[i]}}}": P.x_t}))
+                        for i in picks])
+        chain.arrange(RIGHT, buff=0.9).to_edge(DOWN, buff=0.7)
+        arrows = VGroup(*[Arrow(a.frame.get_right(), b.frame.get_left(), buff=0.1, color=P.dim, stroke_width=3)
+                          for a, b in zip(chain, chain[1:])])
+        chain_title = tex(r"q(x_t \mid x_{t-1}) = \mathcal{N}(\sqrt{1-\beta_t}\,x_{t-1},\ \beta_t I)", size=34)
+        chain_title.next_to(chain, UP, buff=0.35)
+        self.play(jump.animate.scale(0.8).move_to(LEFT * 5.2 + UP * 1.2), run_time=0.8)
+        jump_note = label(f"one jump to t = {t[mid]}", size=30, color=P.dim).next_to(jump.frame, RIGHT, buff=0.5)
+        jump_note.align_to(jump.frame, UP)
+        self.play(FadeIn(jump_note), FadeIn(chain_title), run_time=0.6)
+        for panel, arrow in zip(chain, [None, *arrows]):
+            self.play(FadeIn(panel), *([Create(arrow)] if arrow else []), run_time=0.45)
+        s_chain, s_jump = tr["chain_noise_std"][mid], tr["closed_form_noise_std"][mid]
+        expected = tr["sqrt_one_minus_alpha_bar"][mid]
+        spread = VGroup(
+            VGroup(label("spread of the noise part", size=30, color=P.dim),
+                   tex(r"x_t - \sqrt{\bar\alpha_t}\,x_0", size=36)).arrange(RIGHT, buff=0.25),
+            label(f"{t[mid]} single steps: {s_chain:.3f}      one jump: {s_jump:.3f}", size=32),
+            tex(r"\sqrt{1-\bar\alpha_t}", f"= {expected:.3f}", size=40, colors=NOISE),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.22).next_to(jump_note, DOWN, buff=0.3).align_to(jump_note, LEFT)
+        self.play(FadeIn(spread, shift=UP * 0.1), run_time=0.8)
+        self.wait(3)

@@ -1,0 +1,143 @@
+"""The reverse process as predicted-noise subtraction, with the update's real coefficients.
+
+    manim -qh scenes/reverse.py ReverseProcess        # DDPM, ancestral (adds sigma_t z)
+    manim -qh scenes/reverse.py ReverseProcessDDIM    # DDIM, deterministic
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, Indicate, ReplacementTransform,
+                   ValueTracker, VGroup, Write, linear)
+
+from theme import P, DiffvizScene, Panel, label, tex, title_card
+
+SLOW_STEPS = 3
+
+
+class ReverseProcess(DiffvizScene):
+    """DDPM: x_{t-1} = 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alpha_bar_t) eps_hat) + sigma_t z."""
+    index = 0  # the DDPM recording of the reverse experiment
+    name = "DDPM"
+    equation = ["x_{t-1}", "=", r"\frac{1}{\sqrt{\alpha_t}}", r"\Big(", "x_t", "-",
+                r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}", r"\hat\epsilon", r"\Big)", "+", r"\sigma_t", "z"]
+    # equation part -> recorded coefficient shown under it
+    numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "coef_inv_sqrt_alpha",
+               r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "coef_eps_coef", r"\sigma_t": "coef_sigma"}
+
+    def construct(self):
+        tr = self.trajectory("reverse", self.index)
+        self.tr = tr
+        S = len(tr["t"])
+        title_card(self, "Removing noise", f"{self.name}: subtract the predicted noise, one step at a time")
+
+        eq = tex(*self.equation, size=50).to_edge(UP, buff=0.9)
+        self.values = {}
+        for part, key in self.numbers.items():
+            sub = eq.submobjects[self.equation.index(part)]
+            number = DecimalNumber(tr[key][0], num_decimal_places=4, font_size=30, color=P.time)
+            number.next_to(eq, DOWN, buff=0.22).set_x(sub.get_x())
+            self.values[key] = number
+        header = self.header(0)
+
+        h = 2.5
+        self.panels = {
+            "x": Panel(tr["x"][0], h, P.x_t, tex("x_t", size=38)),
+            "eps_hat": Panel(tr["eps_hat"][0], h, P.eps_hat, tex(r"\hat\epsilon", r"(x_t, t)", size=38)),
+            "x_prev": Panel(tr["x"][1], h, P.x_prev, tex("x_{t-1}", size=38)),
+            "x0_hat": Panel(tr["x0_hat"][0], h, P.x0_hat, tex(r"\hat x_0", size=38)),
+        }
+        row = Group(*self.panels.values()).arrange(RIGHT, buff=0.75).move_to(DOWN * 1.1 + LEFT * 0.25)
+        self.panels["x0_hat"].shift(RIGHT * 0.4)
+        minus = tex("-", size=56).move_to((self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
+        arrow = tex(r"\rightarrow", size=56).move_to(
+            (self.panels["eps_hat"].frame.get_right() + self.panels["x_prev"].frame.get_left()) / 2)
+        guess = label("the model's guess of x₀", size=26, color=P.dim).next_to(self.panels["x0_hat"].caption, DOWN, buff=0.12)
+        self.extra = self.footnote(0)
+
+        self.play(Write(eq), run_time=1.5)
+        self.play(FadeIn(header), *[FadeIn(v) for v in self.values.values()], run_time=0.6)
+        self.play(FadeIn(self.panels["x"]), run_time=0.6)
+        self.play(FadeIn(self.panels["eps_hat"]), FadeIn(minus), run_time=0.8)
+        self.play(FadeIn(self.panels["x_prev"]), FadeIn(arrow), run_time=0.8)
+        self.play(FadeIn(self.panels["x0_hat"]), FadeIn(guess), FadeIn(self.extra), run_time=0.8)
+        self.wait(2)
+        if self.stop_here(0):
+            return
+
+        # The first steps slowly: x_{t-1} becomes the next x_t
+        for i in range(1, min(SLOW_STEPS, S)):
+            moving = self.panels["x_prev"].image.copy()
+            self.play(moving.animate.move_to(self.panels["x"].image), run_time=0.8)
+            self.remove(moving)
+            self.show_step(i, header)
+            self.play(Indicate(self.panels["eps_hat"].frame, color=P.eps_hat, scale_factor=1.04), run_time=0.7)
+            self.wait(1.2)
+            if self.stop_here(i):
+                return
+
+        # Then the rest, fast
+        k = ValueTracker(min(SLOW_STEPS, S - 1))
+        # everything that changes carries the updater: mobjects without one are drawn once, as background
+        live = Group(header, self.extra, *self.values.values(), *self.panels.values())
+        live.add_updater(lambda _: self.show_step(int(round(k.get_value())), header))
+        self.add(live)
+        self.play(k.animate.set_value(S - 1), run_time=float(np.clip(0.12 * S, 3, 12)), rate_func=linear)
+        live.clear_updaters()
+        self.show_step(S - 1, header)
+        self.wait(1.5)
+        if self.stop_here(S - 1):
+            return
+
+        # The run at a glance: five evenly spaced images, as in the original notebook
+        self.play(*[FadeOut(m) for m in (eq, *self.values.values(), minus, arrow, guess, self.extra, header,
+                                          *self.panels.values())], run_time=0.6)
+        self.strip()
+
+    def header(self, i: int) -> VGroup:
+        tr = self.tr
+        return VGroup(label(f"{self.name}   step", size=30, color=P.dim),
+                      label(f"{i + 1} / {len(tr['t'])}", size=30, color=P.time),
+                      tex("t", "=", f"{tr['t'][i]}", r"\rightarrow", f"{max(tr['t_prev'][i], 0)}", size=38,
+                          colors={"t": P.time, f"{tr['t'][i]}": P.time})
+                      ).arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.2)
+
+    def footnote(self, i: int):
+        share = float(self.tr["clipped"][i])
+        text = (f"x̂₀ clipped to [−1, 1] on {share:.0%} of its values: the step uses the clipped x̂₀"
+                if share > 0 else "")
+        return label(text, size=24, color=P.dim).to_edge(DOWN, buff=0.3)
+
+    def show_step(self, i: int, header: VGroup) -> None:
+        """Every panel, number and label at step i (x_t is the state before the step)."""
+        tr = self.tr
+        self.panels["x"].show(tr["x"][i])
+        self.panels["eps_hat"].show(tr["eps_hat"][i])
+        self.panels["x_prev"].show(tr["x"][i + 1])
+        self.panels["x0_hat"].show(tr["x0_hat"][i])
+        for key, number in self.values.items():
+            number.set_value(tr[key][i])
+        header.become(self.header(i))
+        self.extra.become(self.footnote(i))
+        self.step = i
+
+    def strip(self) -> None:
+        tr = self.tr
+        S = len(tr["t"])
+        picks = np.linspace(0, S, 5).round().astype(int)
+        panels = Group(*[Panel(tr["x"][j], 2.2, P.x_t if j < S else P.x0,
+                               tex(f"t = {tr['t'][j]}" if j < S else "x_0", size=32)) for j in picks])
+        panels.arrange(RIGHT, buff=0.45).move_to(DOWN * 0.2)
+        title = label(f"{self.name}, {S} steps, from noise to image", size=36).to_edge(UP, buff=0.8)
+        self.play(FadeIn(title), run_time=0.5)
+        for p in panels:
+            self.play(FadeIn(p, shift=UP * 0.15), run_time=0.35)
+        self.wait(3)
+
+
+class ReverseProcessDDIM(ReverseProcess):
+    """DDIM: x_{t-1} = sqrt(alpha_bar_{t-1}) x0_hat + sqrt(1 - alpha_bar_{t-1}) eps_hat, no noise added."""
+    index = 1
+    name = "DDIM"
+    equation = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+", r"\sqrt{1-\bar\alpha_{t-1}}",
+                r"\hat\epsilon"]
+    numbers = {r"\sqrt{\bar\alpha_{t-1}}": "coef_sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "coef_direction"}

@@ -1,0 +1,153 @@
+"""The shared visual vocabulary of every scene: colours with one meaning each, fonts, image panels.
+
+One meaning, one colour, everywhere: x_0 is the same blue in an equation, in the frame around
+the x_0 image and in a plot legend. The dark theme is the default; the light one is for white
+slide decks: `DIFFVIZ_THEME=light`, or `theme = light` in the [diffviz] section of manim.cfg.
+"""
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from manim import (DOWN, UP, Group, ImageMobject, MathTex, Rectangle, Scene, Text, VGroup, config)
+from manim.constants import RESAMPLING_ALGORITHMS
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.path
+    sys.path.insert(0, str(ROOT))
+
+from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
+from cache.models import ModelError  # noqa: E402
+from cache.specs import SpecError  # noqa: E402
+from cache.store import CacheError  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str
+    text: str
+    dim: str
+    x0: str        # the clean image x_0 and everything about it (sqrt(alpha_bar_t), x0_hat)
+    eps: str       # the true noise epsilon and its coefficient sqrt(1 - alpha_bar_t)
+    eps_hat: str   # the model's predicted noise eps_hat(x_t, t)
+    x_t: str       # the noisy image x_t
+    x_prev: str    # the next image x_{t-1}
+    x0_hat: str    # the predicted clean image
+    time: str      # t, steps, anything on the time axis
+    z: str         # fresh noise z of an ancestral step
+    accent: str    # a second run (similar-noise experiments), highlights
+
+
+DARK = Palette(background="#14161c", text="#ECEFF4", dim="#8A93A6", x0="#5DADE2", eps="#F1948A",
+               eps_hat="#F5B041", x_t="#BB8FCE", x_prev="#A569BD", x0_hat="#58D68D", time="#F7DC6F",
+               z="#EC7063", accent="#48C9B0")
+LIGHT = Palette(background="#FFFFFF", text="#1B1F24", dim="#5D6D7E", x0="#1F6FB2", eps="#C0392B",
+                eps_hat="#CA6F1E", x_t="#7D3C98", x_prev="#6C3483", x0_hat="#1E8449", time="#B7950B",
+                z="#A93226", accent="#117A65")
+
+
+def theme_name() -> str:
+    name = os.environ.get("DIFFVIZ_THEME")
+    if not name:
+        cfg = configparser.ConfigParser()
+        cfg.read(Path.cwd() / "manim.cfg")
+        name = cfg.get("diffviz", "theme", fallback="dark")
+    if name not in ("dark", "light"):
+        raise SystemExit(f"theme {name!r} is not 'dark' or 'light' (DIFFVIZ_THEME or [diffviz] theme in manim.cfg)")
+    return name
+
+
+P = LIGHT if theme_name() == "light" else DARK
+FONT = "DejaVu Sans"
+TEX_COLORS = {"x_0": P.x0, r"\epsilon": P.eps, r"\hat\epsilon": P.eps_hat, "x_t": P.x_t, "x_{t-1}": P.x_prev,
+              r"\hat x_0": P.x0_hat, "z": P.z, r"\bar\alpha_t": P.time}
+
+
+def tex(*parts: str, size: float = 44, colors: dict | None = None) -> MathTex:
+    """MathTex from separate parts; a part named in TEX_COLORS (or colors) takes its colour."""
+    m = MathTex(*parts, font_size=size, color=P.text)
+    palette = TEX_COLORS | (colors or {})
+    for part, sub in zip(parts, m.submobjects):
+        if part in palette:
+            sub.set_color(palette[part])
+    return m
+
+
+def label(text: str, size: float = 30, color: str | None = None) -> Text:
+    return Text(text, font=FONT, font_size=size, color=color or P.text)
+
+
+def rgba(pixels: np.ndarray) -> np.ndarray:
+    """uint8 (H, W, 3) -> (H, W, 4), as ImageMobject keeps its pixels."""
+    alpha = np.full(pixels.shape[:2] + (1,), 255, np.uint8)
+    return np.concatenate([pixels, alpha], axis=-1)
+
+
+HEAT = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
+                 [250, 193, 39], [252, 255, 164]], dtype=np.float32)  # inferno, 8 anchors
+
+
+def heat_pixels(values: np.ndarray, vmax: float) -> np.ndarray:
+    """A (H, W) map of non-negative values -> uint8 (H, W, 3), inferno, 0..vmax."""
+    s = np.clip(np.asarray(values, np.float32) / max(vmax, 1e-12), 0, 1) * (len(HEAT) - 1)
+    lo = np.floor(s).astype(int).clip(0, len(HEAT) - 2)
+    f = (s - lo)[..., None]
+    return ((1 - f) * HEAT[lo] + f * HEAT[lo + 1]).round().astype(np.uint8)
+
+
+class Panel(Group):
+    """An image, upscaled nearest-neighbour so pixels stay honest, in a frame of its meaning's colour."""
+
+    def __init__(self, pixels: np.ndarray, height: float, color: str, caption: MathTex | Text | None = None,
+                 stroke: float = 5):
+        self.image = ImageMobject(rgba(pixels))
+        self.image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
+        self.image.height = height
+        self.frame = Rectangle(width=self.image.width, height=height, color=color, stroke_width=stroke)
+        self.frame.move_to(self.image)
+        parts = [self.image, self.frame]
+        if caption is not None:
+            caption.next_to(self.frame, DOWN, buff=0.18)
+            parts.append(caption)
+        self.caption = caption
+        super().__init__(*parts)
+
+    def show(self, pixels: np.ndarray) -> "Panel":
+        self.image.pixel_array = rgba(pixels)
+        return self
+
+
+class DiffvizScene(Scene):
+    """A scene on the theme's background that reads its trajectory from the cache.
+
+    `until_step`, where set, ends construct() at that step of the story: the frame tests
+    render a scene up to the step they check.
+    """
+    until_step: int | None = None
+
+    def setup(self):
+        self.camera.background_color = P.background
+
+    def trajectory(self, experiment: str, index: int = 0) -> Trajectory:
+        try:
+            return trajectory(experiment, index)
+        except (MissingTrajectory, CacheError, ModelError, SpecError) as err:
+            print(f"diffviz: {err}", file=sys.stderr)
+            raise SystemExit(1) from None
+
+    def stop_here(self, step: int) -> bool:
+        return self.until_step is not None and step >= self.until_step
+
+
+def title_card(scene: Scene, title: str, subtitle: str) -> None:
+    """A short title, then out of the way."""
+    from manim import FadeIn, FadeOut
+    t = label(title, size=52)
+    s = label(subtitle, size=30, color=P.dim).next_to(t, DOWN, buff=0.3)
+    scene.play(FadeIn(VGroup(t, s), shift=UP * 0.2), run_time=0.8)
+    scene.wait(0.8)
+    scene.play(FadeOut(VGroup(t, s)), run_time=0.5)
