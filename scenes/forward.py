@@ -22,7 +22,7 @@ def telling_frames(t: np.ndarray, alpha_bar: np.ndarray) -> list[int]:
 
 class ForwardProcess(DiffvizScene):
     def construct(self):
-        tr = self.trajectory("forward")
+        tr = self.tr = self.trajectory("forward")
         t, alpha_bar = tr["t"], tr["alpha_bar"]
         T = len(alpha_bar)
         title_card(self, "Adding noise", "the forward process, in one jump")
@@ -65,8 +65,10 @@ class ForwardProcess(DiffvizScene):
         dot_b = Dot(color=P.eps, radius=0.08)
         cursor = Line(axes.c2p(0, 0), axes.c2p(0, 1), color=P.time, stroke_width=3)
 
+        self.checkpoint = {"x0": x0, "eps": eps, "x_t": x_t, "coef_a": coef_a, "coef_b": coef_b, "t": t_value}
+
         def follow(_):
-            i = frame()
+            i = self.checkpoint["frame"] = frame()
             x_t.show(tr["x_t"][i])
             coef_a.set_value(tr["sqrt_alpha_bar"][i])
             coef_b.set_value(tr["sqrt_one_minus_alpha_bar"][i])

@@ -51,7 +51,7 @@ class ReverseProcess(DiffvizScene):
         minus = tex("-", size=56).move_to((self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
         arrow = tex(r"\rightarrow", size=56).move_to(
             (self.panels["eps_hat"].frame.get_right() + self.panels["x_prev"].frame.get_left()) / 2)
-        guess = label("the model's guess of x₀", size=26, color=P.dim).next_to(self.panels["x0_hat"].caption, DOWN, buff=0.12)
+        guess = label("the model's guess", size=26, color=P.dim).next_to(self.panels["x0_hat"].caption, DOWN, buff=0.12)
         self.extra = self.footnote(0)
 
         self.play(Write(eq), run_time=1.5)

@@ -1,0 +1,110 @@
+"""Scenes rendered for real (without encoding): the pixels of their image panels are the
+trajectory's images, the numbers they show are the trajectory's, and torch stays out."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
+
+from manim import config, tempconfig  # noqa: E402
+
+LOW = {"dry_run": True, "pixel_height": 540, "pixel_width": 960, "frame_rate": 6, "disable_caching": True,
+       "verbosity": "ERROR", "progress_bar": "none"}
+
+
+def render(scene_cls, until: int):
+    with tempconfig(LOW):
+        scene = scene_cls()
+        scene.until_step = until
+        scene.render()
+        return scene, scene.renderer.get_frame()[..., :3]
+
+
+def crop(frame: np.ndarray, mobject, size: int) -> np.ndarray:
+    """The frame's pixel at the centre of each of the size x size cells of an image mobject,
+    without the outer ring of cells, which the panel's frame overlaps."""
+    h, w = frame.shape[:2]
+    (x0, y0, _), (x1, y1, _) = mobject.get_corner([-1, 1, 0]), mobject.get_corner([1, -1, 0])
+    centres = (np.arange(size) + 0.5) / size
+    cols = ((x0 + centres * (x1 - x0)) / config.frame_width + 0.5) * w
+    rows = (0.5 - (y0 + centres * (y1 - y0)) / config.frame_height) * h
+    cells = frame[np.ix_(rows.astype(int), cols.astype(int))].astype(np.float32)
+    return cells[1:-1, 1:-1]
+
+
+def corr(shown: np.ndarray, image: np.ndarray) -> float:
+    """Pixel correlation of what a panel shows with a stored (H, W, 3) image, outer ring left out."""
+    return float(np.corrcoef(shown.ravel(), image[1:-1, 1:-1].astype(np.float32).ravel())[0, 1])
+
+
+@pytest.mark.parametrize("scene_name, step", [("ReverseProcess", 2), ("ReverseProcessDDIM", 1)])
+def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
+    import reverse
+    scene, frame = render(getattr(reverse, scene_name), until=step)
+    tr = scene.tr
+    side = tr["x"].shape[1]
+    shown = {name: crop(frame, panel.image, side) for name, panel in scene.panels.items()}
+    assert corr(shown["x"], tr["x"][step]) > 0.97
+    assert corr(shown["eps_hat"], tr["eps_hat"][step]) > 0.97
+    assert corr(shown["x_prev"], tr["x"][step + 1]) > 0.97
+    assert corr(shown["x0_hat"], tr["x0_hat"][step]) > 0.97
+    assert corr(shown["x"], tr["x"][-1]) < 0.9, "a noisy early step does not look like the final image"
+    for key, number in scene.values.items():
+        assert number.get_value() == pytest.approx(float(tr[key][step]), abs=1e-9)
+    header = scene.header(step)
+    assert f"{tr['t'][step]}" in header[2].get_tex_string()
+    assert header[1].text.replace(" ", "") == f"{step + 1}/{len(tr['t'])}"
+
+
+def test_forward_panels_and_coefficients_are_the_trajectorys():
+    import forward
+    scene, frame = render(forward.ForwardProcess, until=2)
+    mobs = scene.checkpoint
+    tr = scene.tr
+    i = mobs["frame"]
+    side = tr["x0"].shape[0]
+    assert corr(crop(frame, mobs["x_t"].image, side), tr["x_t"][i]) > 0.97
+    assert corr(crop(frame, mobs["x0"].image, side), tr["x0"]) > 0.97
+    assert corr(crop(frame, mobs["eps"].image, side), tr["eps"]) > 0.97
+    assert mobs["coef_a"].get_value() == pytest.approx(float(tr["sqrt_alpha_bar"][i]))
+    assert mobs["coef_b"].get_value() == pytest.approx(float(tr["sqrt_one_minus_alpha_bar"][i]))
+    assert mobs["t"].get_value() == tr["t"][i]
+    # and the closed form: the numbers are sqrt(alpha_bar_t) of the linear schedule, not typed-in constants
+    betas = np.linspace(1e-4, 0.02, 1000, dtype=np.float64)
+    assert mobs["coef_a"].get_value() == pytest.approx(np.sqrt(np.prod(1 - betas[: tr["t"][i] + 1])), rel=1e-4)
+
+
+def test_scene_with_cached_trajectory_never_imports_torch(tmp_path):
+    from cache.lookup import trajectory
+    trajectory("reverse", 0)  # recorded now, into this test's cache
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / 'scenes')!r})
+        from manim import tempconfig
+        import reverse
+        with tempconfig({LOW!r}):
+            s = reverse.ReverseProcess(); s.until_step = 1; s.render()
+        print("torch" in sys.modules, "diffusers" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, tiny_model, monkeypatch):
+    cfg = tmp_path / "diffviz.toml"
+    cfg.write_text(f'model = "{tiny_model}"\npatch_x = 0\npatch_y = 0\n')
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(cfg))
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'scenes')!r}); import reverse; reverse.ReverseProcess().render()"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1
+    assert f"diffviz cache build reverse --model {tiny_model} --steps 50" in out.stderr
+    assert "Traceback" not in out.stderr
