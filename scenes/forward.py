@@ -33,7 +33,7 @@ class ForwardProcess(DiffvizScene):
         eps = Panel(tr["eps"], 2.2, P.eps, tex(r"\epsilon", size=40))
         x_t = Panel(tr["x_t"][0], 2.2, P.x_t, tex("x_t", size=40))
         plus, equals = tex("+", size=56), tex("=", size=56)
-        x_t.move_to(LEFT * 5.6 + UP * 0.3)
+        x_t.move_to(LEFT * 5.75 + UP * 0.3)
         equals.next_to(x_t.frame, RIGHT, buff=0.35)
         x0.next_to(equals, RIGHT, buff=0.35).align_to(x_t, UP)
         plus.next_to(x0.frame, RIGHT, buff=0.35)
@@ -51,9 +51,9 @@ class ForwardProcess(DiffvizScene):
         t_group = VGroup(t_label, t_value).arrange(RIGHT, buff=0.15).next_to(x_t.frame, UP, buff=0.15)
 
         # The schedule: both coefficients over t, with a dot at the current t
-        axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=4.0, y_length=3.0, tips=False,
+        axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=3.6, y_length=3.0, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
-        axes.move_to(RIGHT * 4.6 + DOWN * 0.4)
+        axes.move_to(RIGHT * 4.95 + DOWN * 0.3)
         ts = np.arange(T)
         curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
         curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps, stroke_width=4)
