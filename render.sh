@@ -17,7 +17,9 @@ Outputs: media/videos/<file>/<resolution>/<Scene>.mp4
 USAGE
 }
 
-SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM)
+SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM similar_noise:PatchPerturbation
+        similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
+        forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts)
 quality=h model="" theme="" picked=()
 while (($#)); do
   case "$1" in

@@ -1,0 +1,58 @@
+"""One starting noise, DDIM with several step counts and DDPM, advancing in the same normalised time.
+
+    manim -qh scenes/ddim_steps.py DdimStepCounts
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, RIGHT, UP, DecimalNumber, FadeIn, Group, ValueTracker, VGroup, linear
+
+from theme import P, DiffvizScene, Panel, label, tex, title_card
+
+
+class DdimStepCounts(DiffvizScene):
+    def construct(self):
+        tr = self.tr = self.trajectory("ddim_steps")
+        counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
+        F = tr["frames"].shape[1]
+        names = [f"{'DDPM' if d else 'DDIM'}\n{n} steps" for n, d in zip(counts, is_ddpm)]
+        title_card(self, "How many steps?", "the same starting noise, DDIM at several step counts, and DDPM")
+        h = min(2.6, 13.0 / len(counts) - 0.9)
+        colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
+        panels = [Panel(tr["frames"][r, 0], h, c, label(name, size=28)) for r, (name, c) in enumerate(zip(names, colors))]
+        Group(*panels).arrange(RIGHT, buff=0.9).move_to(UP * 0.5)
+        self.panels = panels
+        k = ValueTracker(0)
+        steps = [label(f"step 0 / {n}", size=24, color=P.time).next_to(p.caption, DOWN, buff=0.15)
+                 for p, n in zip(panels, counts)]
+        progress = label("0% of the way", size=30, color=P.dim).to_edge(UP, buff=0.6)
+
+        def follow(_):
+            j = int(round(k.get_value()))
+            self.frame_index = j
+            for p, s, n, r in zip(panels, steps, counts, range(len(panels))):
+                p.show(tr["frames"][r, j])
+                s.become(label(f"step {int(round(j / (F - 1) * n))} / {n}", size=24, color=P.time).move_to(s))
+            progress.become(label(f"{round(100 * j / (F - 1))}% of the way", size=30, color=P.dim).move_to(progress))
+
+        self.frame_index = 0
+        self.play(*[FadeIn(p) for p in panels], *[FadeIn(s) for s in steps], FadeIn(progress), run_time=0.8)
+        self.wait(1)
+        if self.stop_here(0):
+            return
+        live = Group(*panels, *steps, progress)
+        live.add_updater(follow)
+        self.add(live)
+        self.play(k.animate.set_value(F - 1), run_time=8, rate_func=linear)
+        live.clear_updaters()
+        follow(None)
+        if self.stop_here(1):
+            return
+        reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
+        distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
+                            DecimalNumber(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
+                     .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps)]
+        self.numbers = [d[1] for d in distances]
+        note = label(f"ref = {reference.replace(chr(10), ', ')}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)
+        self.play(*[FadeIn(d) for d in distances], FadeIn(note), run_time=0.8)
+        self.wait(4)

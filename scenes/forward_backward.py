@@ -1,0 +1,105 @@
+"""Noising, then denoising: how much of x_0 survives a trip to step t and back (DDIM).
+
+    manim -qh scenes/forward_backward.py NoiseThenDenoise
+    manim -qh scenes/forward_backward.py NoiseDenoiseGrid
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, DecimalNumber, FadeIn, FadeOut, Group, Rectangle, ValueTracker,
+                   VGroup, linear)
+
+from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
+
+
+class NoiseThenDenoise(DiffvizScene):
+    def construct(self):
+        tr = self.tr = self.trajectory("forward_backward")
+        steps = int((~np.all(tr["single_steps"] == tr["single_steps"][-1], axis=(1, 2, 3))).sum())  # states before the last
+        t = int(tr["forward_t"])
+        title_card(self, "Noise it, then denoise it", f"x_0 noised to t = {t}, then DDIM back to t = 0")
+        h = 2.5
+        x0 = Panel(tr["x0"], h, P.x0, tex("x_0", size=40))
+        noisy = Panel(tr["noised"], h, P.x_t, tex(f"x_{{{t}}}", size=40, colors={f"x_{{{t}}}": P.x_t}))
+        back = Panel(tr["single_steps"][1], h, P.x0_hat, tex(r"\text{denoised}", size=40))
+        diff_max = float(tr["difference"].max())
+        diff = Panel(heat_pixels(tr["difference"], diff_max), h, P.dim, tex(r"|x_0 - \text{denoised}|", size=36))
+        Group(x0, noisy, back, diff).arrange(RIGHT, buff=1.15).move_to(UP * 0.2)
+        diff.shift(RIGHT * 0.1)
+        arrows = [Arrow(p.frame.get_right(), q.frame.get_left(), buff=0.08, color=P.dim, stroke_width=4)
+                  for p, q in ((x0, noisy), (noisy, back))]
+        over = [label("noise", size=24, color=P.dim).next_to(arrows[0], UP, buff=0.08),
+                label("DDIM", size=24, color=P.dim).next_to(arrows[1], UP, buff=0.08)]
+        story = tex(f"x_{{{t}}}", r"= \sqrt{\bar\alpha_t}\,", "x_0", r"+ \sqrt{1-\bar\alpha_t}\,", r"\epsilon",
+                    r"\quad\text{then DDIM from } t = " + str(t) + r"\text{ to } 0", size=40,
+                    colors={f"x_{{{t}}}": P.x_t}).to_edge(UP, buff=0.6)
+        self.panels = {"x0": x0, "noised": noisy, "back": back, "diff": diff}
+        self.play(FadeIn(story), FadeIn(x0), run_time=0.8)
+        self.play(FadeIn(arrows[0]), FadeIn(over[0]), FadeIn(noisy), run_time=0.8)
+        self.wait(1)
+        if self.stop_here(0):
+            return
+        k = ValueTracker(1)
+        counter = label(f"step 0 / {steps - 1}", size=28, color=P.time).next_to(back.caption, DOWN, buff=0.2)
+
+        def follow(_):
+            i = int(round(k.get_value()))
+            back.show(tr["single_steps"][i])
+            counter.become(label(f"step {i - 1} / {steps - 1}", size=28, color=P.time).move_to(counter))
+
+        self.play(FadeIn(arrows[1]), FadeIn(over[1]), FadeIn(back), FadeIn(counter), run_time=0.6)
+        live = Group(back, counter)
+        live.add_updater(follow)
+        self.add(live)
+        self.play(k.animate.set_value(steps), run_time=float(np.clip(0.25 * steps, 2, 8)), rate_func=linear)
+        live.clear_updaters()
+        back.show(tr["reconstruction"])
+        self.play(FadeIn(diff), run_time=0.6)
+        dist = VGroup(tex(r"\|x_0 - \text{denoised}\| =", size=36),
+                      DecimalNumber(float(tr["distance"]), num_decimal_places=2, font_size=36, color=P.time))
+        dist.arrange(RIGHT, buff=0.2).to_edge(DOWN, buff=1.0)
+        self.numbers = {"distance": dist[1]}
+        self.play(FadeIn(dist), run_time=0.6)
+        self.wait(3)
+
+
+class NoiseDenoiseGrid(DiffvizScene):
+    """Rows: x_0 noised to ever larger t with fresh noise (more noise further down), then denoised;
+    columns: x_0, the noisy start, and evenly spaced DDIM states to the end of each row."""
+    columns = 6  # noisy start .. final
+
+    def construct(self):
+        tr = self.tr = self.trajectory("forward_backward")
+        rows, grid = tr["grid_rows"], tr["grid"]
+        title = label("How much noise can the model undo?", size=36).to_edge(UP, buff=0.25)
+        n = len(rows)
+        cell = min(0.7, 5.4 / n)
+        self.play(FadeIn(title), run_time=0.5)
+        far = float(tr["final_distance"].max())
+        top = UP * 2.45
+        self.cells = []
+        for r, row in enumerate(rows):
+            steps = int(tr["row_steps"][row])
+            picks = [0] + [1 + round(j / (self.columns - 1) * steps) for j in range(self.columns)]
+            panels = Group(*[Panel(grid[r, c], cell, P.x0 if j == 0 else P.x_t if j == 1 else P.x0_hat, stroke=2)
+                             for j, c in enumerate(picks)])
+            panels.arrange(RIGHT, buff=0.12).move_to(top + DOWN * (r * (cell + 0.1) + cell / 2) + LEFT * 0.9)
+            t_tag = tex(f"t = {int(tr['row_t'][row])}", size=26, colors={f"t = {int(tr['row_t'][row])}": P.time})
+            t_tag.next_to(panels, LEFT, buff=0.3)
+            d = float(tr["final_distance"][row])
+            bar = Rectangle(width=max(0.02, 2.2 * d / far), height=cell * 0.5, stroke_width=0,
+                            fill_color=P.eps, fill_opacity=0.85)
+            bar.next_to(panels, RIGHT, buff=0.35).align_to(panels, LEFT).shift(RIGHT * (panels.width + 0.35))
+            value = DecimalNumber(d, num_decimal_places=1, font_size=22, color=P.text).next_to(bar, RIGHT, buff=0.1)
+            if r == 0:
+                self.add(tex("x_0", size=30).next_to(panels[0], UP, buff=0.12),
+                         label("noised", size=24, color=P.dim).next_to(panels[1], UP, buff=0.12),
+                         label("DDIM steps  →", size=24, color=P.dim).next_to(Group(*panels[2:-1]), UP, buff=0.12),
+                         label("result", size=24, color=P.dim).next_to(panels[-1], UP, buff=0.12),
+                         label("‖result − x₀‖", size=24, color=P.dim).next_to(bar, UP, buff=0.12).align_to(bar, LEFT))
+            self.play(FadeIn(t_tag), *[FadeIn(p) for p in panels], run_time=0.45)
+            self.play(FadeIn(bar, shift=RIGHT * 0.2), FadeIn(value), run_time=0.35)
+            self.cells.append((panels, picks, value))
+            if self.stop_here(r):
+                return
+        self.wait(4)

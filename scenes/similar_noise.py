@@ -1,0 +1,178 @@
+"""How the starting noise determines a DDIM image: a local change of the noise changes the whole
+image; a small global change changes it a little.
+
+    manim -qh scenes/similar_noise.py PatchPerturbation
+    manim -qh scenes/similar_noise.py GlobalPerturbation
+    manim -qh scenes/similar_noise.py PerturbationSweep
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group, Rectangle,
+                   ValueTracker, VGroup, VMobject, Write, linear)
+
+from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
+
+RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
+
+
+def nice_step(top: float) -> float:
+    """A round tick spacing giving two to five ticks up to top."""
+    exp = 10 ** np.floor(np.log10(max(top, 1e-9)))
+    return float(next(m * exp for m in (0.5, 1, 2, 5, 10) if top / (m * exp) <= 5))
+
+
+class PatchPerturbation(DiffvizScene):
+    index = 0
+    heading = "Change one patch of the starting noise"
+
+    def formula(self, tr):
+        x, y, n = (int(v) for v in tr["patch"])
+        return VGroup(tex("n_b", "=", "n_a", size=44, colors={"n_b": RUN_B, "n_a": RUN_A}),
+                      label(f"with its {n}×{n} patch at ({x}, {y}) drawn afresh", size=30)).arrange(RIGHT, buff=0.3)
+
+    def construct(self):
+        tr = self.tr = self.trajectory("similar_noise", self.index)
+        S = len(tr["t"])
+        title_card(self, self.heading, "DDIM is deterministic: the noise alone decides the image")
+        head = self.formula(tr).to_edge(UP, buff=0.35)
+
+        h = 2.7
+        a = Panel(tr["x"][0, 0], h, RUN_A, tex("x^a", size=38, colors={"x^a": RUN_A}))
+        b = Panel(tr["x"][0, 1], h, RUN_B, tex("x^b", size=38, colors={"x^b": RUN_B}))
+        vmax = float(np.percentile(tr["x_heatmap"], 99.5))
+        heat = Panel(heat_pixels(tr["noise_heatmap"], vmax), h, HEAT, tex(r"|x^a - x^b|", size=38))
+        Group(a, b, heat).arrange(RIGHT, buff=0.7).move_to(UP * 0.75)
+        self.panels = {"a": a, "b": b, "heat": heat}
+        outlines = VGroup(*[self.patch_outline(p, tr) for p in (a, b)]) if self.index == 0 else VGroup()
+
+        distance = VGroup(tex(r"\|x^a - x^b\| =", size=36),
+                          DecimalNumber(tr["x_distance"][0], num_decimal_places=2, font_size=36, color=P.time))
+        distance.arrange(RIGHT, buff=0.2).next_to(heat.caption, DOWN, buff=0.25)
+        self.numbers = {"x_distance": distance[1]}
+
+        self.play(FadeIn(head), run_time=0.8)
+        self.play(FadeIn(a), FadeIn(b), run_time=0.8)
+        self.play(Create(outlines), FadeIn(heat), FadeIn(distance), run_time=0.8)
+        self.wait(1.5)
+        self.flicker(b, tr["x"][0, 0], tr["x"][0, 1], "starting noise")
+        if self.stop_here(0):
+            return
+
+        # Both DDIM runs in sync, the distances drawn as they go
+        top = float(max(tr["x_distance"].max(), tr["x0_hat_distance"].max()))
+        axes = Axes(x_range=[0, S, max(1, S // 5)], y_range=[0, top * 1.1, nice_step(top)],
+                    x_length=9.0, y_length=1.9, tips=False,
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 20}).to_edge(DOWN, buff=0.45)
+        step_label = label("DDIM step", size=24, color=P.dim).next_to(axes.x_axis, DOWN, buff=0.1).align_to(axes, RIGHT)
+        legend = VGroup(tex(r"\|x_t^a - x_t^b\|", size=30, colors={r"\|x_t^a - x_t^b\|": P.x_t}),
+                        tex(r"\|\hat x_0^a - \hat x_0^b\|", size=30, colors={r"\|\hat x_0^a - \hat x_0^b\|": P.x0_hat})
+                        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(axes, RIGHT, buff=0.3)
+        curve_x, curve_x0 = VMobject(color=P.x_t, stroke_width=4), VMobject(color=P.x0_hat, stroke_width=4)
+        dot = Dot(color=P.x_t, radius=0.07)
+        k = ValueTracker(0)
+
+        def follow(_):
+            i = int(round(k.get_value()))
+            self.step = i
+            a.show(tr["x"][i, 0])
+            b.show(tr["x"][i, 1])
+            heat.show(heat_pixels(tr["x_heatmap"][i], vmax))
+            distance[1].set_value(tr["x_distance"][i])
+            pts = [axes.c2p(j, tr["x_distance"][j]) for j in range(i + 1)]
+            curve_x.set_points_as_corners(pts if len(pts) > 1 else pts * 2)
+            pts0 = [axes.c2p(j + 1, tr["x0_hat_distance"][j]) for j in range(max(i, 1))]
+            curve_x0.set_points_as_corners(pts0 if len(pts0) > 1 else pts0 * 2)
+            dot.move_to(pts[-1])
+
+        self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
+        follow(None)
+        live = Group(a, b, heat, distance, curve_x, curve_x0, dot)
+        live.add_updater(follow)
+        self.add(live)
+        self.play(k.animate.set_value(S), run_time=float(np.clip(0.2 * S, 4, 12)), rate_func=linear)
+        live.clear_updaters()
+        follow(None)
+        if self.stop_here(1):
+            return
+
+        # The outputs: where and how much they differ
+        self.play(heat.image.animate.set_opacity(1), run_time=0.1)
+        verdict = VGroup(label("outputs", size=30, color=P.dim),
+                         tex(rf"\|x_0^a - x_0^b\| = {tr['output_distance']:.2f}", size=36),
+                         label("starting noise", size=30, color=P.dim),
+                         tex(rf"\|n_a - n_b\| = {tr['noise_distance']:.2f}", size=36)).arrange(RIGHT, buff=0.3)
+        verdict.move_to(head)
+        self.play(FadeOut(head), FadeIn(verdict), run_time=0.6)
+        self.wait(1)
+        self.flicker(b, tr["x"][S, 0], tr["x"][S, 1], "outputs")
+        self.wait(2)
+
+    def patch_outline(self, panel: Panel, tr) -> Rectangle:
+        x, y, n = (int(v) for v in tr["patch"])
+        side = tr["x"].shape[2]
+        cell = panel.image.height / side
+        box = Rectangle(width=n * cell, height=n * cell, color=P.time, stroke_width=4)
+        corner = panel.image.get_corner(UP + LEFT)
+        return box.move_to(corner + RIGHT * (x + n / 2) * cell + DOWN * (y + n / 2) * cell)
+
+    def flicker(self, panel: Panel, image_a, image_b, what: str, times: int = 3) -> None:
+        """Alternate a panel between the two images, as the original GIFs did."""
+        note = label(f"flicker: {what} a ↔ b", size=26, color=P.dim).next_to(panel.frame, UP, buff=0.15)
+        self.add(note)
+        for _ in range(times):
+            panel.show(image_a)
+            panel.frame.set_color(RUN_A)
+            self.wait(0.4)
+            panel.show(image_b)
+            panel.frame.set_color(RUN_B)
+            self.wait(0.4)
+        self.remove(note)
+
+
+class GlobalPerturbation(PatchPerturbation):
+    index = 1
+    heading = "Change all of the starting noise, a little"
+
+    def formula(self, tr):
+        s = float(np.round(self.scaling(), 4))
+        return VGroup(tex("n_b", "=", r"\sqrt{1-s^2}", "n_a", "+", "s", r"n'", size=44,
+                          colors={"n_b": RUN_B, "n_a": RUN_A}),
+                      tex(rf"s = {s:g}", size=40, colors={rf"s = {s:g}": P.time})).arrange(RIGHT, buff=0.6)
+
+    def scaling(self) -> float:
+        return float(self.tr_spec()["scaling"])
+
+    def tr_spec(self) -> dict:
+        spec = self.tr.spec
+        return spec if isinstance(spec, dict) else vars(spec)
+
+
+class PerturbationSweep(DiffvizScene):
+    """Output distance against noise distance: patches of growing size, and growing global mixes."""
+
+    def construct(self):
+        tr = self.tr = self.trajectory("similar_noise", 2)
+        title = label("Is the output distance tied to the noise distance?", size=38).to_edge(UP, buff=0.4)
+        xmax = float(max(tr["patch_noise_distance"].max(), tr["global_noise_distance"].max())) * 1.08
+        ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
+        axes = Axes(x_range=[0, xmax, nice_step(xmax)], y_range=[0, ymax, nice_step(ymax)], x_length=8.0,
+                    y_length=4.6, tips=False,
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24}).shift(DOWN * 0.3 + LEFT * 1.6)
+        x_label = tex(r"\|n_a - n_b\|", r"\text{ (starting noise)}", size=32).next_to(axes.x_axis, DOWN, buff=0.45)
+        y_label = tex(r"\|x_0^a - x_0^b\|", size=32).next_to(axes.y_axis, UP, buff=0.2).align_to(axes, LEFT)
+        self.play(FadeIn(title), Create(axes), FadeIn(x_label), FadeIn(y_label), run_time=1.0)
+        self.series = {}
+        for kind, color, tags in (("patch", P.eps_hat, [f"{int(n)}px" for n in tr["patch_sizes"]]),
+                                  ("global", P.accent, [f"s={s:g}" for s in tr["scalings"]])):
+            xs, ys = tr[f"{kind}_noise_distance"], tr[f"{kind}_output_distance"]
+            dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08) for x, y in zip(xs, ys)])
+            line = VMobject(color=color, stroke_width=3).set_points_as_corners([d.get_center() for d in dots])
+            side = DOWN + RIGHT if kind == "patch" else UP + LEFT
+            names = VGroup(*[label(t, size=20, color=color).next_to(d, side, buff=0.05) for t, d in zip(tags, dots)])
+            legend = label("a patch drawn afresh" if kind == "patch" else "a global mix, s", size=28, color=color)
+            self.series[kind] = dots
+            legend.next_to(axes, RIGHT, buff=0.5).align_to(axes, UP).shift(DOWN * (0.2 if kind == "patch" else 0.8))
+            self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(names), run_time=1.5)
+            self.wait(1.5)
+        self.wait(3)
