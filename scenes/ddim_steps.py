@@ -46,6 +46,7 @@ class DdimStepCounts(DiffvizScene):
         self.play(k.animate.set_value(F - 1), run_time=8, rate_func=linear)
         live.clear_updaters()
         follow(None)
+        self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]

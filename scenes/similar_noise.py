@@ -93,6 +93,7 @@ class PatchPerturbation(DiffvizScene):
         self.play(k.animate.set_value(S), run_time=float(np.clip(0.2 * S, 4, 12)), rate_func=linear)
         live.clear_updaters()
         follow(None)
+        self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return
 

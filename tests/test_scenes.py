@@ -20,7 +20,22 @@ LOW = {"dry_run": True, "pixel_height": 540, "pixel_width": 960, "frame_rate": 6
        "verbosity": "ERROR", "progress_bar": "none"}
 
 
-def render(scene_cls, until: int):
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One cache and a small settings file for all the scene tests of this module."""
+    folder = tmp_path_factory.mktemp("scene-cache")
+    cfg = folder / "diffviz.toml"
+    cfg.write_text("steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n")
+    return folder, cfg
+
+
+@pytest.fixture(autouse=True)
+def scene_cache(isolated_cache, shared, monkeypatch):
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(shared[0] / "cache"))
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(shared[1]))
+
+
+def render(scene_cls, until: int | None):
     with tempconfig(LOW):
         scene = scene_cls()
         scene.until_step = until
@@ -106,5 +121,62 @@ def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, t
     code = f"import sys; sys.path.insert(0, {str(ROOT / 'scenes')!r}); import reverse; reverse.ReverseProcess().render()"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 1
-    assert f"diffviz cache build reverse --model {tiny_model} --steps 50" in out.stderr
+    assert f"diffviz cache build reverse --model {tiny_model} --steps 50" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_patch_scene_shows_both_runs_their_distance_and_the_patch():
+    import similar_noise
+    scene, frame = render(similar_noise.PatchPerturbation, until=1)
+    tr = scene.tr
+    S, side = len(tr["t"]), tr["x"].shape[2]
+    assert corr(crop(frame, scene.panels["a"].image, side), tr["x"][S, 0]) > 0.97
+    assert corr(crop(frame, scene.panels["b"].image, side), tr["x"][S, 1]) > 0.97
+    assert scene.numbers["x_distance"].get_value() == pytest.approx(float(tr["x_distance"][S]))
+    x, y, n = tr["patch"]
+    outline = scene.patch_outline(scene.panels["b"], tr)
+    cell = scene.panels["b"].image.height / side
+    assert outline.width == pytest.approx(n * cell) and outline.get_left()[0] == pytest.approx(
+        scene.panels["b"].image.get_left()[0] + x * cell)
+
+
+def test_sweep_dots_sit_at_the_recorded_distances():
+    import similar_noise
+    scene, _ = render(similar_noise.PerturbationSweep, until=None)
+    tr = scene.tr
+    axes = next(m for m in scene.mobjects if type(m).__name__ == "Axes")
+    for kind, dots in scene.series.items():
+        shown = np.array([axes.p2c(d.get_center()) for d in dots])
+        assert np.allclose(shown[:, 0], tr[f"{kind}_noise_distance"], rtol=1e-4)
+        assert np.allclose(shown[:, 1], tr[f"{kind}_output_distance"], rtol=1e-4)
+
+
+def test_noise_then_denoise_shows_the_reconstruction_and_its_distance():
+    import forward_backward
+    scene, frame = render(forward_backward.NoiseThenDenoise, until=None)
+    tr = scene.tr
+    side = tr["x0"].shape[0]
+    assert corr(crop(frame, scene.panels["back"].image, side), tr["reconstruction"]) > 0.97
+    assert corr(crop(frame, scene.panels["noised"].image, side), tr["noised"]) > 0.97
+    assert scene.numbers["distance"].get_value() == pytest.approx(float(tr["distance"]))
+
+
+def test_grid_rows_are_the_recorded_rows_with_their_distances():
+    import forward_backward
+    scene, frame = render(forward_backward.NoiseDenoiseGrid, until=2)
+    tr = scene.tr
+    side = tr["x0"].shape[0]
+    for r, (panels, picks, value) in enumerate(scene.cells):
+        assert (panels[0].image.pixel_array[..., :3].shape[0]) == side
+        for panel, c in list(zip(panels, picks))[1:]:  # x_0 column is the same in every row
+            assert corr(crop(frame, panel.image, side), tr["grid"][r, c]) > 0.9
+        assert value.get_value() == pytest.approx(float(tr["final_distance"][tr["grid_rows"][r]]), abs=0.05)
+
+
+def test_step_counts_end_on_each_runs_final_image():
+    import ddim_steps
+    scene, frame = render(ddim_steps.DdimStepCounts, until=1)
+    tr = scene.tr
+    side = tr["finals"].shape[1]
+    for r, panel in enumerate(scene.panels):
+        assert corr(crop(frame, panel.image, side), tr["finals"][r]) > 0.97
