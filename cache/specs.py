@@ -110,7 +110,9 @@ def image_source(image: str) -> str:
 
 def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     """The recordings that make up one experiment, validated against the model."""
-    validate(s, model)
+    if experiment not in EXPERIMENTS:
+        raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
+    validate(s, model, experiment)
     if experiment == "forward":
         return [Forward(image_source(s.image), s.steps, s.seed)]
     if experiment == "reverse":
@@ -123,35 +125,40 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
         return [SimilarNoise("patch", s.steps, s.seed, s.patch_size, s.patch_x, s.patch_y),
                 SimilarNoise("global", s.steps, s.seed, scaling=s.noise_scaling),
                 NoiseSweep(s.steps, s.seed, sizes, (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0))]
-    if experiment == "ddim_steps":
-        return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
-    raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
+    return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
 
 
-def validate(s: Settings, model: ModelFiles) -> None:
-    """Every setting inside the range the model allows; SpecError naming the first that is not."""
+USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},
+        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}}
+
+
+def validate(s: Settings, model: ModelFiles, experiment: str | None = None) -> None:
+    """The settings an experiment uses (all, without one) inside the range the model allows;
+    SpecError naming the first that is not."""
     T, side = model.num_train_timesteps, model.image_size
+    uses = USES[experiment] if experiment else set().union(*USES.values())
     if not 1 <= s.steps <= T:
         raise SpecError("steps", f"steps={s.steps} is outside 1..{T} (the model's num_train_timesteps)")
-    if not 0 <= s.forward_timestep < s.steps:
+    if not 0 <= s.seed < 2**63:
+        raise SpecError("seed", f"seed={s.seed} is outside 0..2**63-1")
+    if s.dtype not in ("float32", "float16", "bfloat16"):
+        raise SpecError("dtype", f"dtype={s.dtype!r} is not one of float32, float16, bfloat16")
+    if "forward_timestep" in uses and not 0 <= s.forward_timestep < s.steps:
         raise SpecError("forward_timestep", f"forward_timestep={s.forward_timestep} is outside 0..{s.steps - 1} "
                         f"(an index into the {s.steps} scheduler timesteps)")
-    if not 1 <= s.patch_size <= side:
+    if "patch" in uses and not 1 <= s.patch_size <= side:
         raise SpecError("patch_size", f"patch_size={s.patch_size} is outside 1..{side} (the image is {side}x{side})")
-    for axis, pos in (("patch_x", s.patch_x), ("patch_y", s.patch_y)):
+    for axis, pos in (("patch_x", s.patch_x), ("patch_y", s.patch_y)) if "patch" in uses else ():
         if not 0 <= pos <= side - s.patch_size:
             raise SpecError(axis, f"{axis}={pos} puts the {s.patch_size}px patch outside the {side}x{side} image; "
                             f"allowed: 0..{side - s.patch_size}")
-    if not 0.0 <= s.noise_scaling <= 1.0:
+    if "noise_scaling" in uses and not 0.0 <= s.noise_scaling <= 1.0:
         raise SpecError("noise_scaling", f"noise_scaling={s.noise_scaling} is outside [0, 1]")
-    if not 0 <= s.seed < 2**63:
-        raise SpecError("seed", f"seed={s.seed} is outside 0..2**63-1")
     bad = [n for n in s.ddim_step_counts if not 1 <= n <= T]
-    if bad or not s.ddim_step_counts:
+    if "ddim_step_counts" in uses and (bad or not s.ddim_step_counts):
         raise SpecError("ddim_step_counts", f"ddim_step_counts={list(s.ddim_step_counts)} must be non-empty, "
                         f"each in 1..{T}")
-    if not 1 <= s.grid_levels <= s.steps:
+    if "grid_levels" in uses and not 1 <= s.grid_levels <= s.steps:
         raise SpecError("grid_levels", f"grid_levels={s.grid_levels} is outside 1..{s.steps}")
-    if s.dtype not in ("float32", "float16", "bfloat16"):
-        raise SpecError("dtype", f"dtype={s.dtype!r} is not one of float32, float16, bfloat16")
-    image_source(s.image)
+    if "image" in uses:
+        image_source(s.image)

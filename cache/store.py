@@ -5,6 +5,9 @@ against the manifest's sha256 before anyone reads them.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -37,6 +40,12 @@ def to_display(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     pixels = np.clip((x + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
     return np.moveaxis(pixels, -3, -1)
+
+
+def _manifest_sha256(manifest: dict) -> str:
+    """The manifest's own checksum, over everything in it but this checksum."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -87,10 +96,16 @@ def read_entry(folder: Path) -> Entry:
     except (OSError, ValueError) as err:
         raise CacheError(f"cache entry {folder} has no readable manifest ({err}): delete it with "
                          f"`diffviz cache clear` and build again") from None
+    if not isinstance(manifest, dict):
+        raise CacheError(f"cache entry {folder} has a manifest that is not a JSON object: delete it with "
+                         f"`diffviz cache clear` and build again")
     entry = Entry(folder, manifest)
     if manifest.get("format") != FORMAT_VERSION:
         raise CacheError(f"cache entry {folder} was written in cache format {manifest.get('format')}, this diffviz "
                          f"reads format {FORMAT_VERSION}: {entry.rebuild_hint()}")
+    if manifest.get("manifest_sha256") != _manifest_sha256(manifest):
+        raise CacheError(f"cache entry {folder} has a manifest that was changed after it was written: "
+                         f"{entry.rebuild_hint()}")
     if not folder.name.endswith(str(manifest.get("key", ""))[:16]):
         raise CacheError(f"cache entry {folder} does not hold the key its name says: {entry.rebuild_hint()}")
     return entry
@@ -114,12 +129,43 @@ def entries(root: Path | None = None) -> list[Entry | CacheError]:
     return found
 
 
+def _remove_orphans(root: Path) -> None:
+    """Staging folders of writers that died (Ctrl-C, kill -9, a full disk) go at the next write."""
+    for folder in root.glob(".tmp-*"):
+        pid = int(folder.name.split("-")[1]) if folder.name.split("-")[1].isdigit() else 0
+        try:
+            os.kill(pid, 0)
+            alive = pid != 0
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in root.glob(".trash-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def key_lock(key: str, root: Path | None = None):
+    """Held while one process records a key: a second build of the same key waits, then finds it cached."""
+    locks = (root or cache_root()) / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{key[:32]}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def write(key: str, arrays: dict[str, np.ndarray], manifest: dict, root: Path | None = None) -> Entry:
     """Store one trajectory: written into a hidden folder, then renamed into place in one step."""
     root = root or cache_root()
     root.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(root)
     final = entry_dir(key, manifest["spec"]["experiment"], root)
-    staging = root / f".tmp-{uuid.uuid4().hex}"
+    staging = root / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
         with open(staging / ARRAYS, "wb") as f:
@@ -127,6 +173,7 @@ def write(key: str, arrays: dict[str, np.ndarray], manifest: dict, root: Path | 
             f.flush()
             os.fsync(f.fileno())
         manifest = {**manifest, "format": FORMAT_VERSION, "key": key, "arrays_sha256": _sha256(staging / ARRAYS)}
+        manifest["manifest_sha256"] = _manifest_sha256(manifest)
         with open(staging / MANIFEST, "w") as f:
             json.dump(manifest, f, indent=2, sort_keys=True)
             f.flush()
@@ -136,6 +183,11 @@ def write(key: str, arrays: dict[str, np.ndarray], manifest: dict, root: Path | 
             os.rename(final, trash)
             shutil.rmtree(trash, ignore_errors=True)
         os.rename(staging, final)
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CacheError(f"the disk under {root} is full: nothing was stored; free some space "
+                             f"(`diffviz cache clear` removes old trajectories) and build again") from None
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return read_entry(final)
