@@ -1,6 +1,7 @@
 """`diffviz cache build`: record the specs of each experiment that the cache does not hold yet."""
 from __future__ import annotations
 
+import contextlib
 import platform
 import time
 from datetime import datetime, timezone
@@ -12,16 +13,16 @@ from cache.config import Settings
 from cache.lookup import build_command
 from cache.specs import specs_for
 
+from .engine import run_together
 from .experiments import record
 from .models import Model, load_model
 
 
-def _manifest(model: Model, spec, settings: Settings, experiment: str, index: int, seconds: float, calls: int,
-              recording) -> dict:
+def _manifest(model: Model, spec, settings: Settings, experiment: str, index: int, seconds: float, recording) -> dict:
     return {
         "model": model.files.identity(), "spec": spec.key_fields(), "dtype": model.dtype, "device": model.device,
         "experiment": experiment, "index": index, "build_command": build_command(experiment, settings),
-        "images": sorted(recording.images), "seconds": round(seconds, 3), "unet_calls": calls,
+        "images": sorted(recording.images), "seconds": round(seconds, 3),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": {p: version(p) for p in ("torch", "diffusers", "numpy")} | {"python": platform.python_version()},
         "reproducibility": ("bit-identical on this CPU with these versions" if model.device == "cpu"
@@ -43,16 +44,16 @@ def _cached(key: str, spec, report) -> store.Entry | None:
         return None
 
 
-def _record(model: Model, spec, settings: Settings, experiment: str, index: int, key: str, report) -> store.Entry:
-    started, calls = time.perf_counter(), model.calls
-    recording = record(model, spec, settings.image)
-    seconds = time.perf_counter() - started
+def _timed(fn, *args):
+    started = time.perf_counter()
+    return fn(*args), time.perf_counter() - started
+
+
+def _store(model: Model, spec, settings: Settings, experiment: str, index: int, key: str, recording,
+           seconds: float) -> store.Entry:
     arrays = {name: store.to_display(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
               for name, x in recording.images.items()} | recording.numbers
-    entry = store.write(key, arrays, _manifest(model, spec, settings, experiment, index, seconds,
-                                               model.calls - calls, recording))
-    report(f"recorded {spec.experiment:17s} {spec.label()} in {seconds:.1f} s, {model.calls - calls} UNet calls")
-    return entry
+    return store.write(key, arrays, _manifest(model, spec, settings, experiment, index, seconds, recording))
 
 
 def build(experiments: list[str], settings: Settings, device: str = "auto", force: bool = False,
@@ -62,14 +63,23 @@ def build(experiments: list[str], settings: Settings, device: str = "auto", forc
     # every setting is checked before anything is recorded
     plan = [(experiment, index, spec) for experiment in experiments
             for index, spec in enumerate(specs_for(experiment, settings, model.files))]
-    done = []
-    for experiment, index, spec in plan:
-        key = store.trajectory_key(model.files.identity(), spec.key_fields(), model.dtype)
-        with store.key_lock(key):  # a second build of this key waits here, then finds it cached
-            entry = None if force else _cached(key, spec, report)
-            if entry is not None:
+    identity = model.files.identity()
+    keys = [store.trajectory_key(identity, spec.key_fields(), model.dtype) for _, _, spec in plan]
+    with contextlib.ExitStack() as locks:
+        for key in sorted(set(keys)):  # a second build of these keys waits here, then finds them cached
+            locks.enter_context(store.key_lock(key))
+        entries = {key: None if force else _cached(key, spec, report) for key, (_, _, spec) in zip(keys, plan)}
+        for key, (_, _, spec) in zip(keys, plan):
+            if entries[key] is not None:
                 report(f"cached   {spec.experiment:17s} {spec.label()}")
-            else:
-                entry = _record(model, spec, settings, experiment, index, key, report)
-        done.append(entry)
-    return done
+        todo = [(key, item) for key, item in zip(keys, plan) if entries[key] is None]
+        started, calls = time.perf_counter(), model.calls
+        recordings, pool = run_together(model, [lambda m, spec=item[2]: _timed(record, m, spec, settings.image)
+                                                for _, item in todo])
+        for (key, (experiment, index, spec)), (recording, seconds) in zip(todo, recordings):
+            entries[key] = _store(model, spec, settings, experiment, index, key, recording, seconds)
+            report(f"recorded {spec.experiment:17s} {spec.label()}")
+        if todo:
+            report(f"{len(todo)} recordings in {time.perf_counter() - started:.1f} s: {model.calls - calls} batched "
+                   f"UNet calls, largest batch {max(pool.batch_sizes, default=0)}")
+    return [entries[key] for key in keys]

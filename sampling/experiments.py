@@ -233,15 +233,19 @@ def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
                         frames[row + offset, j] = x
         return keep
 
-    ddim = model.ddim()
-    t, t_prev = stack_runs([ddim_timesteps(ddim, n) for n in counts])
-    finals = sample_ddim(model, x_T.expand(len(counts), -1, -1, -1).clone(), Schedule.of(ddim), t, t_prev,
-                         callback=keeper(0))
-    ddpm = model.ddpm()
-    t, t_prev = ddpm_timesteps(ddpm, spec.ddpm_steps)
-    ddpm_final = sample_ddpm(model, x_T.clone(), Schedule.of(ddpm), t, t_prev, generator=gen,
-                             callback=keeper(len(counts)))
-    finals = torch.cat([finals, ddpm_final])
+    def ddim_runs(m: Model) -> torch.Tensor:
+        ddim = m.ddim()
+        t, t_prev = stack_runs([ddim_timesteps(ddim, n) for n in counts])
+        return sample_ddim(m, x_T.expand(len(counts), -1, -1, -1).clone(), Schedule.of(ddim), t, t_prev,
+                           callback=keeper(0))
+
+    def ddpm_run(m: Model) -> torch.Tensor:
+        ddpm = m.ddpm()
+        t, t_prev = ddpm_timesteps(ddpm, spec.ddpm_steps)
+        return sample_ddpm(m, x_T.clone(), Schedule.of(ddpm), t, t_prev, generator=gen, callback=keeper(len(counts)))
+
+    from .engine import run_together  # the DDIM runs and the DDPM run share each UNet call
+    finals = torch.cat(run_together(model, [ddim_runs, ddpm_run])[0])
     reference = finals[counts.index(max(counts))]
     for r, at in enumerate(keep_at):  # a run with fewer than DISPLAY_FRAMES steps holds each state longer
         index = np.searchsorted(at, np.linspace(0, 1, DISPLAY_FRAMES) * at[-1], side="right") - 1

@@ -1,0 +1,39 @@
+"""The engine: runs pooled into one batch give what each gives alone, in as many calls as the longest."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cache.specs import ForwardBackward, Reverse, SimilarNoise
+from sampling.engine import run_together
+from sampling.experiments import record
+from sampling.models import load_model
+
+
+def test_pooled_recordings_equal_serial_ones_in_as_many_calls_as_the_longest():
+    model = load_model("embedded", device="cpu")
+    specs = [Reverse("ddim", 12, 0), Reverse("ddpm", 7, 1), SimilarNoise("patch", 9, 2, 4, 3, 3),
+             ForwardBackward("sample", 6, 3, 2, 3)]
+    alone = [record(model, spec) for spec in specs]
+    calls = model.calls
+    pooled, pool = run_together(model, [lambda m, s=s: record(m, s) for s in specs])
+    # forward_backward first samples its x_0 with 50 DDIM steps, then runs its 6-step grid
+    assert model.calls - calls == 50 + 6
+    assert max(pool.batch_sizes) > 2
+    for a, b in zip(alone, pooled):
+        for name in a.images:
+            # x0_hat = (x_t - sqrt(1 - alpha_bar) eps_hat) / sqrt(alpha_bar) magnifies the last-bit
+            # differences of a batched convolution by up to 1/sqrt(alpha_bar_999) = 156
+            tol = 2e-3 if "x0_hat" in name else 1e-5
+            assert torch.as_tensor(a.images[name] - b.images[name]).abs().max() <= tol, name
+
+
+def test_a_failing_recording_fails_the_build_without_hanging():
+    model = load_model("embedded", device="cpu")
+
+    def broken(m):
+        m(torch.zeros(1, 3, 32, 32), torch.zeros(1, dtype=torch.long))
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run_together(model, [lambda m: record(m, Reverse("ddim", 5, 0)), broken])
