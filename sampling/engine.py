@@ -99,7 +99,6 @@ def run_together(model: Model, jobs: list[Callable[[Model], object]]) -> tuple[l
         th.start()
     for th in threads:
         th.join()
-    for r in results:
-        if isinstance(r, BaseException):
-            raise r
+    if pool.error is not None:  # the first failure, not the others it brought down
+        raise pool.error
     return results, pool
