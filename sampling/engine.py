@@ -56,7 +56,7 @@ class BatchPool:
 
     def failed(self, error: BaseException) -> None:
         with self.cond:
-            self.error = error
+            self.error = self.error or error  # keep the first failure
             self.live -= 1
             self.cond.notify_all()
 
