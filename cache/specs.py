@@ -105,6 +105,13 @@ def image_source(image: str) -> str:
     path = Path(image)
     if not path.is_file():
         raise SpecError("image", f"image file {image!r} does not exist; give a PNG/JPEG file or 'sample'")
+    try:
+        from PIL import Image
+        with Image.open(path) as im:
+            im.verify()
+    except Exception:
+        raise SpecError("image", f"image file {image!r} is not an image Pillow can read; give a PNG/JPEG file "
+                                 "or 'sample'") from None
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -54,7 +54,10 @@ def load_image(model: Model, source: str, path: str, generator: torch.Generator)
         sched = model.ddim()
         t, t_prev = ddim_timesteps(sched, min(50, sched.config.num_train_timesteps))
         return sample_ddim(model, starting_noise(model, 1, generator), Schedule.of(sched), t, t_prev).clamp(-1, 1)
-    image = Image.open(path).convert("RGB").resize((W, H), Image.LANCZOS)
+    image = Image.open(path).convert("RGB")  # palette, grey and alpha images become RGB (alpha dropped)
+    side = min(image.size)  # the centred square, then the model's size
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    image = image.crop((left, top, left + side, top + side)).resize((W, H), Image.LANCZOS)
     return torch.from_numpy(np.asarray(image, dtype=np.float32) / 127.5 - 1).permute(2, 0, 1)[None].to(model.device)
 
 

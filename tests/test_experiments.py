@@ -105,3 +105,21 @@ def test_ddim_steps_runs_equal_separate_runs():
         assert abs(rec.images["frames"][k, -1] - alone[0]).max() <= 1e-5
     assert (rec.images["frames"][:, 0] == x_T[0]).all()
     assert rec.numbers["distance_to_reference"][2] == 0
+
+
+def test_an_image_of_another_size_and_mode_is_centre_cropped_and_resized(tiny_model, tmp_path):
+    from PIL import Image
+    from cache.specs import SpecError, image_source
+    path = tmp_path / "wide.png"
+    pixels = np.zeros((40, 80, 4), np.uint8)
+    pixels[:, 20:60] = (255, 0, 0, 128)  # the centred 40x40 square is red; the sides are transparent black
+    Image.fromarray(pixels, "RGBA").save(path)
+    model = load_model(str(tiny_model), device="cpu")
+    rec = record(model, Forward(image_source(str(path)), 3, 0), str(path))
+    x0 = rec.images["x0"]
+    assert x0.shape == (3, 16, 16)
+    assert torch.allclose(x0[0], torch.ones(16, 16), atol=1e-2) and (x0[1:] < -0.99).all()
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    import pytest
+    with pytest.raises(SpecError, match="not an image"):
+        image_source(str(tmp_path / "broken.png"))

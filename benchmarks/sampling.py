@@ -1,0 +1,190 @@
+"""diffviz's engine against the original notebooks' way of sampling, on the same model, in one process.
+
+The reference loop is written as the notebooks wrote it: batch 1, one run after another, one
+UNet call per step, diffusers' scheduler.step(), float32. The engine is `diffviz cache build`'s:
+runs pooled into batches (sampling/engine.py). Every case prints UNet calls, wall seconds and
+image-steps per second for both, and ends with one line `NAME calls_ratio=X wall_ratio=Y`.
+
+    python benchmarks/sampling.py            # CPU: embedded model, and google's 256x256 architecture
+    python benchmarks/sampling.py --device cuda --dtype bfloat16
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cache.config import Settings  # noqa: E402
+from cache.models import ModelFiles  # noqa: E402
+from cache.specs import EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
+from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel  # noqa: E402
+from sampling.build import build  # noqa: E402
+from sampling.experiments import record  # noqa: E402
+from sampling.models import Model, load_model  # noqa: E402
+
+# google/ddpm-celebahq-256 and google/ddpm-bedroom-256 (their config.json)
+GOOGLE_UNET = dict(sample_size=256, in_channels=3, out_channels=3, layers_per_block=2,
+                   block_out_channels=(128, 128, 256, 256, 512, 512),
+                   down_block_types=("DownBlock2D",) * 4 + ("AttnDownBlock2D", "DownBlock2D"),
+                   up_block_types=("UpBlock2D", "AttnUpBlock2D") + ("UpBlock2D",) * 4,
+                   downsample_padding=0, flip_sin_to_cos=False, freq_shift=1, norm_eps=1e-6)
+GOOGLE_SCHEDULER = dict(num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02, beta_schedule="linear",
+                        clip_sample=True, variance_type="fixed_small")
+
+
+class Notebook:
+    """The reference: batch 1, serial, scheduler.step(), counting UNet calls."""
+
+    def __init__(self, model: Model):
+        self.unet, self.config, self.device, self.calls = model.unet, model.files.scheduler_config, model.device, 0
+        self.shape = (1, *model.shape)
+
+    def noise(self, gen):
+        return torch.randn(self.shape, generator=gen).to(self.device)
+
+    @torch.no_grad()
+    def run(self, scheduler, steps: int, x, start: int = 0, gen=None):
+        scheduler.set_timesteps(steps)
+        for t in scheduler.timesteps[start:]:
+            eps = self.unet(x, t).sample
+            self.calls += 1
+            kwargs = {"generator": gen} if isinstance(scheduler, DDPMScheduler) else {}
+            x = scheduler.step(eps, t, x, **kwargs).prev_sample
+        return x
+
+    def ddim(self, steps, x, start=0):
+        return self.run(DDIMScheduler.from_config(self.config), steps, x, start)
+
+    def ddpm(self, steps, x, gen):
+        return self.run(DDPMScheduler.from_config(self.config), steps, x, gen=gen)
+
+    def grid(self, x0, steps: int, gen) -> None:
+        """forward_backward.ipynb: every level, fresh noise, then DDIM down to 0, one run at a time."""
+        sched = DDIMScheduler.from_config(self.config)
+        sched.set_timesteps(steps)
+        for i, t in enumerate(sched.timesteps):
+            x_t = sched.add_noise(x0, self.noise(gen), t[None])
+            self.ddim(steps, x_t, start=i)
+
+    def recording(self, spec, image):
+        """What one spec costs when each of its runs is sampled alone."""
+        gen = torch.Generator().manual_seed(0)
+        kind = spec.experiment
+        x0 = image if image is not None else self.ddim(50, self.noise(gen)) if getattr(spec, "image", None) == "sample" else None
+        if kind == "reverse":
+            (self.ddpm if spec.scheduler == "ddpm" else lambda s, x, g: self.ddim(s, x))(spec.steps, self.noise(gen), gen)
+        elif kind == "forward_backward":
+            self.ddim(spec.steps, self.noise(gen), start=spec.forward_timestep)
+            self.grid(x0, spec.steps, gen)
+        elif kind == "similar_noise":
+            for _ in range(2):
+                self.ddim(spec.steps, self.noise(gen))
+        elif kind == "noise_sweep":
+            for _ in range(1 + len(spec.patch_sizes) + len(spec.scalings)):
+                self.ddim(spec.steps, self.noise(gen))
+        elif kind == "ddim_steps":
+            for n in spec.step_counts:
+                self.ddim(n, self.noise(gen))
+            self.ddpm(spec.ddpm_steps, self.noise(gen), gen)
+
+
+def timed(fn):
+    started = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
+def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int) -> str:
+    print(f"  reference: {ref_calls:6d} UNet calls {ref_s:8.1f} s {image_steps / ref_s:8.1f} image-steps/s")
+    print(f"  engine:    {eng_calls:6d} UNet calls {eng_s:8.1f} s {image_steps / eng_s:8.1f} image-steps/s")
+    return f"{name} calls_ratio={ref_calls / eng_calls:.1f} wall_ratio={ref_s / eng_s:.2f}"
+
+
+def case_grid(name: str, model: Model, steps: int, image: str | None) -> str:
+    print(f"{name}: the noising-then-denoising grid at {steps} steps")
+    spec = ForwardBackward("sample" if image is None else "file", steps, 0, min(10, steps - 1), min(8, steps))
+    ref = Notebook(model)
+    x0 = None if image is None else torch.rand((1, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device) * 2 - 1
+    ref_s = timed(lambda: ref.recording(spec, x0))
+    calls = model.calls
+    eng_s = timed(lambda: record(model, spec, image))
+    image_steps = ref.calls  # every UNet evaluation of one image is one image-step, in both
+    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, image_steps)
+
+
+def case_full_build(name: str, model: Model, settings: Settings) -> str:
+    print(f"{name}: every experiment, as `diffviz cache build` records them")
+    specs = [spec for e in EXPERIMENTS for spec in specs_for(e, settings, model.files)]
+    ref = Notebook(model)
+    ref_s = timed(lambda: [ref.recording(spec, None) for spec in specs])
+    calls = model.calls
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["DIFFVIZ_CACHE"] = cache
+        eng_s = timed(lambda: build(list(EXPERIMENTS), settings, model=model))
+    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, ref.calls)
+
+
+def google_architecture(device: str, dtype: str) -> Model:
+    torch.manual_seed(0)
+    unet = UNet2DModel(**GOOGLE_UNET).to(device, getattr(torch, dtype)).eval()
+    print(f"google 256x256 architecture, random weights: {sum(p.numel() for p in unet.parameters()) / 1e6:.1f} M parameters")
+    files = ModelFiles("google-architecture", Path("."), unet.config, GOOGLE_SCHEDULER, Path(__file__))
+    return Model(files, unet, device, dtype)
+
+
+def flops_per_call(model: Model) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+    x = torch.zeros((1, *model.shape), device=model.device, dtype=getattr(torch, model.dtype))
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model.unet(x, torch.tensor([500], device=model.device))
+    return counter.get_total_flops()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="float32")
+    ap.add_argument("--google-steps", type=int, default=4, help="grid steps on the 256x256 architecture")
+    a = ap.parse_args()
+    torch.set_grad_enabled(False)
+    lines = []
+    embedded = load_model("embedded", device=a.device, dtype=a.dtype)
+    lines.append(case_grid("grid50-embedded", embedded, 50, None))
+    lines.append(case_full_build("full-build-embedded", embedded, Settings(dtype=a.dtype)))
+    google = google_architecture(a.device, a.dtype)
+    with tempfile.TemporaryDirectory() as tmp:
+        image = os.path.join(tmp, "x0.png")
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (256, 256, 3), np.uint8)).save(image)
+        lines.append(case_grid("grid-google-arch", google, a.google_steps, image))
+        if a.device == "cuda":
+            steps = 50
+            flops = flops_per_call(google)
+            peak = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
+            card = torch.cuda.get_device_name()
+            spec = ForwardBackward("file", steps, 0, 10, 8)
+            calls = google.calls
+            wall = timed(lambda: record(google, spec, image))
+            done = steps * (steps + 1) // 2 + steps - 10
+            rate = flops * done / wall
+            top = next((v for k, v in peak.items() if k in card), None)
+            print(f"grid50-google-arch on {card}: {google.calls - calls} calls, {wall:.1f} s, {flops / 1e9:.0f} GFLOP "
+                  f"per image, {rate / 1e12:.1f} TFLOP/s" + (f" = {rate / top:.1%} of bf16 dense peak" if top else ""))
+    print()
+    for line in lines:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
