@@ -76,6 +76,12 @@ def _per_sample(t: torch.Tensor, batch: int) -> torch.Tensor:
     return t[:, None].expand(-1, batch) if t.dim() == 1 else t
 
 
+def _active(x: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor, i: int):
+    """The rows that take part in step i, with their t, t_prev and x_t."""
+    rows = (t[i] >= 0).nonzero().squeeze(1)
+    return rows, t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows]
+
+
 def _noise(like: torch.Tensor, rows: torch.Tensor, generator: Generator) -> torch.Tensor:
     """Fresh N(0, I) for the active rows, drawn as diffusers' randn_tensor draws it."""
     if isinstance(generator, list):
@@ -100,8 +106,7 @@ def sample_ddpm(model, x: torch.Tensor, schedule: Schedule, t, t_prev, generator
     """
     t, t_prev = _per_sample(t, len(x)), _per_sample(t_prev, len(x))
     for i in range(len(t)):
-        rows = (t[i] >= 0).nonzero().squeeze(1)
-        ti, tp, x_t = t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows]
+        rows, ti, tp, x_t = _active(x, t, t_prev, i)
         eps_hat = model(x_t, ti)
         # 1. alphas, betas of this step (the step may skip many training steps)
         a_t, a_prev = schedule.at(ti), schedule.at(tp)
@@ -139,8 +144,7 @@ def sample_ddim(model, x: torch.Tensor, schedule: Schedule, t, t_prev, eta: floa
     """
     t, t_prev = _per_sample(t, len(x)), _per_sample(t_prev, len(x))
     for i in range(len(t)):
-        rows = (t[i] >= 0).nonzero().squeeze(1)
-        ti, tp, x_t = t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows]
+        rows, ti, tp, x_t = _active(x, t, t_prev, i)
         eps_hat = model(x_t, ti)
         # 2. alphas, betas
         a_t, a_prev = schedule.at(ti), schedule.at(tp)
