@@ -63,8 +63,8 @@ else
 fi
 
 # Record what the scenes need once, before rendering two at a time (they would race for it).
-experiments=$(printf '%s\n' "${targets[@]}" | cut -d: -f1 | sort -u | tr '\n' ' ')
-if ! HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-} diffviz cache build $experiments; then
+mapfile -t experiments < <(printf '%s\n' "${targets[@]}" | cut -d: -f1 | sort -u)
+if ! diffviz cache build "${experiments[@]}"; then
   echo "render.sh: recording trajectories failed (see above)" >&2
   exit 1
 fi
