@@ -13,7 +13,7 @@ usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [SCE
   --quality l (480p15), m (720p30), h (1080p60, the default) or k (2160p60)
   --model   overrides `model` of diffviz.toml for this run (embedded, a hub id, a folder)
   --theme   dark (default) or light, for white slide decks
-Outputs: media/videos/<file>/<resolution>/<Scene>.mp4
+Outputs: media/videos/<file>/<resolution>/<Scene>.mp4, and its last frame as media/stills/<Scene>.png
 USAGE
 }
 
@@ -73,6 +73,8 @@ logs=$(mktemp -d)
 render_one() {  # file:Class -> renders, logs to $logs, prints one status line
   local file=${1%%:*} cls=${1#*:}
   if manim -q"$quality" --progress_bar none "scenes/$file.py" "$cls" >"$logs/$cls.log" 2>&1; then
+    video=$(ls -t media/videos/"$file"/*/"$cls".mp4 | head -1)
+    python tools/frames.py "$video" media/stills --still
     echo "ok      $cls"
   else
     echo "FAILED  $cls (log: $logs/$cls.log)"; tail -5 "$logs/$cls.log" | sed 's/^/        /'
@@ -89,5 +91,7 @@ echo "made:"
 for t in "${targets[@]}"; do
   f=$(ls -t media/videos/"${t%%:*}"/*/"${t#*:}".mp4 2>/dev/null | head -1)
   [ -n "$f" ] && printf '  %-60s %s\n' "$f" "$(du -h "$f" | cut -f1)"
+  s="media/stills/${t#*:}.png"
+  [ -f "$s" ] && printf '  %-60s %s\n' "$s" "$(du -h "$s" | cut -f1)"
 done
 exit $((status != 0))

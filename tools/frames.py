@@ -1,5 +1,6 @@
 """Pull frames out of a rendered video as PNG: `python tools/frames.py VIDEO.mp4 OUT_DIR 1.5 4 10` (seconds),
-or `--every 5` for one frame every 5 seconds, or `--sheet` for one contact sheet of them all."""
+`--every 5` for one frame every 5 seconds, `--sheet` for one contact sheet of them all, or
+`--still` for the scene's last frame (its summary) as OUT_DIR/<Scene>.png."""
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,12 @@ def main() -> None:
     ap.add_argument("seconds", type=float, nargs="*")
     ap.add_argument("--every", type=float)
     ap.add_argument("--sheet", action="store_true", help="one PNG of all frames, 3 to a row")
+    ap.add_argument("--still", action="store_true", help="the last frame, as OUT/<video name>.png")
     a = ap.parse_args()
+    if a.still:
+        a.out.mkdir(parents=True, exist_ok=True)
+        grab(a.video, [duration(a.video) - 0.1])[-1].save(a.out / f"{a.video.stem}.png")
+        return
     seconds = a.seconds or [i * a.every for i in range(int(duration(a.video) / a.every) + 1)]
     images = grab(a.video, seconds)
     a.out.mkdir(parents=True, exist_ok=True)
