@@ -37,3 +37,23 @@ def test_a_failing_recording_fails_the_build_without_hanging():
 
     with pytest.raises(ValueError, match="boom"):
         run_together(model, [lambda m: record(m, Reverse("ddim", 5, 0)), broken])
+
+
+def test_out_of_memory_halves_the_batch_and_loses_nothing(monkeypatch):
+    """A CUDA out-of-memory error splits the batch in halves until it fits; the result is the same."""
+    model = load_model("embedded", device="cpu")
+    x = torch.randn(10, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    t = torch.arange(10) * 90
+    expected = torch.cat([model(x[i:i + 1], t[i:i + 1]) for i in range(10)])
+    real = model.unet.forward
+
+    def small_memory(sample, timestep, *args, **kwargs):
+        if len(sample) > 3:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(sample, timestep, *args, **kwargs)
+
+    monkeypatch.setattr(model.unet, "forward", small_memory)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    got = model(x, t)
+    assert model.chunk == 2  # 10 -> 5 -> 2, and kept for the next calls
+    assert (got - expected).abs().max() <= 1e-5

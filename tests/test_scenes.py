@@ -180,3 +180,19 @@ def test_step_counts_end_on_each_runs_final_image():
     side = tr["finals"].shape[1]
     for r, panel in enumerate(scene.panels):
         assert corr(crop(frame, panel.image, side), tr["finals"][r]) > 0.97
+
+
+def test_scenes_work_for_another_model_size_from_its_cache(tmp_path, tiny_model, monkeypatch):
+    """A 16x16 model's trajectories, recorded by `diffviz cache build`, drive the same scene."""
+    from click.testing import CliRunner
+    from sampling.cli import main
+    cfg = tmp_path / "diffviz.toml"
+    cfg.write_text(f'model = "{tiny_model}"\nsteps = 7\npatch_size = 4\npatch_x = 2\npatch_y = 2\n')
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(cfg))
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    assert CliRunner().invoke(main, ["cache", "build", "reverse"]).exit_code == 0
+    import reverse
+    scene, frame = render(reverse.ReverseProcessDDIM, until=None)
+    tr = scene.tr
+    assert tr["x"].shape == (8, 16, 16, 3)
+    assert scene.step == 6 and len(scene.tr["t"]) == 7
