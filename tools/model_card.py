@@ -38,8 +38,10 @@ Font: Noto Color Emoji (Debian package `fonts-noto-color-emoji`), SIL Open Font 
 - {steps} steps at batch {batch}, AdamW lr {lr} (warm-up 200 steps), gradient clipping 1.0,
   EMA of the weights with decay 0.999 (the shipped weights are the EMA's, as float16 safetensors)
 - seed {seed}; {seconds:.0f} s of training on a 2-core CPU (AMD EPYC, torch 2.13 CPU build)
-- final loss (running mean of the epsilon MSE): {loss:.4f}; the whole curve is in diffviz's
-  run folder as `loss.csv`
+- final loss (running mean of the epsilon MSE): {loss:.4f}; the whole curve is `loss.csv` here
+- the run was started for more steps and stopped at the checkpoint of step {steps}, when the
+  samples had become clean enough; with constant learning rate after warm-up, the command above
+  (which resumes from a checkpoint) reproduces it
 - UNet: block_out_channels {channels}, layers_per_block 1, self-attention at 8x8 only
 
 ## Limits
