@@ -159,7 +159,7 @@ class PerturbationSweep(DiffvizScene):
         ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
         axes = Axes(x_range=[0, xmax, nice_step(xmax)], y_range=[0, ymax, nice_step(ymax)], x_length=8.0,
                     y_length=4.6, tips=False,
-                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24}).shift(DOWN * 0.3 + LEFT * 1.6)
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24}).shift(DOWN * 0.3)
         x_label = tex(r"\|n_a - n_b\|", r"\text{ (starting noise)}", size=32).next_to(axes.x_axis, DOWN, buff=0.45)
         y_label = tex(r"\|x_0^a - x_0^b\|", size=32).next_to(axes.y_axis, UP, buff=0.2).align_to(axes, LEFT)
         self.play(FadeIn(title), Create(axes), FadeIn(x_label), FadeIn(y_label), run_time=1.0)
@@ -173,7 +173,8 @@ class PerturbationSweep(DiffvizScene):
             names = VGroup(*[label(t, size=20, color=color).next_to(d, side, buff=0.05) for t, d in zip(tags, dots)])
             legend = label("a patch drawn afresh" if kind == "patch" else "a global mix, s", size=28, color=color)
             self.series[kind] = dots
-            legend.next_to(axes, RIGHT, buff=0.5).align_to(axes, UP).shift(DOWN * (0.2 if kind == "patch" else 0.8))
+            legend.move_to(axes.c2p(0, 0)).align_to(axes, UP).align_to(axes.y_axis, LEFT)
+            legend.shift(RIGHT * 0.9 + DOWN * (0.1 if kind == "patch" else 0.6))
             self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(names), run_time=1.5)
             self.wait(1.5)
         self.wait(3)
