@@ -97,14 +97,16 @@ class ReverseProcess(DiffvizScene):
         tr = self.tr
         return VGroup(label(f"{self.name}   step", size=30, color=P.dim),
                       label(f"{i + 1} / {len(tr['t'])}", size=30, color=P.time),
-                      tex("t", "=", f"{tr['t'][i]}", r"\rightarrow", f"{max(tr['t_prev'][i], 0)}", size=38,
+                      tex("t", "=", f"{tr['t'][i]}", r"\rightarrow",
+                          f"{tr['t_prev'][i]}" if tr["t_prev"][i] >= 0 else r"\text{clean}", size=38,
                           colors={"t": P.time, f"{tr['t'][i]}": P.time})
                       ).arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.2)
 
     def footnote(self, i: int):
         share = float(self.tr["clipped"][i])
-        text = (f"x̂₀ clipped to [−1, 1] on {share:.0%} of its values: the step uses the clipped x̂₀"
-                if share > 0 else "")
+        shown = f"{share:.0%}" if share >= 0.01 else f"{share:.1%}"
+        text = (f"x̂₀ clipped to [−1, 1] on {shown} of its values: the step uses the clipped x̂₀"
+                if share >= 0.0005 else "")
         return label(text, size=24, color=P.dim).to_edge(DOWN, buff=0.3)
 
     def show_step(self, i: int, header: VGroup) -> None:
