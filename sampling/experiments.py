@@ -7,7 +7,6 @@ it: a CPU torch.Generator seeded with the spec's seed, randn_tensor of shape (n,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch

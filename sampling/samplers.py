@@ -93,7 +93,7 @@ def _noise(like: torch.Tensor, rows: torch.Tensor, generator: Generator) -> torc
 def _x0_hat(x, eps, a_t, clip):
     """Predicted x_0 from predicted noise, Ho et al. (2020) eq. (15), clipped where the scheduler clips."""
     x0 = (x - (1 - a_t) ** 0.5 * eps) / a_t ** 0.5
-    clipped = (x0.abs() > clip).flatten(1).float().mean(1) if clip is not None else torch.zeros(len(x))
+    clipped = (x0.abs() > clip).flatten(1).float().mean(1) if clip is not None else x.new_zeros(len(x))
     return (x0.clamp(-clip, clip) if clip is not None else x0), clipped
 
 

@@ -15,7 +15,8 @@ from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
 class NoiseThenDenoise(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("forward_backward")
-        steps = int((~np.all(tr["single_steps"] == tr["single_steps"][-1], axis=(1, 2, 3))).sum())  # states before the last
+        # single_steps: x_0, the noised image, then the state after each of the run's DDIM steps
+        steps = len(tr["t"]) - int(np.flatnonzero(tr["t"] == tr["forward_t"])[0]) + 1
         t = int(tr["forward_t"])
         title_card(self, "Noise it, then denoise it", f"x_0 noised to t = {t}, then DDIM back to t = 0")
         h = 2.5
