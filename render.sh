@@ -72,8 +72,9 @@ fi
 logs=$(mktemp -d)
 render_one() {  # file:Class -> renders, logs to $logs, prints one status line
   local file=${1%%:*} cls=${1#*:}
-  # each render keeps its own text and LaTeX caches: two at once would delete each other's files
-  printf '[CLI]\ntext_dir = {media_dir}/texts/%s\ntex_dir = {media_dir}/Tex/%s\n' "$cls" "$cls" >"$logs/$cls.cfg"
+  # each render keeps its own text and LaTeX caches: two at once would delete each other's files.
+  # Siblings of media/Tex, not inside it: manim deletes every non-SVG entry of its tex_dir.
+  printf '[CLI]\ntext_dir = {media_dir}/texts-%s\ntex_dir = {media_dir}/Tex-%s\n' "$cls" "$cls" >"$logs/$cls.cfg"
   if manim -q"$quality" --progress_bar none --config_file "$logs/$cls.cfg" "scenes/$file.py" "$cls" >"$logs/$cls.log" 2>&1; then
     video=$(ls -t media/videos/"$file"/*/"$cls".mp4 | head -1)
     python tools/frames.py "$video" media/stills --still
