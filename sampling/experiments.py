@@ -46,13 +46,24 @@ def starting_noise(model: Model, n: int, generator: torch.Generator) -> torch.Te
     return randn_tensor((n, *model.shape), generator=generator, device=torch.device(model.device))
 
 
+def run(model: Model, scheduler: str, steps: int, x_T: torch.Tensor, eta: float = 0.0,
+        generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
+    """One reverse run of `steps` steps with the model's own DDPM or DDIM schedule, from x_T to x_0."""
+    if scheduler == "ddpm":
+        sched = model.ddpm()
+        t, t_prev = ddpm_timesteps(sched, steps)
+        return sample_ddpm(model, x_T, Schedule.of(sched), t, t_prev, generator=generator, callback=callback)
+    sched = model.ddim()
+    t, t_prev = ddim_timesteps(sched, steps)
+    return sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, eta=eta, generator=generator, callback=callback)
+
+
 def load_image(model: Model, source: str, path: str, generator: torch.Generator) -> torch.Tensor:
     """x_0 as (1, C, H, W) in [-1, 1]: an image file (converted to RGB, resized to the model), or a DDIM sample."""
     C, H, W = model.shape
     if source == "sample":
-        sched = model.ddim()
-        t, t_prev = ddim_timesteps(sched, min(50, sched.config.num_train_timesteps))
-        return sample_ddim(model, starting_noise(model, 1, generator), Schedule.of(sched), t, t_prev).clamp(-1, 1)
+        steps = min(50, model.files.num_train_timesteps)
+        return run(model, "ddim", steps, starting_noise(model, 1, generator)).clamp(-1, 1)
     image = Image.open(path).convert("RGB")  # palette, grey and alpha images become RGB (alpha dropped)
     side = min(image.size)  # the centred square, then the model's size
     left, top = (image.width - side) // 2, (image.height - side) // 2
@@ -107,14 +118,9 @@ class StepLog:
 def record_reverse(model: Model, spec: Reverse) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     x_T = starting_noise(model, 1, gen)
-    sched = model.ddpm() if spec.scheduler == "ddpm" else model.ddim()
     log = StepLog()
-    if spec.scheduler == "ddpm":
-        t, t_prev = ddpm_timesteps(sched, spec.steps)
-        x_0 = sample_ddpm(model, x_T, Schedule.of(sched), t, t_prev, generator=gen, callback=log)
-    else:
-        t, t_prev = ddim_timesteps(sched, spec.steps)
-        x_0 = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, eta=spec.eta, generator=gen, callback=log)
+    x_0 = run(model, spec.scheduler, spec.steps, x_T, spec.eta, gen, log)
+    t, t_prev = log.stack("t")[:, 0], log.stack("t_prev")[:, 0]
     xs = torch.cat([x_T.cpu(), log.stack("x_prev")[:, 0]])
     return Recording(
         images={"x": xs, "eps_hat": log.stack("eps_hat")[:, 0], "x0_hat": log.stack("x0_hat")[:, 0],
@@ -173,19 +179,13 @@ def perturb_global(noise: torch.Tensor, fresh: torch.Tensor, s: float) -> torch.
     return (1 - s ** 2) ** 0.5 * noise + s * fresh
 
 
-def _ddim(model: Model, x_T: torch.Tensor, steps: int, callback=None) -> torch.Tensor:
-    sched = model.ddim()
-    t, t_prev = ddim_timesteps(sched, steps)
-    return sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, callback=callback)
-
-
 def record_similar_noise(model: Model, spec: SimilarNoise) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     noise_a, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
     noise_b = (perturb_patch(noise_a, fresh, spec.patch_size, spec.patch_x, spec.patch_y) if spec.kind == "patch"
                else perturb_global(noise_a, fresh, spec.scaling))
     log = StepLog()
-    final = _ddim(model, torch.cat([noise_a, noise_b]), spec.steps, log)
+    final = run(model, "ddim", spec.steps, torch.cat([noise_a, noise_b]), callback=log)
     xs = torch.cat([torch.cat([noise_a, noise_b]).cpu()[None], log.stack("x_prev")])  # (S+1, 2, C, H, W)
     x0s = log.stack("x0_hat")
     return Recording(
@@ -205,7 +205,7 @@ def record_noise_sweep(model: Model, spec: NoiseSweep) -> Recording:
     side = model.shape[-1]
     patched = [perturb_patch(noise, fresh, n, (side - n) // 2, (side - n) // 2) for n in spec.patch_sizes]
     mixed = [perturb_global(noise, fresh, s) for s in spec.scalings]
-    final = _ddim(model, torch.cat([noise, *patched, *mixed]), spec.steps)
+    final = run(model, "ddim", spec.steps, torch.cat([noise, *patched, *mixed]))
     variants = torch.cat([*patched, *mixed])
     k = len(patched)
     noise_d, out_d = _np(l2(variants, noise)), _np(l2(final[1:], final[:1]))

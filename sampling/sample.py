@@ -9,9 +9,8 @@ from PIL import Image
 
 from cache.store import to_display
 
-from .experiments import starting_noise
+from .experiments import run, starting_noise
 from .models import load_model
-from .samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm
 
 
 def sample_images(model_name: str, scheduler: str, steps: int, seed: int, n: int, device: str = "auto",
@@ -24,14 +23,7 @@ def sample_images(model_name: str, scheduler: str, steps: int, seed: int, n: int
         raise SpecError("steps", f"steps={steps} is outside 1..{T} (the model's num_train_timesteps)")
     gen = torch.Generator().manual_seed(seed)
     x_T = starting_noise(model, n, gen)
-    if scheduler == "ddpm":
-        sched = model.ddpm()
-        t, t_prev = ddpm_timesteps(sched, steps)
-        x_0 = sample_ddpm(model, x_T, Schedule.of(sched), t, t_prev, generator=gen)
-    else:
-        sched = model.ddim()
-        t, t_prev = ddim_timesteps(sched, steps)
-        x_0 = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, eta=eta, generator=gen)
+    x_0 = run(model, scheduler, steps, x_T, eta, gen)
     return x_0.clamp(-1, 1).cpu().numpy()
 
 
