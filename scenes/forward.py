@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group,
-                   Line, ValueTracker, VGroup, Write, linear, smooth)
+                   Line, ValueTracker, VGroup, Write, linear)
 
 from theme import P, DiffvizScene, Panel, label, tex, title_card
 

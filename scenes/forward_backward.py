@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, DecimalNumber, FadeIn, FadeOut, Group, Rectangle, ValueTracker,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, DecimalNumber, FadeIn, Group, Rectangle, ValueTracker,
                    VGroup, linear)
 
 from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, Indicate, ReplacementTransform,
+from manim import (DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, Indicate,
                    ValueTracker, VGroup, Write, linear)
 
 from theme import P, DiffvizScene, Panel, label, tex, title_card
@@ -46,7 +46,7 @@ class ReverseProcess(DiffvizScene):
             "x_prev": Panel(tr["x"][1], h, P.x_prev, tex("x_{t-1}", size=38)),
             "x0_hat": Panel(tr["x0_hat"][0], h, P.x0_hat, tex(r"\hat x_0", size=38)),
         }
-        row = Group(*self.panels.values()).arrange(RIGHT, buff=0.75).move_to(DOWN * 1.1 + LEFT * 0.25)
+        Group(*self.panels.values()).arrange(RIGHT, buff=0.75).move_to(DOWN * 1.1 + LEFT * 0.25)
         self.panels["x0_hat"].shift(RIGHT * 0.4)
         minus = tex("-", size=56).move_to((self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
         arrow = tex(r"\rightarrow", size=56).move_to(

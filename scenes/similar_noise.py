@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group, Rectangle,
-                   ValueTracker, VGroup, VMobject, Write, linear)
+                   ValueTracker, VGroup, VMobject, linear)
 
 from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
 

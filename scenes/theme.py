@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, UP, Group, ImageMobject, MathTex, Rectangle, Scene, Text, VGroup, config)
+from manim import (DOWN, UP, Group, ImageMobject, MathTex, Rectangle, Scene, Text, VGroup)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 ROOT = Path(__file__).resolve().parents[1]
