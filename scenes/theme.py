@@ -121,16 +121,34 @@ class Panel(Group):
         return self
 
 
-class DiffvizScene(Scene):
+def _scene_base() -> type:
+    """Scene, or manim-slides' Slide when DIFFVIZ_SLIDES=1 (./render.sh --slides sets it)."""
+    if os.environ.get("DIFFVIZ_SLIDES") == "1":
+        from manim_slides import Slide
+        return Slide
+    return Scene
+
+
+class DiffvizScene(_scene_base()):
     """A scene on the theme's background that reads its trajectory from the cache.
 
     `until_step`, where set, ends construct() at that step of the story: the frame tests
-    render a scene up to the step they check.
+    render a scene up to the step they check. `slide()` marks where a speaker would talk.
     """
     until_step: int | None = None
+    skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
 
     def setup(self):
+        super().setup()
         self.camera.background_color = P.background
+        self.slide_notes: list[str] = []
+
+    def slide(self, notes: str, loop: bool = False) -> None:
+        """A slide break: what is played next is a new slide, with these speaker notes (the
+        numbers on screen), looping if `loop`. In a plain manim render only the notes are kept."""
+        self.slide_notes.append(notes)
+        if hasattr(self, "next_slide"):
+            self.next_slide(notes=notes, loop=loop)
 
     def trajectory(self, experiment: str, index: int = 0) -> Trajectory:
         try:
