@@ -16,6 +16,8 @@ class DdimStepCounts(DiffvizScene):
         counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
         F = tr["frames"].shape[1]
         names = [f"{'DDPM' if d else 'DDIM'}\n{n} steps" for n, d in zip(counts, is_ddpm)]
+        self.slide("One starting noise; DDIM with " + ", ".join(str(n) for n, d in zip(counts, is_ddpm) if not d)
+                   + " steps, and DDPM, advancing together in the same normalised time.")
         title_card(self, "How many steps?", "the same starting noise, DDIM at several step counts, and DDPM")
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
@@ -40,6 +42,7 @@ class DdimStepCounts(DiffvizScene):
         self.wait(1)
         if self.stop_here(0):
             return
+        self.slide("All runs from noise to image, side by side, looping.", loop=True)
         live = Group(*panels, *steps, progress)
         live.add_updater(follow)
         self.add(live)
@@ -50,6 +53,8 @@ class DdimStepCounts(DiffvizScene):
         if self.stop_here(1):
             return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
+        self.slide(f"Distance of each result to {reference.replace(chr(10), ' with ')}: " + "; ".join(
+            f"{name.replace(chr(10), ' ')}: {float(d):.2f}" for name, d in zip(names, tr["distance_to_reference"])) + ".")
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
                             DecimalNumber(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps)]

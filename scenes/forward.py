@@ -25,7 +25,13 @@ class ForwardProcess(DiffvizScene):
         tr = self.tr = self.trajectory("forward")
         t, alpha_bar = tr["t"], tr["alpha_bar"]
         T = len(alpha_bar)
+        self.slide(f"The forward process adds Gaussian noise over T = {T} steps; thanks to the closed form "
+                   f"we can jump from x_0 to any x_t in one go.")
         title_card(self, "Adding noise", "the forward process, in one jump")
+        self.slide(f"x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps. At t = {t[0]}: "
+                   f"sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][0]:.4f}, "
+                   f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. "
+                   "Right: both coefficients over t, their squares sum to 1.")
 
         # The equation, and the three images in its order
         equation = tex(*EQUATION, size=56, colors=SIGNAL | NOISE).to_edge(UP, buff=0.45)
@@ -53,11 +59,11 @@ class ForwardProcess(DiffvizScene):
         # The schedule: both coefficients over t, with a dot at the current t
         axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=3.6, y_length=3.0, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
-        axes.move_to(RIGHT * 4.95 + DOWN * 0.3)
+        axes.move_to(RIGHT * 4.75 + DOWN * 0.3)
         ts = np.arange(T)
         curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
         curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps, stroke_width=4)
-        axis_t = tex("t", size=32, colors={"t": P.time}).next_to(axes.x_axis, RIGHT, buff=0.15)
+        axis_t = tex("t", size=32, colors={"t": P.time}).next_to(axes.x_axis, DOWN, buff=0.5)
         legend = VGroup(tex(r"\sqrt{\bar\alpha_t}", size=34, colors=SIGNAL),
                         tex(r"\sqrt{1-\bar\alpha_t}", size=34, colors=NOISE)).arrange(RIGHT, buff=0.6)
         legend.next_to(axes, UP, buff=0.35)
@@ -100,10 +106,12 @@ class ForwardProcess(DiffvizScene):
                  "end": "almost pure noise: x_T is close to N(0, I)"}
         start = 0
         for n, stop in enumerate(telling_frames(t, alpha_bar), start=1):
-            self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
-            start = stop
             a = alpha_bar[t[stop]]
             text = notes["end"] if stop == len(t) - 1 else notes[min((0.9, 0.5), key=lambda v: abs(v - a))]
+            self.slide(f"t = {t[stop]}: sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][stop]:.4f}, "
+                       f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][stop]:.4f}: {text}.")
+            self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
+            start = stop
             note = label(text, size=34, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
             self.play(FadeIn(note, shift=UP * 0.1), run_time=0.5)
             self.wait(2)
@@ -114,6 +122,10 @@ class ForwardProcess(DiffvizScene):
 
         # The chain x_0 -> x_1 -> ... -> x_t reaches the same noise level as the one jump
         mid = telling_frames(t, alpha_bar)[1]
+        self.slide(f"Taking the {t[mid]} single steps q(x_t | x_(t-1)) one after another gives noise of the same "
+                   f"spread as the one jump: {tr['chain_noise_std'][mid]:.3f} against "
+                   f"{tr['closed_form_noise_std'][mid]:.3f}; sqrt(1 - alpha_bar_t) = "
+                   f"{tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.")
         self.play(*[FadeOut(m) for m in (axes, axis_t, curve_a, curve_b, legend, anchor, x0, eps, plus, equals,
                                           times_a, coef_a, times_b, coef_b, t_group)],
                   k.animate.set_value(mid), run_time=0.8)

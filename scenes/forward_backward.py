@@ -18,7 +18,10 @@ class NoiseThenDenoise(DiffvizScene):
         # single_steps: x_0, the noised image, then the state after each of the run's DDIM steps
         steps = len(tr["t"]) - int(np.flatnonzero(tr["t"] == tr["forward_t"])[0]) + 1
         t = int(tr["forward_t"])
+        self.slide(f"Noise a clean image to t = {t} with the forward equation, then run DDIM back to t = 0: "
+                   "how much of x_0 survives?")
         title_card(self, "Noise it, then denoise it", f"x_0 noised to t = {t}, then DDIM back to t = 0")
+        self.slide(f"x_0, and x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps.")
         h = 2.5
         x0 = Panel(tr["x0"], h, P.x0, tex("x_0", size=40))
         noisy = Panel(tr["noised"], h, P.x_t, tex(f"x_{{{t}}}", size=40, colors={f"x_{{{t}}}": P.x_t}))
@@ -48,6 +51,8 @@ class NoiseThenDenoise(DiffvizScene):
             back.show(tr["single_steps"][i])
             counter.become(label(f"step {i - 1} / {steps - 1}", size=28, color=P.time).move_to(counter))
 
+        self.slide(f"{steps - 1} DDIM steps from t = {t} back to 0; then the difference to x_0: "
+                   f"distance {float(tr['distance']):.2f}.")
         self.play(FadeIn(arrows[1]), FadeIn(over[1]), FadeIn(back), FadeIn(counter), run_time=0.6)
         live = Group(back, counter)
         live.add_updater(follow)
@@ -75,6 +80,8 @@ class NoiseDenoiseGrid(DiffvizScene):
         title = label("How much noise can the model undo?", size=36).to_edge(UP, buff=0.25)
         n = len(rows)
         cell = min(0.7, 5.4 / n)
+        self.slide("Each row noises x_0 to a larger t with fresh noise, then denoises it with DDIM; the bar is "
+                   "the distance of the result to x_0.")
         self.play(FadeIn(title), run_time=0.5)
         far = float(tr["final_distance"].max())
         top = UP * 2.45
@@ -103,4 +110,6 @@ class NoiseDenoiseGrid(DiffvizScene):
             self.cells.append((panels, picks, value))
             if self.stop_here(r):
                 return
+        self.slide("Distance of the result to x_0: " + "; ".join(
+            f"t = {int(tr['row_t'][row])}: {float(tr['final_distance'][row]):.1f}" for row in rows) + ".")
         self.wait(4)

@@ -28,7 +28,11 @@ class ReverseProcess(DiffvizScene):
         tr = self.trajectory("reverse", self.index)
         self.tr = tr
         S = len(tr["t"])
+        self.slide(f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
+                   f"{tr['t'][-1]}; each step subtracts the noise the model predicts.")
         title_card(self, "Removing noise", f"{self.name}: subtract the predicted noise, one step at a time")
+        self.slide(self.step_notes(0) + " Panels: x_t, the predicted noise, the next image, and the model's "
+                   "guess of the clean image.")
 
         eq = tex(*self.equation, size=50).to_edge(UP, buff=0.9)
         self.values = {}
@@ -66,6 +70,7 @@ class ReverseProcess(DiffvizScene):
 
         # The first steps slowly: x_{t-1} becomes the next x_t
         for i in range(1, min(SLOW_STEPS, S)):
+            self.slide(self.step_notes(i) + " x_(t-1) becomes the next x_t.")
             moving = self.panels["x_prev"].image.copy()
             self.play(moving.animate.move_to(self.panels["x"].image), run_time=0.8)
             self.remove(moving)
@@ -77,6 +82,8 @@ class ReverseProcess(DiffvizScene):
 
         # Then the rest, fast
         k = ValueTracker(min(SLOW_STEPS, S - 1))
+        self.slide(f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}, fast; the guess x0_hat settles long before the "
+                   f"image does. The last: {self.step_notes(S - 1)}")
         # everything that changes carries the updater: mobjects without one are drawn once, as background
         live = Group(header, self.extra, *self.values.values(), *self.panels.values())
         live.add_updater(lambda _: self.show_step(int(round(k.get_value())), header))
@@ -89,9 +96,22 @@ class ReverseProcess(DiffvizScene):
             return
 
         # The run at a glance: five evenly spaced images, as in the original notebook
+        self.slide(f"The {self.name} run at a glance, t = "
+                   + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
+                   + ", then the result.")
         self.play(*[FadeOut(m) for m in (eq, *self.values.values(), minus, arrow, guess, self.extra, header,
                                           *self.panels.values())], run_time=0.6)
         self.strip()
+
+    def step_notes(self, i: int) -> str:
+        """Speaker notes for step i: the timesteps and the update's coefficients, as on screen."""
+        tr = self.tr
+        end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
+        names = {"coef_inv_sqrt_alpha": "1/sqrt(alpha_t)", "coef_eps_coef": "beta_t/sqrt(1 - alpha_bar_t)",
+                 "coef_sigma": "sigma_t", "coef_sqrt_alpha_bar_prev": "sqrt(alpha_bar_(t-1))",
+                 "coef_direction": "sqrt(1 - alpha_bar_(t-1))"}
+        coefs = ", ".join(f"{names[key]} = {tr[key][i]:.4f}" for key in self.numbers.values())
+        return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
 
     def header(self, i: int) -> VGroup:
         tr = self.tr

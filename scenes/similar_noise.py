@@ -34,7 +34,11 @@ class PatchPerturbation(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("similar_noise", self.index)
         S = len(tr["t"])
+        self.slide(f"{self.heading}. DDIM is deterministic, so the starting noise alone decides the image: "
+                   "two runs from two noises that differ a little.")
         title_card(self, self.heading, "DDIM is deterministic: the noise alone decides the image")
+        self.slide(f"{self.describe(tr)} Distance between the starting noises: {tr['noise_distance']:.2f}; "
+                   "right, where they differ.")
         head = self.formula(tr).to_edge(UP, buff=0.35)
 
         h = 2.7
@@ -55,6 +59,7 @@ class PatchPerturbation(DiffvizScene):
         self.play(FadeIn(a), FadeIn(b), run_time=0.8)
         self.play(Create(outlines), FadeIn(heat), FadeIn(distance), run_time=0.8)
         self.wait(1.5)
+        self.slide("The starting noises, a and b, alternating.", loop=True)
         self.flicker(b, tr["x"][0, 0], tr["x"][0, 1], "starting noise")
         if self.stop_here(0):
             return
@@ -85,6 +90,10 @@ class PatchPerturbation(DiffvizScene):
             curve_x0.set_points_as_corners(pts0 if len(pts0) > 1 else pts0 * 2)
             dot.move_to(pts[-1])
 
+        peak = int(np.argmax(tr["x0_hat_distance"]))
+        self.slide(f"Both DDIM runs, {S} steps, in step. The distance of x_t starts at {tr['x_distance'][0]:.2f} "
+                   f"and ends at {tr['x_distance'][S]:.2f}; the predicted clean images differ most at step "
+                   f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.")
         self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
         follow(None)
         live = Group(a, b, heat, distance, curve_x, curve_x0, dot)
@@ -98,6 +107,7 @@ class PatchPerturbation(DiffvizScene):
             return
 
         # The outputs: where and how much they differ
+        self.slide(f"Outputs differ by {tr['output_distance']:.2f}, from noises {tr['noise_distance']:.2f} apart.")
         self.play(heat.image.animate.set_opacity(1), run_time=0.1)
         verdict = VGroup(label("outputs", size=30, color=P.dim),
                          tex(rf"\|x_0^a - x_0^b\| = {tr['output_distance']:.2f}", size=36),
@@ -106,8 +116,14 @@ class PatchPerturbation(DiffvizScene):
         verdict.move_to(head)
         self.play(FadeOut(head), FadeIn(verdict), run_time=0.6)
         self.wait(1)
+        self.slide("The outputs, a and b, alternating.", loop=True)
         self.flicker(b, tr["x"][S, 0], tr["x"][S, 1], "outputs")
+        self.slide(f"Output distance {tr['output_distance']:.2f} for noise distance {tr['noise_distance']:.2f}.")
         self.wait(2)
+
+    def describe(self, tr) -> str:
+        x, y, n = (int(v) for v in tr["patch"])
+        return f"Noise b is noise a with its {n}x{n} patch at ({x}, {y}) drawn afresh."
 
     def patch_outline(self, panel: Panel, tr) -> Rectangle:
         x, y, n = (int(v) for v in tr["patch"])
@@ -141,6 +157,9 @@ class GlobalPerturbation(PatchPerturbation):
                           colors={"n_b": RUN_B, "n_a": RUN_A}),
                       tex(rf"s = {s:g}", size=40, colors={rf"s = {s:g}": P.time})).arrange(RIGHT, buff=0.6)
 
+    def describe(self, tr) -> str:
+        return f"Noise b = sqrt(1 - s^2) a + s n', a fresh noise n' mixed in everywhere, s = {self.scaling():g}."
+
     def scaling(self) -> float:
         return float(self.tr_spec()["scaling"])
 
@@ -155,6 +174,8 @@ class PerturbationSweep(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("similar_noise", 2)
         title = label("Is the output distance tied to the noise distance?", size=38).to_edge(UP, buff=0.4)
+        self.slide("Many pairs of DDIM runs: the distance of the outputs against the distance of the starting "
+                   "noises, for patches of growing size and for growing global mixes.")
         xmax = float(max(tr["patch_noise_distance"].max(), tr["global_noise_distance"].max())) * 1.08
         ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
         axes = Axes(x_range=[0, xmax, nice_step(xmax)], y_range=[0, ymax, nice_step(ymax)], x_length=8.0,
@@ -171,10 +192,13 @@ class PerturbationSweep(DiffvizScene):
             line = VMobject(color=color, stroke_width=3).set_points_as_corners([d.get_center() for d in dots])
             side = DOWN + RIGHT if kind == "patch" else UP + LEFT
             names = VGroup(*[label(t, size=20, color=color).next_to(d, side, buff=0.05) for t, d in zip(tags, dots)])
-            legend = label("a patch drawn afresh" if kind == "patch" else "a global mix, s", size=28, color=color)
+            name = "a patch drawn afresh" if kind == "patch" else "a global mix, s"
+            legend = label(name, size=28, color=color)
             self.series[kind] = dots
             legend.move_to(axes.c2p(0, 0)).align_to(axes, UP).align_to(axes.y_axis, LEFT)
             legend.shift(RIGHT * 0.9 + DOWN * (0.1 if kind == "patch" else 0.6))
+            self.slide(f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
+                                                     for t, x, y in zip(tags, xs, ys)) + ".")
             self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(names), run_time=1.5)
             self.wait(1.5)
         self.wait(3)

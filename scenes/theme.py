@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, UP, Group, ImageMobject, MathTex, Rectangle, Scene, Text, VGroup)
+from manim import (DOWN, UP, Group, ImageMobject, ManimColor, MathTex, Rectangle, Scene, Text, VGroup)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,8 +140,10 @@ class DiffvizScene(_scene_base()):
 
     def setup(self):
         super().setup()
-        self.camera.background_color = P.background
+        self.camera.background_color = ManimColor(P.background)
         self.slide_notes: list[str] = []
+        if hasattr(self, "_output_folder"):  # a manim-slides Slide: where its slides go
+            self._output_folder = Path(os.environ.get("DIFFVIZ_SLIDES_DIR", "slides"))
 
     def slide(self, notes: str, loop: bool = False) -> None:
         """A slide break: what is played next is a new slide, with these speaker notes (the
