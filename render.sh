@@ -6,21 +6,29 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [SCENE ...]
+usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--slides] [--transparent]
+                   [--out DIR] [SCENE ...]
 
-  SCENE     a scene class (ReverseProcess) or file:Class (reverse:ReverseProcessDDIM);
-            all scenes when none is named. ./render.sh --list names them.
-  --quality l (480p15), m (720p30), h (1080p60, the default) or k (2160p60)
-  --model   overrides `model` of diffviz.toml for this run (embedded, a hub id, a folder)
-  --theme   dark (default) or light, for white slide decks
-Outputs: media/videos/<file>/<resolution>/<Scene>.mp4, and its last frame as media/stills/<Scene>.png
+  SCENE         a scene class (ReverseProcess) or file:Class (reverse:ReverseProcessDDIM);
+                all scenes when none is named. ./render.sh --list names them.
+  --quality     l (480p15), m (720p30), h (1080p60, the default) or k (2160p60)
+  --model       overrides `model` of diffviz.toml for this run (embedded, a hub id, a folder)
+  --theme       dark (default) or light, for white slide decks
+  --slides      also make a manim-slides presentation of the scenes: DIR/deck.html (reveal.js; speaker
+                view on S) and DIR/deck.pptx (PowerPoint, one slide per slide break, notes included)
+  --transparent also render each scene with a transparent background, as DIR/<Scene>.mov (for overlays)
+  --out         the output folder (default out/<resolution>, out/<resolution>-light for --theme light)
+
+Outputs, per scene, in DIR: <Scene>.mp4 (H.264, yuv420p), <Scene>.png (its last frame, the summary),
+<Scene>.gif (short, looping), <Scene>.stamp. A scene whose inputs (its code, the theme, its trajectories,
+quality, versions) have not changed since its outputs were made is not rendered again.
 USAGE
 }
 
 SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM similar_noise:PatchPerturbation
         similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
         forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts)
-quality=h model="" theme="" picked=()
+quality=h model="" theme="" slides="" transparent="" out="" picked=()
 while (($#)); do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -28,13 +36,21 @@ while (($#)); do
     --quality) quality=${2:-}; shift 2 ;;
     --model) model=${2:-}; shift 2 ;;
     --theme) theme=${2:-}; shift 2 ;;
+    --out) out=${2:-}; shift 2 ;;
+    --slides) slides=--slides; shift ;;
+    --transparent) transparent=--transparent; shift ;;
     -*) echo "render.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) picked+=("$1"); shift ;;
   esac
 done
-case "$quality" in l|m|h|k) ;; *) echo "render.sh: --quality must be l, m, h or k, not '$quality'" >&2; exit 2 ;; esac
+case "$quality" in
+  l) resolution=480p15 ;; m) resolution=720p30 ;; h) resolution=1080p60 ;; k) resolution=2160p60 ;;
+  *) echo "render.sh: --quality must be l, m, h or k, not '$quality'" >&2; exit 2 ;;
+esac
 case "$theme" in ""|dark|light) ;; *) echo "render.sh: --theme must be dark or light, not '$theme'" >&2; exit 2 ;; esac
 [ -n "$theme" ] && export DIFFVIZ_THEME="$theme"
+out=${out:-out/$resolution$([ "$theme" = light ] && echo -light)}
+export DIFFVIZ_QUALITY=$quality
 
 source tools/bootstrap.sh || exit 1
 
@@ -70,31 +86,59 @@ if ! diffviz cache build "${experiments[@]}"; then
 fi
 
 logs=$(mktemp -d)
-render_one() {  # file:Class -> renders, logs to $logs, prints one status line
+mkdir -p "$out"
+render_one() {  # file:Class -> renders into $out unless up to date, logs to $logs, prints one status line
   local file=${1%%:*} cls=${1#*:}
+  if python tools/stamp.py check "$out" "$1" $slides $transparent 2>/dev/null; then
+    echo "same    $cls"; return 0
+  fi
   # each render keeps its own text and LaTeX caches: two at once would delete each other's files.
   # Siblings of media/Tex, not inside it: manim deletes every non-SVG entry of its tex_dir.
   printf '[CLI]\ntext_dir = {media_dir}/texts-%s\ntex_dir = {media_dir}/Tex-%s\n' "$cls" "$cls" >"$logs/$cls.cfg"
-  if manim -q"$quality" --progress_bar none --config_file "$logs/$cls.cfg" "scenes/$file.py" "$cls" >"$logs/$cls.log" 2>&1; then
-    video=$(ls -t media/videos/"$file"/*/"$cls".mp4 | head -1)
-    python tools/frames.py "$video" media/stills --still
-    echo "ok      $cls"
-  else
+  local manim=(manim -q"$quality" --progress_bar none --config_file "$logs/$cls.cfg" --media_dir "$media"
+               "scenes/$file.py" "$cls")
+  rm -f "$out/slides/$cls.json" "$out/$cls.mov" "$out/$cls.stamp"  # none of an older render may outlive it
+  if ! (
+      set -e
+      if [ -n "$slides" ]; then  # a manim-slides Slide: the same video, cut at the slide breaks
+        DIFFVIZ_SLIDES=1 DIFFVIZ_SLIDES_DIR="$out/slides" "${manim[@]}"
+      else
+        "${manim[@]}"
+      fi
+      cp "$media/videos/$file/$resolution/$cls.mp4" "$out/$cls.mp4"
+      python tools/frames.py "$out/$cls.mp4" "$out" --still
+      python tools/frames.py "$out/$cls.mp4" "$out" --gif
+      if [ -n "$transparent" ]; then
+        "${manim[@]}" --transparent
+        cp "$media/videos/$file/$resolution/$cls.mov" "$out/$cls.mov"
+      fi
+      python tools/stamp.py write "$out" "$1"
+    ) >"$logs/$cls.log" 2>&1; then
     echo "FAILED  $cls (log: $logs/$cls.log)"; tail -5 "$logs/$cls.log" | sed 's/^/        /'
     return 1
   fi
+  echo "ok      $cls"
 }
 export -f render_one
-export quality logs
+media=${DIFFVIZ_MEDIA:-media}  # manim's working folder (partial movies, LaTeX); the tests use their own
+export quality resolution out slides transparent logs media
 printf '%s\n' "${targets[@]}" | xargs -P 2 -I{} bash -c 'render_one "$@"' _ {}
 status=$?
 
+if [ -n "$slides" ]; then
+  classes=()
+  for t in "${targets[@]}"; do [ -f "$out/slides/${t#*:}.json" ] && classes+=("${t#*:}"); done
+  python tools/deck.py "$out" "${classes[@]}" || status=1
+fi
+
 echo
-echo "made:"
+echo "made, in $out:"
 for t in "${targets[@]}"; do
-  f=$(ls -t media/videos/"${t%%:*}"/*/"${t#*:}".mp4 2>/dev/null | head -1)
-  [ -n "$f" ] && printf '  %-60s %s\n' "$f" "$(du -h "$f" | cut -f1)"
-  s="media/stills/${t#*:}.png"
-  [ -f "$s" ] && printf '  %-60s %s\n' "$s" "$(du -h "$s" | cut -f1)"
+  for f in "$out/${t#*:}".{mp4,png,gif,mov}; do
+    [ -f "$f" ] && printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"
+  done
+done
+for f in "$out"/deck.html "$out"/deck.pptx; do
+  [ -f "$f" ] && printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"
 done
 exit $((status != 0))

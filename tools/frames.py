@@ -1,6 +1,8 @@
 """Pull frames out of a rendered video as PNG: `python tools/frames.py VIDEO.mp4 OUT_DIR 1.5 4 10` (seconds),
 `--every 5` for one frame every 5 seconds, `--sheet` for one contact sheet of them all, or
-`--still` for the scene's last frame (its summary) as OUT_DIR/<Scene>.png."""
+`--still` for the scene's last frame (its summary) as OUT_DIR/<Scene>.png, or `--gif` for a short looping
+GIF of the whole video as OUT_DIR/<Scene>.gif (at most 12 s at 10 frames a second, 480 pixels wide: the
+video sped up where it is longer)."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +29,19 @@ def duration(video: Path) -> float:
         return container.duration / 1e6
 
 
+def gif(video: Path, out: Path, seconds: float = 12, fps: int = 10, width: int = 480) -> Path:
+    """A looping GIF of the video, sped up to at most `seconds`, one adaptive palette a frame."""
+    length = duration(video)
+    n = max(2, int(min(length, seconds) * fps))
+    images = grab(video, [i * length / n for i in range(n)])
+    height = round(images[0].height * width / images[0].width / 2) * 2
+    frames = [im.resize((width, height), Image.Resampling.LANCZOS).quantize(256, Image.Quantize.MEDIANCUT, dither=0)
+              for im in images]
+    path = out / f"{video.stem}.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=1000 // fps, loop=0, optimize=True)
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("video", type=Path)
@@ -35,7 +50,12 @@ def main() -> None:
     ap.add_argument("--every", type=float)
     ap.add_argument("--sheet", action="store_true", help="one PNG of all frames, 3 to a row")
     ap.add_argument("--still", action="store_true", help="the last frame, as OUT/<video name>.png")
+    ap.add_argument("--gif", action="store_true", help="a short looping GIF, as OUT/<video name>.gif")
     a = ap.parse_args()
+    if a.gif:
+        a.out.mkdir(parents=True, exist_ok=True)
+        gif(a.video, a.out)
+        return
     if a.still:
         a.out.mkdir(parents=True, exist_ok=True)
         grab(a.video, [duration(a.video) - 0.1])[-1].save(a.out / f"{a.video.stem}.png")

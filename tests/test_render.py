@@ -1,0 +1,145 @@
+"""./render.sh end to end, at 480p15 with small settings: every scene's video, still and GIF; the slide
+decks (the HTML deck plays every scene's slides, the PPTX has one slide per slide break, the speaker
+notes carry the schedule's numbers); a second run renders only what changed."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n"
+
+
+def scenes() -> list[tuple[str, str]]:
+    listed = subprocess.run([str(ROOT / "render.sh"), "--list"], capture_output=True, text=True, check=True)
+    return [tuple(line.split(":")) for line in listed.stdout.split()]
+
+
+def render(env: dict, out: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ROOT / "render.sh"), "--quality", "l", "--out", str(out), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=3600)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("render")
+    (folder / "diffviz.toml").write_text(SMALL)
+    env = os.environ | {"DIFFVIZ_CONFIG": str(folder / "diffviz.toml"), "DIFFVIZ_CACHE": str(folder / "cache"),
+                        "DIFFVIZ_MEDIA": str(folder / "media"), "HF_HUB_OFFLINE": "1"}
+    env.pop("DIFFVIZ_THEME", None)
+    out = folder / "out"
+    run = render(env, out, "--slides")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return out, env, run
+
+
+def slide_notes(module: str, cls: str, env: dict) -> list[str]:
+    """The speaker notes of a scene's slide breaks, from a plain (not manim-slides) dry run."""
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT / 'scenes')!r})
+from manim import tempconfig
+import {module} as m
+with tempconfig({{"dry_run": True, "pixel_height": 72, "pixel_width": 128, "frame_rate": 2,
+                 "verbosity": "ERROR", "progress_bar": "none", "disable_caching": True}}):
+    scene = m.{cls}()
+    scene.render()
+print(json.dumps(scene.slide_notes))
+"""
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_every_scene_has_an_h264_video_a_still_and_a_looping_gif(rendered):
+    import av
+    from PIL import Image
+    out, _, run = rendered
+    for _, cls in scenes():
+        with av.open(str(out / f"{cls}.mp4")) as video:
+            stream = video.streams.video[0]
+            assert (stream.codec_context.name, stream.codec_context.pix_fmt) == ("h264", "yuv420p")
+            assert (stream.width, stream.height, int(stream.average_rate)) == (854, 480, 15)
+            *_, last = (frame.to_ndarray(format="rgb24") for frame in video.decode(video=0))
+        still = np.asarray(Image.open(out / f"{cls}.png").convert("RGB"))
+        assert still.shape == last.shape
+        assert np.abs(still.astype(int) - last).mean() < 4, f"{cls}.png is not the video's last frame"
+        gif = Image.open(out / f"{cls}.gif")
+        assert gif.info.get("loop") == 0 and gif.n_frames >= 20 and gif.width == 480
+        assert f"{cls}.mp4" in run.stdout and f"{cls}.gif" in run.stdout
+
+
+def test_html_deck_plays_every_slide_of_every_scene(rendered):
+    from bs4 import BeautifulSoup
+    out, _, _ = rendered
+    html = BeautifulSoup((out / "deck.html").read_text(), "html.parser")
+    sections = html.find_all("section", attrs={"data-background-video": True})
+    videos = [s["data-background-video"] for s in sections]
+    for src in videos:
+        assert (out / src).is_file(), f"deck.html plays {src}, which is not there"
+    digits = len(str(len(scenes()) - 1))  # manim-slides names scene i's files s<i>_<name>
+    for i, (_, cls) in enumerate(scenes()):
+        slides = json.loads((out / "slides" / f"{cls}.json").read_text())["slides"]
+        for slide in slides:
+            name = f"s{i:0{digits}d}_{Path(slide['file']).name}"
+            assert f"deck_assets/{name}" in videos, f"slide {slide['file']} of {cls} is not in deck.html"
+    assert len(videos) == sum(len(json.loads(p.read_text())["slides"]) for p in (out / "slides").glob("*.json"))
+
+
+def test_pptx_has_one_slide_per_slide_break_with_its_notes(rendered):
+    from pptx import Presentation
+    out, env, _ = rendered
+    deck = Presentation(str(out / "deck.pptx"))
+    expected = [note for module, cls in scenes() for note in slide_notes(module, cls, env)]
+    shown = [slide.notes_slide.notes_text_frame.text for slide in deck.slides]
+    assert shown == expected
+
+
+def test_speaker_notes_carry_the_schedules_numbers(rendered):
+    """The numbers in the notes are the closed-form ones of the model's scheduler, not just the scene's own."""
+    from diffusers import DDPMScheduler
+    from pptx import Presentation
+    from cache.models import EMBEDDED_DIR
+    out, _, _ = rendered
+    alpha_bar = DDPMScheduler.from_pretrained(EMBEDDED_DIR).alphas_cumprod.double().numpy()
+    notes = [s.notes_slide.notes_text_frame.text for s in Presentation(str(out / "deck.pptx")).slides]
+    forward = [m for n in notes for m in re.finditer(r"t = (\d+): sqrt\(alpha_bar_t\) = (\d+\.\d+), "
+                                                     r"sqrt\(1 - alpha_bar_t\) = (\d+\.\d+)", n)]
+    assert len(forward) >= 3
+    for m in forward:
+        t = int(m[1])
+        assert float(m[2]) == pytest.approx(np.sqrt(alpha_bar[t]), abs=6e-5)
+        assert float(m[3]) == pytest.approx(np.sqrt(1 - alpha_bar[t]), abs=6e-5)
+    ddpm = [m for n in notes for m in re.finditer(r"t = (\d+) -> (\d+): 1/sqrt\(alpha_t\) = (\d+\.\d+), "
+                                                  r"beta_t/sqrt\(1 - alpha_bar_t\) = (\d+\.\d+), sigma_t = (\d+\.\d+)", n)]
+    assert len(ddpm) >= 3
+    for m in ddpm:
+        t, prev = int(m[1]), int(m[2])
+        alpha = alpha_bar[t] / alpha_bar[prev]  # DDPM with skipped steps: beta_t = 1 - alpha_bar_t / alpha_bar_prev
+        beta = 1 - alpha
+        assert float(m[3]) == pytest.approx(1 / np.sqrt(alpha), abs=6e-5)
+        assert float(m[4]) == pytest.approx(beta / np.sqrt(1 - alpha_bar[t]), abs=6e-5)
+        assert float(m[5]) == pytest.approx(np.sqrt((1 - alpha_bar[prev]) / (1 - alpha_bar[t]) * beta), abs=6e-5)
+
+
+def test_second_run_renders_only_what_changed(rendered):
+    out, env, _ = rendered
+    before = {cls: (out / f"{cls}.mp4").stat().st_mtime_ns for _, cls in scenes()}
+    again = render(env, out, "--slides")
+    assert again.returncode == 0, again.stdout + again.stderr
+    for _, cls in scenes():
+        assert f"same    {cls}" in again.stdout
+        assert (out / f"{cls}.mp4").stat().st_mtime_ns == before[cls]
+    # a setting that only DdimStepCounts reads: only it is rendered again
+    Path(env["DIFFVIZ_CONFIG"]).write_text(SMALL.replace("[5, 20]", "[4, 20]"))
+    changed = render(env, out, "DdimStepCounts", "ForwardProcess")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert "ok      DdimStepCounts" in changed.stdout and "same    ForwardProcess" in changed.stdout
+    assert (out / "DdimStepCounts.mp4").stat().st_mtime_ns != before["DdimStepCounts"]
+    assert not (out / "slides" / "DdimStepCounts.json").exists(), "slides of an older render are left behind"
