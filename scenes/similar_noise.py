@@ -16,6 +16,22 @@ from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 
 
+def place_labels(labels: list, dots: list, taken: list, sides: list) -> None:
+    """Put each label next to its dot on the first of `sides` where it overlaps nothing in `taken`
+    (mobjects already on screen), and add it to `taken`."""
+    def overlaps(a, b) -> bool:
+        return not (a.get_right()[0] < b.get_left()[0] or b.get_right()[0] < a.get_left()[0]
+                    or a.get_top()[1] < b.get_bottom()[1] or b.get_top()[1] < a.get_bottom()[1])
+    for text, dot in zip(labels, dots):
+        for side in sides:
+            text.next_to(dot, side, buff=0.06)
+            if not any(overlaps(text, other) for other in taken):
+                break
+        else:
+            text.next_to(dot, sides[0], buff=0.06)
+        taken.append(text)
+
+
 def nice_step(top: float) -> float:
     """A round tick spacing giving two to five ticks up to top."""
     exp = 10 ** np.floor(np.log10(max(top, 1e-9)))
@@ -178,27 +194,37 @@ class PerturbationSweep(DiffvizScene):
                    "noises, for patches of growing size and for growing global mixes.")
         xmax = float(max(tr["patch_noise_distance"].max(), tr["global_noise_distance"].max())) * 1.08
         ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
-        axes = Axes(x_range=[0, xmax, nice_step(xmax)], y_range=[0, ymax, nice_step(ymax)], x_length=8.0,
-                    y_length=4.6, tips=False,
-                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24}).shift(DOWN * 0.3)
+        x_step, y_step = nice_step(xmax), nice_step(ymax)
+        axes = Axes(x_range=[0, xmax, x_step], y_range=[0, ymax, y_step], x_length=8.0, y_length=4.6, tips=False,
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24},
+                    x_axis_config={"decimal_number_config": {"num_decimal_places": int(x_step < 1)}},
+                    y_axis_config={"decimal_number_config": {"num_decimal_places": int(y_step < 1)}}).shift(DOWN * 0.3)
         x_label = tex(r"\|n_a - n_b\|", r"\text{ (starting noise)}", size=32).next_to(axes.x_axis, DOWN, buff=0.45)
         y_label = tex(r"\|x_0^a - x_0^b\|", size=32).next_to(axes.y_axis, UP, buff=0.2).align_to(axes, LEFT)
         self.play(FadeIn(title), Create(axes), FadeIn(x_label), FadeIn(y_label), run_time=1.0)
-        self.series = {}
-        for kind, color, tags in (("patch", P.eps_hat, [f"{int(n)}px" for n in tr["patch_sizes"]]),
-                                  ("global", P.accent, [f"s={s:g}" for s in tr["scalings"]])):
+
+        # both series first, so that no point's name covers another point, a legend or a tick label
+        series = []
+        for kind, color, name, tags in (
+                ("patch", P.eps_hat, "a patch drawn afresh", [f"{int(n)}px" for n in tr["patch_sizes"]]),
+                ("global", P.accent, "a global mix, s", [f"s={s:g}" for s in tr["scalings"]])):
             xs, ys = tr[f"{kind}_noise_distance"], tr[f"{kind}_output_distance"]
             dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08) for x, y in zip(xs, ys)])
             line = VMobject(color=color, stroke_width=3).set_points_as_corners([d.get_center() for d in dots])
-            side = DOWN + RIGHT if kind == "patch" else UP + LEFT
-            names = VGroup(*[label(t, size=20, color=color).next_to(d, side, buff=0.05) for t, d in zip(tags, dots)])
-            name = "a patch drawn afresh" if kind == "patch" else "a global mix, s"
             legend = label(name, size=28, color=color)
-            self.series[kind] = dots
             legend.move_to(axes.c2p(0, 0)).align_to(axes, UP).align_to(axes.y_axis, LEFT)
             legend.shift(RIGHT * 0.9 + DOWN * (0.1 if kind == "patch" else 0.6))
-            self.slide(f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
-                                                     for t, x, y in zip(tags, xs, ys)) + ".")
+            notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
+                                                         for t, x, y in zip(tags, xs, ys)) + "."
+            series.append((kind, dots, line, legend, VGroup(*[label(t, size=20, color=color) for t in tags]), notes))
+        taken = [*axes.x_axis.numbers, *axes.y_axis.numbers, axes.y_axis, y_label,
+                 *[m for _, dots, _, legend, _, _ in series for m in (*dots, legend)]]
+        below, above = [DOWN + RIGHT, RIGHT, DOWN, DOWN + LEFT], [UP + LEFT, LEFT, UP, UP + RIGHT]
+        for (kind, dots, _, _, names, _) in series:  # patches under their line, global mixes over theirs
+            place_labels(list(names), list(dots), taken, below + above if kind == "patch" else above + below)
+        self.series = {kind: dots for kind, dots, *_ in series}
+        for kind, dots, line, legend, names, notes in series:
+            self.slide(notes)
             self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(names), run_time=1.5)
             self.wait(1.5)
         self.wait(3)
