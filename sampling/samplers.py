@@ -72,14 +72,15 @@ def add_noise(x0: torch.Tensor, eps: torch.Tensor, alpha_bar_t: torch.Tensor) ->
 
 
 def _per_sample(t: torch.Tensor, batch: int) -> torch.Tensor:
-    t = torch.as_tensor(t, dtype=torch.long)
+    t = torch.as_tensor(t, dtype=torch.long).cpu()  # the step tables stay on the host (see _active)
     return t[:, None].expand(-1, batch) if t.dim() == 1 else t
 
 
 def _active(x: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor, i: int):
-    """The rows that take part in step i, with their t, t_prev and x_t."""
+    """The rows that take part in step i (on the host, where the t tables live: choosing them costs
+    the device no synchronisation), with their t, t_prev and x_t."""
     rows = (t[i] >= 0).nonzero().squeeze(1)
-    return rows, t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows]
+    return rows, t[i, rows].to(x.device), t_prev[i, rows].to(x.device), x[rows.to(x.device)]
 
 
 def _noise(like: torch.Tensor, rows: torch.Tensor, generator: Generator) -> torch.Tensor:
@@ -123,7 +124,7 @@ def sample_ddpm(model, x: torch.Tensor, schedule: Schedule, t, t_prev, generator
         if schedule.variance_type == "fixed_large":
             variance = beta_t
         sigma = torch.where(ti.view(-1, 1, 1, 1) > 0, variance ** 0.5, 0.0)
-        z = _noise(x_t, rows, generator) if bool((ti > 0).any()) else torch.zeros_like(x_t)
+        z = _noise(x_t, rows, generator) if bool((t[i, rows] > 0).any()) else torch.zeros_like(x_t)
         x_prev = mean + sigma * z
         if callback:
             callback({"i": i, "rows": rows, "t": ti, "t_prev": tp, "x": x_t, "eps_hat": eps_hat,
@@ -132,7 +133,7 @@ def sample_ddpm(model, x: torch.Tensor, schedule: Schedule, t, t_prev, generator
                                "inv_sqrt_alpha": (1 / alpha_t ** 0.5).flatten(),
                                "eps_coef": (beta_t / (1 - a_t) ** 0.5).flatten(),
                                "sigma": sigma.flatten(), "c_x0": c_x0.flatten(), "c_xt": c_xt.flatten()}})
-        x = x.index_copy(0, rows, x_prev)
+        x = x.index_copy(0, rows.to(x.device), x_prev)
     return x
 
 
@@ -167,5 +168,5 @@ def sample_ddim(model, x: torch.Tensor, schedule: Schedule, t, t_prev, eta: floa
                                "sqrt_alpha_bar_prev": (a_prev ** 0.5).flatten(),
                                "sqrt_one_minus_alpha_bar": ((1 - a_t) ** 0.5).flatten(),
                                "direction": direction.flatten(), "sigma": sigma.flatten()}})
-        x = x.index_copy(0, rows, x_prev)
+        x = x.index_copy(0, rows.to(x.device), x_prev)
     return x
