@@ -57,8 +57,10 @@ def _store(model: Model, spec, settings: Settings, experiment: str, index: int, 
 
 
 def build(experiments: list[str], settings: Settings, device: str = "auto", force: bool = False,
-          report: Callable[[str], None] = lambda line: None, model: Model | None = None) -> list[store.Entry]:
-    """Record every spec of the experiments that is missing (or all with force); returns their entries."""
+          report: Callable[[str], None] = lambda line: None, model: Model | None = None,
+          progress: Callable[[int], None] | None = None) -> list[store.Entry]:
+    """Record every spec of the experiments that is missing (or all with force); returns their entries.
+    progress(batch size) follows every batched UNet call."""
     model = model or load_model(settings.model, device=device, dtype=settings.dtype)
     # every setting is checked before anything is recorded
     plan = [(experiment, index, spec) for experiment in experiments
@@ -75,7 +77,7 @@ def build(experiments: list[str], settings: Settings, device: str = "auto", forc
         todo = [(key, item) for key, item in zip(keys, plan) if entries[key] is None]
         started, calls = time.perf_counter(), model.calls
         recordings, pool = run_together(model, [lambda m, spec=item[2]: _timed(record, m, spec, settings.image)
-                                                for _, item in todo])
+                                                for _, item in todo], on_call=progress)
         for (key, (experiment, index, spec)), (recording, seconds) in zip(todo, recordings):
             entries[key] = _store(model, spec, settings, experiment, index, key, recording, seconds)
             report(f"recorded {spec.experiment:17s} {spec.label()}")

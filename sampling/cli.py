@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -95,7 +96,40 @@ def cache_build(experiments, force, compile_, config, device, **values):
     s = settings_from(config, **values)
     names = list(experiments) or list(EXPERIMENTS)
     model = run_checked(load_model, s.model, device=device, dtype=s.dtype, compile=compile_)
-    run_checked(build, names, s, force=force, report=click.echo, model=model)
+    with _CallCounter() as progress:
+        run_checked(build, names, s, force=force, report=progress.echo, model=model, progress=progress)
+
+
+class _CallCounter:
+    """A one-line live count of batched UNet calls on a terminal (a build's length is its longest run:
+    1,000 calls for the DDIM-1000 and DDPM runs); silent where stderr is not a terminal."""
+
+    def __init__(self):
+        self.live = sys.stderr.isatty()
+        self.calls, self.started, self.shown = 0, time.perf_counter(), 0.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self._clear()
+
+    def __call__(self, batch: int) -> None:
+        self.calls += 1
+        now = time.perf_counter()
+        if self.live and now - self.shown > 0.2:
+            self.shown = now
+            click.echo(f"\r  recording: {self.calls} batched UNet calls (batch {batch}), {now - self.started:.0f} s",
+                       nl=False, err=True)
+
+    def echo(self, line: str) -> None:
+        self._clear()
+        click.echo(line)
+
+    def _clear(self) -> None:
+        if self.live and self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+            self.shown = 0.0
 
 
 @cache.command("list")

@@ -30,8 +30,9 @@ class _Run:
 
 
 class BatchPool:
-    def __init__(self, model: Model, runs: int):
+    def __init__(self, model: Model, runs: int, on_call: Callable[[int], None] | None = None):
         self.model = model
+        self.on_call = on_call  # told each batch's size, after the call
         self.live = runs
         self.waiting: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.results: dict[int, torch.Tensor] = {}
@@ -75,14 +76,18 @@ class BatchPool:
             self.cond.notify_all()
             return
         self.batch_sizes.append(len(eps))
+        if self.on_call:
+            self.on_call(len(eps))
         for i, part in zip(order, torch.split(eps, [len(x) for x in xs])):
             self.results[i] = part
         self.cond.notify_all()
 
 
-def run_together(model: Model, jobs: list[Callable[[Model], object]]) -> tuple[list, BatchPool]:
-    """Run jobs(model) at once with their UNet calls pooled; their results in job order."""
-    pool = BatchPool(model, len(jobs))
+def run_together(model: Model, jobs: list[Callable[[Model], object]],
+                 on_call: Callable[[int], None] | None = None) -> tuple[list, BatchPool]:
+    """Run jobs(model) at once with their UNet calls pooled; their results in job order.
+    on_call(batch size) follows every batched UNet call."""
+    pool = BatchPool(model, len(jobs), on_call)
     results: list = [None] * len(jobs)
 
     def work(i: int) -> None:
