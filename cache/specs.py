@@ -95,7 +95,19 @@ class DdimSteps(Spec):
     ddpm_steps: int
 
 
-EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")
+@dataclass(frozen=True)
+class Toy(Spec):
+    """A cloud of points from a mixture: forward chain, the eps_hat field, DDPM and DDIM back."""
+    experiment: ClassVar[str] = "toy"
+    points: int
+    paths: int
+    steps: int
+    ddpm_steps: int
+    seed: int
+
+
+EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps", "toy")
+TOY_POINTS = {1: 400, 2: 2000}  # by the mixture's dimension
 
 
 def image_source(image: str) -> str:
@@ -120,6 +132,9 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     if experiment not in EXPERIMENTS:
         raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
     validate(s, model, experiment)
+    if experiment == "toy":
+        dim = model.shape[0]
+        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed)]
     if experiment == "forward":
         return [Forward(image_source(s.image), s.steps, s.seed)]
     if experiment == "reverse":
@@ -136,7 +151,11 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
 
 
 USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},
-        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}}
+        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}, "toy": set()}
+
+
+def _is_mixture(model: ModelFiles) -> bool:
+    return getattr(model, "is_mixture", False)
 
 
 def validate(s: Settings, model: ModelFiles, experiment: str | None = None) -> None:
@@ -144,6 +163,12 @@ def validate(s: Settings, model: ModelFiles, experiment: str | None = None) -> N
     SpecError naming the first that is not."""
     T, side = model.num_train_timesteps, model.image_size
     uses = USES[experiment] if experiment else set().union(*USES.values())
+    if experiment == "toy" and not _is_mixture(model):
+        raise SpecError("model", f"the toy experiment needs a mixture model (mixture:1d, mixture:smiley), "
+                        f"not {model.name!r}")
+    if experiment not in (None, "toy") and _is_mixture(model):
+        raise SpecError("model", f"{model.name!r} is a low-dimensional mixture, not an image model: record "
+                        f"the toy experiment with it, or use an image model for {experiment}")
     if not 1 <= s.steps <= T:
         raise SpecError("steps", f"steps={s.steps} is outside 1..{T} (the model's num_train_timesteps)")
     if not 0 <= s.seed < 2**63:
