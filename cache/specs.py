@@ -104,10 +104,25 @@ class Toy(Spec):
     steps: int
     ddpm_steps: int
     seed: int
+    frames: int = 201     # forward states kept, evenly spaced over the training steps
+    grid: int = 21        # q(x_t) and eps_hat are evaluated on grid points per axis ...
+    extent: float = 2.0   # ... over [-extent, extent]
 
 
-EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps", "toy")
+@dataclass(frozen=True)
+class Memorisation(Spec):
+    """The trained UNet and the exact denoiser of its training images, DDIM from the same noises."""
+    experiment: ClassVar[str] = "memorisation"
+    steps: int
+    seed: int
+    samples: int
+    training: str           # exact:<dataset or folder>, the model's training images
+    training_sha256: str    # ... by content
+
+
+EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps", "toy", "memorisation")
 TOY_POINTS = {1: 400, 2: 2000}  # by the mixture's dimension
+TOY_GRID = {1: (241, 3.0), 2: (21, 2.0)}  # points per axis, extent: a fine density in 1D, arrows in 2D
 
 
 def image_source(image: str) -> str:
@@ -134,7 +149,12 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     validate(s, model, experiment)
     if experiment == "toy":
         dim = model.shape[0]
-        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed)]
+        grid, extent = TOY_GRID.get(dim, (9, 2.0))
+        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent)]
+    if experiment == "memorisation":
+        from .exact import locate_exact
+        training = training_images(model)
+        return [Memorisation(s.steps, s.seed, 4, training, locate_exact(training).data_sha256)]
     if experiment == "forward":
         return [Forward(image_source(s.image), s.steps, s.seed)]
     if experiment == "reverse":
@@ -150,8 +170,29 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
 
 
+def experiments_for(model: ModelFiles) -> list[str]:
+    """What `diffviz cache build` records when no experiment is named: what this model can record."""
+    if _is_mixture(model):
+        return ["toy"]
+    names = [e for e in EXPERIMENTS if e != "toy"]
+    path = getattr(model, "unet_dir", None)
+    return names if path is not None and (path / "training.json").exists() else names[:-1]
+
+
+def training_images(model: ModelFiles) -> str:
+    """exact:<dataset> for a model that `diffviz train` made (its training.json names the dataset)."""
+    path = getattr(model, "unet_dir", None)
+    info = path / "training.json" if path is not None else None
+    if info is None or not info.exists():
+        raise SpecError("model", f"memorisation needs a model made by `diffviz train`, whose training.json names "
+                        f"its training images; {model.name!r} has none (the embedded model has one)")
+    import json
+    return "exact:" + json.loads(info.read_text())["spec"]["dataset"]
+
+
 USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},
-        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}, "toy": set()}
+        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}, "toy": set(),
+        "memorisation": set()}
 
 
 def _is_mixture(model: ModelFiles) -> bool:

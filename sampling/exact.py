@@ -33,29 +33,33 @@ class ExactDenoiser:
     calls: int = field(default=0)
 
     def __post_init__(self):
-        self.means = torch.from_numpy(self.mixture.means)                  # (K, D)
-        self.variances = torch.from_numpy(self.mixture.stds) ** 2          # (K,)
-        self.log_weights = torch.from_numpy(self.mixture.weights).log()    # (K,)
-        self.mean_sq = (self.means ** 2).sum(1)                            # (K,)
-        self.alpha_bar = self.ddpm().alphas_cumprod.double()               # (T,)
+        self.means = self.mixture.means                       # (K, D)
+        self.variances = self.mixture.stds ** 2               # (K,)
+        self.log_weights = np.log(self.mixture.weights)       # (K,)
+        self.mean_sq = (self.means ** 2).sum(1)               # (K,)
+        self.alpha_bar = self.ddpm().alphas_cumprod.double().numpy()  # (T,)
 
     def posterior(self, x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(E[x_0 | x_t] as (B, D) float64, p(k | x_t) as (B, K)) for x (B, C, H, W), t (B,)."""
-        x = x.detach().double().cpu().flatten(1)                           # (B, D)
-        a = self.alpha_bar[t.cpu()].unsqueeze(1)                           # (B, 1)
+        """(E[x_0 | x_t] as (B, D) float64, p(k | x_t) as (B, K)) for x (B, C, H, W), t (B,).
+
+        In numpy: these are many small element-wise operations, which torch's thread pool slows
+        down several times over on a busy machine."""
+        x = x.detach().cpu().double().flatten(1).numpy()                  # (B, D)
+        a = self.alpha_bar[t.cpu().numpy()][:, None]                       # (B, 1)
         var = a * self.variances + (1 - a)                                 # (B, K): q(x_t | k) = N(sqrt(a) mu_k, var I)
-        dist_sq = ((x ** 2).sum(1, keepdim=True) - 2 * a.sqrt() * x @ self.means.T + a * self.mean_sq).clamp(min=0)
-        log_p = self.log_weights - 0.5 * x.shape[1] * var.log() - dist_sq / (2 * var)
-        p_k = torch.softmax(log_p, dim=1)                                  # Bayes, by log-sum-exp
-        gain = a.sqrt() * self.variances / var                             # (B, K): Gaussian posterior per component
-        x0_mean = (p_k * (1 - gain * a.sqrt())) @ self.means + (p_k * gain).sum(1, keepdim=True) * x
-        return x0_mean, p_k
+        dist_sq = np.maximum((x ** 2).sum(1, keepdims=True) - 2 * np.sqrt(a) * (x @ self.means.T) + a * self.mean_sq, 0)
+        log_p = self.log_weights - 0.5 * x.shape[1] * np.log(var) - dist_sq / (2 * var)
+        p_k = np.exp(log_p - log_p.max(1, keepdims=True))                  # Bayes, by log-sum-exp
+        p_k /= p_k.sum(1, keepdims=True)
+        gain = np.sqrt(a) * self.variances / var                           # (B, K): Gaussian posterior per component
+        x0_mean = (p_k * (1 - gain * np.sqrt(a))) @ self.means + (p_k * gain).sum(1, keepdims=True) * x
+        return torch.from_numpy(x0_mean), torch.from_numpy(p_k)
 
     def __call__(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         self.calls += 1
         x0_mean, _ = self.posterior(x, t)
-        a = self.alpha_bar[t.cpu()].unsqueeze(1)
-        eps_hat = (x.detach().double().cpu().flatten(1) - a.sqrt() * x0_mean) / (1 - a).sqrt()
+        a = torch.from_numpy(self.alpha_bar[t.cpu().numpy()][:, None])
+        eps_hat = (x.detach().cpu().double().flatten(1) - a.sqrt() * x0_mean) / (1 - a).sqrt()
         return eps_hat.float().view(x.shape).to(x.device)
 
     def ddpm(self) -> DDPMScheduler:
