@@ -179,6 +179,18 @@ def experiments_for(model: ModelFiles) -> list[str]:
     return names if path is not None and (path / "training.json").exists() else names[:-1]
 
 
+def memorisation_model(s: Settings) -> str:
+    """The model the memorisation experiment compares: the configured one where `diffviz train`
+    made it (a training.json names its images), else the embedded model."""
+    from .config import EMBEDDED
+    from .models import ModelError, locate_local
+    try:
+        path = getattr(locate_local(s.model), "unet_dir", None)
+    except ModelError:
+        return EMBEDDED
+    return s.model if path is not None and (path / "training.json").exists() else EMBEDDED
+
+
 def training_images(model: ModelFiles) -> str:
     """exact:<dataset> for a model that `diffviz train` made (its training.json names the dataset)."""
     path = getattr(model, "unet_dir", None)

@@ -6,10 +6,9 @@ only give back training images; the network, which fits the loss less well, make
 """
 from __future__ import annotations
 
-import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, ValueTracker, VGroup, Write, linear
+from manim import DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, ValueTracker, VGroup, linear
 
-from theme import P, DiffvizScene, Panel, label, tex, title_card
+from theme import P, DiffvizScene, Panel, label, recorded, tex, title_card
 
 SIDE = 1.55            # panel height
 NAMES_LEFT = -6.6      # the left column of row names ...
@@ -19,7 +18,7 @@ ROW_Y = (1.45, -0.75)
 
 class GeneraliseOrMemorise(DiffvizScene):
     def construct(self):
-        tr = self.tr = self.trajectory("memorisation")
+        tr = self.tr = self.trajectory_of_trained_model()
         S, n, N = len(tr["t"]), tr["unet_x"].shape[1], int(tr["training_count"])
         title_card(self, "Generalise or memorise?", f"the trained UNet against the exact denoiser of its {N} "
                                                     "training images")
@@ -88,6 +87,14 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.slide(f"Distances (L2 over all pixels, values in [-1, 1]) to the nearest of the {N} training "
                    f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.")
         self.wait(3)
+
+    def trajectory_of_trained_model(self):
+        """The memorisation recording of the configured model where `diffviz train` made it, else of
+        the embedded model (a hub model's training images are not on this machine)."""
+        from cache.config import load_settings
+        from cache.specs import memorisation_model
+        settings = load_settings()
+        return recorded("memorisation", settings.replace(model=memorisation_model(settings)))
 
     def name_of(self, row: Group, name: str, detail: str) -> VGroup:
         """A row's name in the left column, level with the row."""

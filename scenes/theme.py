@@ -214,3 +214,13 @@ def _use_x264_preset() -> None:
 
 
 _use_x264_preset()
+
+
+def recorded(experiment: str, settings, index: int = 0) -> Trajectory:
+    """DiffvizScene.trajectory for settings other than the settings file's (a toy mixture, the
+    model the memorisation scene compares): the same one-line report where there is none."""
+    try:
+        return trajectory(experiment, index, settings)
+    except (MissingTrajectory, CacheError, ModelError, SpecError) as err:
+        print(f"diffviz: {err}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -7,14 +7,14 @@ the same noising equation, schedule and samplers as the image models.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, config, RIGHT, UP, Arrow, Axes, Circle, Create, DashedVMobject, DecimalNumber, Dot, FadeIn,
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Create, DashedVMobject, DecimalNumber, Dot, FadeIn,
                    FadeOut, Group, ImageMobject, Line, Rectangle, ReplacementTransform, Square, ValueTracker,
-                   VGroup, VMobject, Write, color_to_rgb, linear)
+                   VGroup, VMobject, Write, color_to_rgb, config, linear)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 from forward import EQUATION, NOISE, SIGNAL
 from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import P, DiffvizScene, label, tex, title_card
+from theme import P, DiffvizScene, label, recorded, tex, title_card
 
 EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
 EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
@@ -100,7 +100,7 @@ class ToyDiffusion1D(DiffvizScene):
         equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
         axes = self.axes = value_axes([0, T, T // 4], 8.4, 5.2)
         axes.move_to(LEFT * 1.55 + DOWN * 0.55)
-        t_axis = tex("t", size=30, colors={"t": P.time}).next_to(axes.x_axis, DOWN, buff=0.45)
+        t_axis = tex("t", size=30, colors={"t": P.time}).next_to(axes.x_axis, RIGHT, buff=0.2)
         x_axis = tex("x_t", size=30).next_to(axes.y_axis, UP, buff=0.12)
         heat = self.heatmap(axes, tr)
         cover = Rectangle(width=axes.x_length, height=axes.y_length, stroke_width=0, fill_color=P.background,
@@ -187,14 +187,7 @@ class ToyDiffusion1D(DiffvizScene):
     def toy_trajectory(self):
         """The toy recording of this scene's mixture, with the settings file's steps and seed."""
         from cache.config import load_settings
-        from theme import trajectory
-        settings = load_settings().replace(model=self.model)
-        try:
-            return trajectory("toy", 0, settings)
-        except Exception as err:  # the same one-line report as DiffvizScene.trajectory
-            import sys
-            print(f"diffviz: {err}", file=sys.stderr)
-            raise SystemExit(1) from None
+        return recorded("toy", load_settings().replace(model=self.model))
 
     def heatmap(self, axes: Axes, tr) -> ImageMobject:
         """q(x_t) on (t, x): columns are the recorded t, rows x from +3 (top) to -3."""
@@ -381,8 +374,11 @@ class ToyDiffusion2D(DiffvizScene):
         self.field_caption = VGroup(tex(r"-\hat\epsilon(x_t, t)", size=32), label("on a grid, exact", size=24,
                                     color=P.dim)).arrange(RIGHT, buff=0.2).move_to(caption)
         self.field_caption[0].set_color(P.eps_hat)
-        veil = Square(left.frame.width, stroke_width=0, fill_color=P.background, fill_opacity=0.7).move_to(left.frame)
-        self.play(FadeIn(veil), ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
+        # under the arrows, faintly, the data they point at
+        veil = Square(left.frame.width, stroke_width=0, fill_color=P.background, fill_opacity=0.55).move_to(left.frame)
+        self.play(FadeIn(veil), run_time=0.4)
+        left.show(tr["x0"], P.x0)
+        self.play(ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
         self.slide("At t = 999 the field points at the origin: eps_hat is nearly x_t itself. Watch it bend "
                    "towards the smiley as t falls.")
         live = VGroup(arrows, numbers)

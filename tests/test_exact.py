@@ -191,3 +191,18 @@ def test_mixtures_only_run_the_toy_experiment_and_the_toy_needs_a_mixture():
         specs_for("toy", Settings(), locate_local("embedded"))
     with pytest.raises(ModelError, match="mixture:smiley"):
         locate_local("mixture:nope")
+
+
+def test_cache_build_picks_what_each_model_can_record(tiny_model, tmp_path):
+    from cache.specs import experiments_for, memorisation_model
+    assert experiments_for(locate_local("mixture:smiley")) == ["toy"]
+    assert experiments_for(locate_local("embedded"))[-1] == "memorisation"
+    assert "memorisation" not in experiments_for(locate_local(str(tiny_model)))  # no training.json
+    assert "toy" not in experiments_for(locate_local("embedded"))
+    # memorisation compares a model that `diffviz train` made, else the embedded one
+    assert memorisation_model(Settings(model=str(tiny_model))) == "embedded"
+    assert memorisation_model(Settings(model="google/ddpm-celebahq-256")) == "embedded"
+    import shutil
+    trained = shutil.copytree(tiny_model, tmp_path / "trained")
+    (trained / "training.json").write_text('{"spec": {"dataset": "emoji-faces"}}')
+    assert memorisation_model(Settings(model=str(trained))) == str(trained)
