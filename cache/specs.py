@@ -120,7 +120,8 @@ class Memorisation(Spec):
     training_sha256: str    # ... by content
 
 
-EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps", "toy", "memorisation")
+NOTEBOOK_EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")  # the seminar's
+EXPERIMENTS = NOTEBOOK_EXPERIMENTS + ("toy", "memorisation")
 TOY_POINTS = {1: 400, 2: 2000}  # by the mixture's dimension
 TOY_GRID = {1: (241, 3.0), 2: (21, 2.0)}  # points per axis, extent: a fine density in 1D, arrows in 2D
 
@@ -174,9 +175,9 @@ def experiments_for(model: ModelFiles) -> list[str]:
     """What `diffviz cache build` records when no experiment is named: what this model can record."""
     if _is_mixture(model):
         return ["toy"]
-    names = [e for e in EXPERIMENTS if e != "toy"]
     path = getattr(model, "unet_dir", None)
-    return names if path is not None and (path / "training.json").exists() else names[:-1]
+    trained = path is not None and (path / "training.json").exists()
+    return list(NOTEBOOK_EXPERIMENTS) + (["memorisation"] if trained else [])
 
 
 def memorisation_model(s: Settings) -> str:
