@@ -68,13 +68,14 @@ class GeneraliseOrMemorise(DiffvizScene):
         near_name = self.name_of(nearest, "nearest training", f"image to the UNet's, of {N}")
         self.distances = {}
         rows_of_numbers, captions = VGroup(), VGroup()
-        for r, (key, title) in enumerate((("unet", "UNet output"), ("exact", "exact output"))):
+        # the UNet's distance is to the image shown above; the exact output's to its own nearest one
+        for r, (key, title) in enumerate((("unet", "UNet output → this image"), ("exact", "exact output → its nearest"))):
             y = nearest.get_bottom()[1] - 0.35 - 0.4 * r
             numbers = [DecimalNumber(d, num_decimal_places=2, font_size=28, color=P.text).move_to([panel.get_x(), y, 0])
                        for d, panel in zip(tr[f"{key}_nearest_distance"], nearest)]
             self.distances[key] = numbers
             rows_of_numbers.add(VGroup(*numbers))
-            captions.add(label(f"distance to it, {title}", size=22, color=P.dim).move_to([0, y, 0])
+            captions.add(label(title, size=22, color=P.dim).move_to([0, y, 0])
                          .align_to([NAMES_LEFT, 0, 0], LEFT))
         self.play(FadeIn(nearest), FadeIn(near_name), run_time=0.8)
         self.play(FadeIn(rows_of_numbers), FadeIn(captions), run_time=0.8)
