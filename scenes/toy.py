@@ -90,6 +90,7 @@ def polyline(points: np.ndarray, color: str, width: float = 3, opacity: float = 
 class ToyDiffusion1D(DiffvizScene):
     """q(x_t) as a heatmap over (t, x), forward sample paths, then DDPM and DDIM paths back into the modes."""
     model = "mixture:1d"
+    extent = EXTENT
     shown_paths = 5
 
     def construct(self):
@@ -187,7 +188,11 @@ class ToyDiffusion1D(DiffvizScene):
     def toy_trajectory(self):
         """The toy recording of this scene's mixture, with the settings file's steps and seed."""
         from cache.config import load_settings
-        return recorded("toy", load_settings().replace(model=self.model))
+        tr = recorded("toy", load_settings().replace(model=self.model))
+        if tr.spec.extent != self.extent:  # the plots are laid out for the recording's grid
+            raise SystemExit(f"diffviz: the {self.model} recording spans [-{tr.spec.extent}, {tr.spec.extent}]; "
+                             f"{type(self).__name__} draws [-{self.extent}, {self.extent}]")
+        return tr
 
     def heatmap(self, axes: Axes, tr) -> ImageMobject:
         """q(x_t) on (t, x): columns are the recorded t, rows x from +3 (top) to -3."""
@@ -277,6 +282,7 @@ class Cloud(Group):
 class ToyDiffusion2D(DiffvizScene):
     """A smiley of points diffusing into N(0, I), the field -eps_hat(x, t), and DDPM and DDIM back."""
     model = "mixture:smiley"
+    extent = EXTENT_2D
     traced = 3
     toy_trajectory = ToyDiffusion1D.toy_trajectory
 
