@@ -27,7 +27,8 @@ USAGE
 
 SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM similar_noise:PatchPerturbation
         similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
-        forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts)
+        forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts toy:ToyDiffusion1D toy:ToyDiffusion2D
+        memorisation:GeneraliseOrMemorise)
 quality=h model="" theme="" slides="" transparent="" out="" picked=()
 while (($#)); do
   case "$1" in

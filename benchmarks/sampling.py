@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cache.config import Settings  # noqa: E402
 from cache.models import ModelFiles  # noqa: E402
-from cache.specs import EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
+from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
 from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel  # noqa: E402
 from sampling.build import build  # noqa: E402
 from sampling.experiments import record  # noqa: E402
@@ -125,13 +125,13 @@ def case_grid(name: str, model: Model, steps: int, image: str | None) -> str:
 
 def case_full_build(name: str, model: Model, settings: Settings) -> str:
     print(f"{name}: every experiment, as `diffviz cache build` records them")
-    specs = [spec for e in EXPERIMENTS for spec in specs_for(e, settings, model.files)]
+    specs = [spec for e in NOTEBOOK_EXPERIMENTS for spec in specs_for(e, settings, model.files)]
     ref = Notebook(model)
     ref_s = timed(lambda: [ref.recording(spec, None) for spec in specs])
     calls = model.calls
     with tempfile.TemporaryDirectory() as cache:
         os.environ["DIFFVIZ_CACHE"] = cache
-        eng_s = timed(lambda: build(list(EXPERIMENTS), settings, model=model))
+        eng_s = timed(lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
     return report(name, ref.calls, ref_s, model.calls - calls, eng_s, ref.calls)
 
 

@@ -12,6 +12,9 @@ from .models import ModelError, locate_local
 from .specs import Spec, specs_for
 
 
+WITHOUT_WEIGHTS = ("mixture:", "exact:")  # recorded on the spot like the embedded model: nothing to download
+
+
 class MissingTrajectory(LookupError):
     """No trajectory for these settings; the message is the command that makes it."""
 
@@ -47,7 +50,7 @@ def _recorded_elsewhere(command: str, index: int) -> store.Entry | None:
     the entry that the same build command recorded, if exactly one set of weights made it."""
     found = [e for e in store.entries() if isinstance(e, store.Entry)
              and e.manifest.get("build_command") == command and e.manifest.get("index") == index]
-    if len({e.manifest["model"]["weights_sha256"] for e in found}) > 1:
+    if len({e.manifest["model"].get("weights_sha256") for e in found}) > 1:
         raise store.CacheError(f"the cache holds several trajectories for `{command}`, made from different "
                                f"weights; remove the stale ones with `diffviz cache clear`")
     return found[0] if found else None
@@ -56,8 +59,8 @@ def _recorded_elsewhere(command: str, index: int) -> store.Entry | None:
 def trajectory(experiment: str, index: int = 0, settings: Settings | None = None) -> Trajectory:
     """The `index`-th recording of `experiment` (see specs_for) for the settings file's model.
 
-    Missing, it is recorded now where the model is the embedded one (seconds on a CPU); for any
-    other model MissingTrajectory says which command to run on a machine with the model.
+    Missing, it is recorded now where the model is the embedded one or has no weights (seconds on
+    a CPU); for any other model MissingTrajectory says which command to run on a machine with the model.
     """
     s = settings or load_settings()
     try:
@@ -71,7 +74,7 @@ def trajectory(experiment: str, index: int = 0, settings: Settings | None = None
     else:
         spec, entry = None, _recorded_elsewhere(build_command(experiment, s), index)
     if entry is None:
-        if s.model != EMBEDDED:
+        if s.model != EMBEDDED and not s.model.startswith(WITHOUT_WEIGHTS):
             raise MissingTrajectory(f"no {experiment} trajectory of {s.model} in the cache; record it with: "
                                     f"{build_command(experiment, s)}")
         from sampling.build import build  # torch is needed only to record

@@ -1,7 +1,8 @@
 """Finding a model's files on this machine and naming what determines its outputs, without torch.
 
 A model is named by "embedded" (the project's own), a local diffusers folder, or a hub id
-already in the local Hugging Face cache. Downloading is sampling's business.
+already in the local Hugging Face cache. Downloading is sampling's business. Models without
+weights (mixture:NAME, exact:FOLDER) are in cache/exact.py.
 """
 from __future__ import annotations
 
@@ -99,7 +100,10 @@ def hub_snapshot(name: str) -> Path | None:
 
 
 def locate_local(name: str) -> ModelFiles:
-    """The model's files on this machine; ModelError where there are none."""
+    """The model's files on this machine (ExactFiles for a model without weights); ModelError where there are none."""
+    if name.startswith(("mixture:", "exact:")):
+        from .exact import locate_exact
+        return locate_exact(name)
     if name == EMBEDDED:
         return read_model_folder(name, EMBEDDED_DIR)
     path = Path(name).expanduser()

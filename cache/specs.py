@@ -95,7 +95,35 @@ class DdimSteps(Spec):
     ddpm_steps: int
 
 
-EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")
+@dataclass(frozen=True)
+class Toy(Spec):
+    """A cloud of points from a mixture: forward chain, the eps_hat field, DDPM and DDIM back."""
+    experiment: ClassVar[str] = "toy"
+    points: int
+    paths: int
+    steps: int
+    ddpm_steps: int
+    seed: int
+    frames: int = 201     # forward states kept, evenly spaced over the training steps
+    grid: int = 21        # q(x_t) and eps_hat are evaluated on grid points per axis ...
+    extent: float = 2.0   # ... over [-extent, extent]
+
+
+@dataclass(frozen=True)
+class Memorisation(Spec):
+    """The trained UNet and the exact denoiser of its training images, DDIM from the same noises."""
+    experiment: ClassVar[str] = "memorisation"
+    steps: int
+    seed: int
+    samples: int
+    training: str           # exact:<dataset or folder>, the model's training images
+    training_sha256: str    # ... by content
+
+
+NOTEBOOK_EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")  # the seminar's
+EXPERIMENTS = NOTEBOOK_EXPERIMENTS + ("toy", "memorisation")
+TOY_POINTS = {1: 400, 2: 2000}  # by the mixture's dimension
+TOY_GRID = {1: (241, 3.0), 2: (21, 2.0)}  # points per axis, extent: a fine density in 1D, arrows in 2D
 
 
 def image_source(image: str) -> str:
@@ -120,6 +148,14 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     if experiment not in EXPERIMENTS:
         raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
     validate(s, model, experiment)
+    if experiment == "toy":
+        dim = model.shape[0]
+        grid, extent = TOY_GRID.get(dim, (9, 2.0))
+        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent)]
+    if experiment == "memorisation":
+        from .exact import locate_exact
+        training = training_images(model)
+        return [Memorisation(s.steps, s.seed, 4, training, locate_exact(training).data_sha256)]
     if experiment == "forward":
         return [Forward(image_source(s.image), s.steps, s.seed)]
     if experiment == "reverse":
@@ -135,8 +171,45 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
 
 
+def experiments_for(model: ModelFiles) -> list[str]:
+    """What `diffviz cache build` records when no experiment is named: what this model can record."""
+    if _is_mixture(model):
+        return ["toy"]
+    path = getattr(model, "unet_dir", None)
+    trained = path is not None and (path / "training.json").exists()
+    return list(NOTEBOOK_EXPERIMENTS) + (["memorisation"] if trained else [])
+
+
+def memorisation_model(s: Settings) -> str:
+    """The model the memorisation experiment compares: the configured one where `diffviz train`
+    made it (a training.json names its images), else the embedded model."""
+    from .config import EMBEDDED
+    from .models import ModelError, locate_local
+    try:
+        path = getattr(locate_local(s.model), "unet_dir", None)
+    except ModelError:
+        return EMBEDDED
+    return s.model if path is not None and (path / "training.json").exists() else EMBEDDED
+
+
+def training_images(model: ModelFiles) -> str:
+    """exact:<dataset> for a model that `diffviz train` made (its training.json names the dataset)."""
+    path = getattr(model, "unet_dir", None)
+    info = path / "training.json" if path is not None else None
+    if info is None or not info.exists():
+        raise SpecError("model", f"memorisation needs a model made by `diffviz train`, whose training.json names "
+                        f"its training images; {model.name!r} has none (the embedded model has one)")
+    import json
+    return "exact:" + json.loads(info.read_text())["spec"]["dataset"]
+
+
 USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},
-        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}}
+        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}, "toy": set(),
+        "memorisation": set()}
+
+
+def _is_mixture(model: ModelFiles) -> bool:
+    return getattr(model, "is_mixture", False)
 
 
 def validate(s: Settings, model: ModelFiles, experiment: str | None = None) -> None:
@@ -144,6 +217,12 @@ def validate(s: Settings, model: ModelFiles, experiment: str | None = None) -> N
     SpecError naming the first that is not."""
     T, side = model.num_train_timesteps, model.image_size
     uses = USES[experiment] if experiment else set().union(*USES.values())
+    if experiment == "toy" and not _is_mixture(model):
+        raise SpecError("model", f"the toy experiment needs a mixture model (mixture:1d, mixture:smiley), "
+                        f"not {model.name!r}")
+    if experiment not in (None, "toy") and _is_mixture(model):
+        raise SpecError("model", f"{model.name!r} is a low-dimensional mixture, not an image model: record "
+                        f"the toy experiment with it, or use an image model for {experiment}")
     if not 1 <= s.steps <= T:
         raise SpecError("steps", f"steps={s.steps} is outside 1..{T} (the model's num_train_timesteps)")
     if not 0 <= s.seed < 2**63:

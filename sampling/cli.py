@@ -11,7 +11,7 @@ import click
 from cache import store
 from cache.config import ConfigError, Settings, config_path, load_settings
 from cache.models import ModelError
-from cache.specs import EXPERIMENTS, SpecError
+from cache.specs import EXPERIMENTS, SpecError, experiments_for, memorisation_model
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("float32", "float16", "bfloat16")
@@ -89,13 +89,36 @@ def cache() -> None:
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the UNet (pays off on GPUs for long builds).")
 @model_options
 def cache_build(experiments, force, compile_, config, device, **values):
-    """Record EXPERIMENTS (all when none is named) for the configured model into the cache."""
+    """Record EXPERIMENTS (all the model can when none is named) for the configured model into the cache.
+
+    `toy` runs on the mixtures: with an image model configured, it records mixture:1d and
+    mixture:smiley (what scenes/toy.py shows); with --model mixture:NAME, that one.
+    `memorisation` needs a model made by `diffviz train`; for any other it records the embedded one."""
+    from cache.exact import MIXTURES
     from .build import build
     from .models import load_model
 
     s = settings_from(config, **values)
-    names = list(experiments) or list(EXPERIMENTS)
+    mixture = s.model.startswith("mixture:")
+    names = list(experiments)
+    if "toy" in names and not mixture:
+        names.remove("toy")
+        for name in MIXTURES:
+            toy = s.replace(model=f"mixture:{name}")
+            run_checked(build, ["toy"], toy, force=force, report=click.echo,
+                        model=run_checked(load_model, toy.model, device=device))
+        if not names:
+            return
+    if "memorisation" in names and memorisation_model(s) != s.model:
+        names.remove("memorisation")
+        trained = s.replace(model=memorisation_model(s))
+        click.echo(f"memorisation: {s.model} names no training images (training.json); recording {trained.model}")
+        run_checked(build, ["memorisation"], trained, force=force, report=click.echo,
+                    model=run_checked(load_model, trained.model, device=device, dtype=s.dtype))
+        if not names:
+            return
     model = run_checked(load_model, s.model, device=device, dtype=s.dtype, compile=compile_)
+    names = names or experiments_for(model.files)
     with _CallCounter() as progress:
         run_checked(build, names, s, force=force, report=progress.echo, model=model, progress=progress)
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from cache.specs import DdimSteps, Forward, ForwardBackward, NoiseSweep, Reverse, SimilarNoise, Spec
+from cache.specs import DdimSteps, Forward, ForwardBackward, Memorisation, NoiseSweep, Reverse, SimilarNoise, Spec, Toy
 from diffusers.utils.torch_utils import randn_tensor
 
 from .models import Model
@@ -258,10 +258,92 @@ def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
                  "distance_to_reference": _np(l2(finals, reference[None])), "finals_float": _np(finals)})
 
 
+def _kept_states(steps: int) -> np.ndarray:
+    """Indices of DISPLAY_FRAMES states of a run of `steps` steps, evenly spaced in normalised time."""
+    return np.round(np.linspace(0, steps, DISPLAY_FRAMES)).astype(int)
+
+
+def record_toy(model, spec: Toy) -> Recording:
+    """Points x_0 of a mixture (model: an ExactDenoiser), the forward chain q(x_t | x_{t-1}) on all of
+    them, q(x_t) on a grid (1D), the field eps_hat(z, t), and DDPM and DDIM back from one x_T.
+
+    Points are (N, D, 1, 1) to the samplers (D channels of a 1x1 image) and (N, D) in the recording.
+    """
+    gen = torch.Generator().manual_seed(spec.seed)
+    mix = model.mixture
+    D, N, P = mix.dim, spec.points, spec.paths
+    # x_0 ~ sum_k w_k N(mu_k, s_k^2 I): a component by its weight, then its Gaussian
+    k = torch.multinomial(torch.from_numpy(mix.weights), N, replacement=True, generator=gen)
+    x0 = (torch.from_numpy(mix.means)[k] + torch.from_numpy(mix.stds)[k, None] *
+          torch.randn((N, D), generator=gen, dtype=torch.float64)).float()
+    sched = model.ddpm()
+    betas, alpha_bar = sched.betas.float(), sched.alphas_cumprod.double()
+    T = len(betas)
+    forward_t = np.unique(np.round(np.linspace(0, T - 1, spec.frames)).astype(int))
+    # The chain q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I), one training step at a time
+    x, kept, paths = x0, [], []
+    for step in range(T):
+        x = (1 - betas[step]) ** 0.5 * x + betas[step] ** 0.5 * torch.randn((N, D), generator=gen)
+        paths.append(x[:P])
+        if step in forward_t:
+            kept.append(x)
+    # eps_hat(z, t) on a grid, at every kept t
+    axis = np.linspace(-spec.extent, spec.extent, spec.grid)
+    grid = torch.from_numpy(np.stack(np.meshgrid(*[axis] * D, indexing="xy"), -1).reshape(-1, D)).float()
+    field = torch.stack([model(grid.view(-1, D, 1, 1), torch.full((len(grid),), int(t))).view(-1, D)
+                         for t in forward_t])
+    numbers = {"x0": _np(x0), "component": k.numpy(), "forward_t": forward_t, "forward": _np(torch.stack(kept)),
+               "forward_paths": _np(torch.stack(paths)), "alpha_bar": _np(alpha_bar), "grid": _np(grid),
+               "eps_hat_field": _np(field)}
+    if D == 1:  # q(x_t) = sum_k w_k N(sqrt(alpha_bar_t) mu_k, alpha_bar_t s_k^2 + 1 - alpha_bar_t); x_0 at alpha_bar = 1
+        a = np.concatenate([[1.0], alpha_bar.numpy()[forward_t]])[:, None, None]
+        var = a * mix.stds ** 2 + 1 - a
+        z = axis[None, :, None]
+        density = (mix.weights * np.exp(-(z - np.sqrt(a) * mix.means[:, 0]) ** 2 / (2 * var))
+                   / np.sqrt(2 * np.pi * var)).sum(-1).astype(np.float32)
+        numbers |= {"data_density": density[0], "density": density[1:]}
+    # Reverse: the same samplers as for images, from one x_T
+    x_T = torch.randn((N, D, 1, 1), generator=gen)
+    for scheduler, steps in (("ddpm", spec.ddpm_steps), ("ddim", spec.steps)):
+        log = StepLog()
+        final = run(model, scheduler, steps, x_T.clone(), generator=gen, callback=log)
+        states = torch.cat([x_T[None], log.stack("x_prev")]).flatten(2)        # (S+1, N, D)
+        state_t = torch.cat([log.stack("t")[:1, 0], log.stack("t_prev")[:, 0]]).clamp(min=-1)  # -1: the clean end
+        keep = _kept_states(steps)
+        numbers |= {f"{scheduler}_t": state_t.numpy(), f"{scheduler}_paths": _np(states[:, :P]),
+                    f"{scheduler}_frames": _np(states[keep]), f"{scheduler}_frame_t": state_t[keep].numpy(),
+                    f"{scheduler}_final": _np(final.flatten(1))}
+    return Recording(numbers=numbers)
+
+
+def record_memorisation(model: Model, spec: Memorisation) -> Recording:
+    """DDIM from the same noises with the trained UNet and with the exact denoiser of its training
+    images; each output's nearest training image and the distance to it."""
+    from .exact import load_exact, training_images
+    exact = load_exact(spec.training)
+    training = torch.from_numpy(training_images(exact.files))
+    gen = torch.Generator().manual_seed(spec.seed)
+    x_T = starting_noise(model, spec.samples, gen)
+    images, numbers = {}, {"training_count": np.int64(len(training))}
+    for name, m in (("unet", model), ("exact", exact)):
+        log = StepLog()
+        final = run(m, "ddim", spec.steps, x_T.clone(), callback=log).cpu()
+        distance = (final[:, None] - training[None]).flatten(2).norm(dim=2)  # (samples, N)
+        nearest = distance.argmin(1)
+        images |= {f"{name}_x": torch.cat([x_T.cpu()[None], log.stack("x_prev")]), f"{name}_x0_hat": log.stack("x0_hat"),
+                   f"{name}_nearest": training[nearest]}
+        numbers |= {f"{name}_nearest_index": nearest.numpy(), f"{name}_nearest_distance": _np(distance.min(1).values),
+                    f"{name}_final_float": _np(final)}
+        numbers["t"] = log.stack("t")[:, 0].numpy()
+    numbers["unet_exact_distance"] = _np(l2(torch.from_numpy(numbers["unet_final_float"]),
+                                            torch.from_numpy(numbers["exact_final_float"])))
+    return Recording(images=images, numbers=numbers)
+
+
 def record(model: Model, spec: Spec, image_path: str | None = None) -> Recording:
     if isinstance(spec, Forward):
         return record_forward(model, spec, image_path)
     if isinstance(spec, ForwardBackward):
         return record_forward_backward(model, spec, image_path)
     return {Reverse: record_reverse, SimilarNoise: record_similar_noise, NoiseSweep: record_noise_sweep,
-            DdimSteps: record_ddim_steps}[type(spec)](model, spec)
+            DdimSteps: record_ddim_steps, Toy: record_toy, Memorisation: record_memorisation}[type(spec)](model, spec)

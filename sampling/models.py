@@ -119,9 +119,14 @@ class Model:
 
 
 def load_model(name: str, device: str = "auto", dtype: str = "float32", compile: bool = False) -> Model:
-    """Load a UNet2DModel by the same `from_pretrained` path for every kind of model name."""
+    """Load a UNet2DModel by the same `from_pretrained` path for every kind of model name; a model
+    without weights (mixture:NAME, exact:FOLDER) is its exact denoiser, on the CPU."""
     if dtype not in DTYPES:
         raise ModelError(f"--dtype {dtype}: not one of {', '.join(DTYPES)}")
+    if name.startswith(("mixture:", "exact:")):
+        from .exact import load_exact
+        resolve_device(device)
+        return load_exact(name)
     device = resolve_device(device)
     files = locate(name)
     check_scheduler(files)

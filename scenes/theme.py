@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.path
     sys.path.insert(0, str(ROOT))
 
+from cache.config import Settings, load_settings  # noqa: E402
 from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.models import ModelError  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
@@ -152,9 +153,15 @@ class DiffvizScene(_scene_base()):
         if hasattr(self, "next_slide"):
             self.next_slide(notes=notes, loop=loop)
 
+    @classmethod
+    def settings(cls, configured: Settings) -> Settings:
+        """The settings this scene's trajectories are recorded with: the settings file's, unless the
+        scene says otherwise (a toy mixture; the model the memorisation scene compares)."""
+        return configured
+
     def trajectory(self, experiment: str, index: int = 0) -> Trajectory:
         try:
-            return trajectory(experiment, index)
+            return trajectory(experiment, index, self.settings(load_settings()))
         except (MissingTrajectory, CacheError, ModelError, SpecError) as err:
             print(f"diffviz: {err}", file=sys.stderr)
             raise SystemExit(1) from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import sys
@@ -14,8 +15,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # scenes import each other as manim runs them
 
+from cache.config import load_settings  # noqa: E402
 from cache.lookup import MissingTrajectory, trajectory  # noqa: E402
 
 
@@ -34,10 +36,11 @@ def digest(target: str) -> str:
         h.update(path.read_bytes() if path.exists() else b"-")
     settings = {name: os.environ.get(name, "") for name in ("DIFFVIZ_THEME", "DIFFVIZ_X264_PRESET", "DIFFVIZ_QUALITY")}
     h.update(json.dumps([cls, settings, _version("manim"), _version("manim-slides")]).encode())
+    settings = getattr(importlib.import_module(file), cls).settings(load_settings())  # as the scene reads them
     index = 0
     while True:  # every recording of the experiment, by its manifest
         try:
-            manifest = trajectory(file, index).manifest
+            manifest = trajectory(file, index, settings).manifest
         except (IndexError, MissingTrajectory):
             break
         h.update(json.dumps(manifest, sort_keys=True, default=str).encode())

@@ -1,0 +1,104 @@
+"""Generalisation against memorisation: the trained UNet and the exact denoiser of its own training
+images, DDIM from the same noises. The exact denoiser is the loss's true minimiser, and it can
+only give back training images; the network, which fits the loss less well, makes new faces.
+
+    manim -qh scenes/memorisation.py GeneraliseOrMemorise
+"""
+from __future__ import annotations
+
+from manim import DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, ValueTracker, VGroup, linear
+
+from theme import P, DiffvizScene, Panel, label, tex, title_card
+
+SIDE = 1.55            # panel height
+NAMES_LEFT = -6.6      # the left column of row names ...
+LEFT_OF_PANELS = -1.6  # ... and where the panels begin
+ROW_Y = (1.45, -0.75)
+
+
+class GeneraliseOrMemorise(DiffvizScene):
+    def construct(self):
+        tr = self.tr = self.trajectory("memorisation")
+        S, n, N = len(tr["t"]), tr["unet_x"].shape[1], int(tr["training_count"])
+        self.slide(f"The trained UNet against the exact denoiser of its {N} training images (what a network "
+                   "that memorised them would do), from the same starting noises.")
+        title_card(self, "Generalise or memorise?", f"the trained UNet against the exact denoiser of its {N} "
+                                                    "training images")
+        rows = {"unet": Group(*[Panel(tr["unet_x"][0, i], SIDE, P.x_t) for i in range(n)]),
+                "exact": Group(*[Panel(tr["exact_x"][0, i], SIDE, P.x_t) for i in range(n)])}
+        for row, y in zip(rows.values(), (ROW_Y[0], ROW_Y[1])):
+            row.arrange(RIGHT, buff=0.45).move_to([0, y, 0]).align_to([LEFT_OF_PANELS, 0, 0], LEFT)
+        names = {"unet": self.name_of(rows["unet"], "trained UNet", "its learnt eps_hat"),
+                 "exact": self.name_of(rows["exact"], "exact denoiser", f"E[x₀ | xₜ] over its {N} images")}
+        t_value = DecimalNumber(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
+        header = VGroup(label("DDIM, the same x_T in each column", size=30), tex("t", "=", size=34, colors={"t": P.time}),
+                        t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.3)
+        self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
+                  run_time=1.0)
+        self.panels = rows
+        self.slide(f"{n} starting noises, the same for both rows; DDIM with {S} steps.")
+        if self.stop_here(0):
+            return
+
+        k = ValueTracker(0)
+
+        def step(_):
+            i = int(round(k.get_value()))
+            for key, row in rows.items():
+                for j, panel in enumerate(row):
+                    panel.show(tr[f"{key}_x"][i, j])
+            t_value.set_value(tr["t"][i] if i < S else 0)
+            self.step = i
+
+        live = Group(*rows.values(), t_value)
+        live.add_updater(step)
+        self.add(live)
+        self.play(k.animate.set_value(S), run_time=6, rate_func=linear)
+        live.clear_updaters()
+        step(None)
+        for row in rows.values():
+            self.play(*[p.frame.animate.set_color(P.x0) for p in row], run_time=0.3)
+        self.slide("Same noise, two answers: the exact denoiser lands on a training image, the UNet on a face "
+                   "of its own.")
+        if self.stop_here(1):
+            return
+
+        # Each result beside its nearest training image, and how far it is from it
+        self.play(FadeOut(names["exact"]), FadeOut(rows["exact"]), run_time=0.6)
+        nearest = Group(*[Panel(tr["unet_nearest"][i], SIDE, P.x0) for i in range(n)])
+        nearest.arrange(RIGHT, buff=0.45).move_to([0, ROW_Y[1], 0]).align_to(rows["unet"], LEFT)
+        near_name = self.name_of(nearest, "nearest training", f"image to the UNet's, of {N}")
+        self.distances = {}
+        rows_of_numbers, captions = VGroup(), VGroup()
+        # the UNet's distance is to the image shown above; the exact output's to its own nearest one
+        for r, (key, title) in enumerate((("unet", "UNet output → this image"), ("exact", "exact output → its nearest"))):
+            y = nearest.get_bottom()[1] - 0.35 - 0.4 * r
+            numbers = [DecimalNumber(d, num_decimal_places=2, font_size=28, color=P.text).move_to([panel.get_x(), y, 0])
+                       for d, panel in zip(tr[f"{key}_nearest_distance"], nearest)]
+            self.distances[key] = numbers
+            rows_of_numbers.add(VGroup(*numbers))
+            captions.add(label(title, size=22, color=P.dim).move_to([0, y, 0])
+                         .align_to([NAMES_LEFT, 0, 0], LEFT))
+        self.play(FadeIn(nearest), FadeIn(near_name), run_time=0.8)
+        self.play(FadeIn(rows_of_numbers), FadeIn(captions), run_time=0.8)
+        self.nearest = nearest
+        unet, exact = tr["unet_nearest_distance"], tr["exact_nearest_distance"]
+        note = label(f"exact: copies (distance ≤ {exact.max():.2f});  UNet: {unet.min():.1f} to {unet.max():.1f} "
+                     "away, faces of its own", size=24, color=P.text)
+        note.to_edge(DOWN, buff=0.35)
+        self.play(FadeIn(note), run_time=0.6)
+        self.slide(f"Distances (L2 over all pixels, values in [-1, 1]) to the nearest of the {N} training "
+                   f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.")
+        self.wait(3)
+
+    @classmethod
+    def settings(cls, configured):
+        """The configured model where `diffviz train` made it, else the embedded one (a hub model's
+        training images are not on this machine)."""
+        from cache.specs import memorisation_model
+        return configured.replace(model=memorisation_model(configured))
+
+    def name_of(self, row: Group, name: str, detail: str) -> VGroup:
+        """A row's name in the left column, level with the row."""
+        return (VGroup(label(name, size=28), label(detail, size=22, color=P.dim)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+                .move_to([0, row.get_y(), 0]).align_to([NAMES_LEFT, 0, 0], LEFT))

@@ -1,0 +1,464 @@
+"""Diffusion on data you can see whole: a 1D and a 2D Gaussian mixture with their exact denoiser,
+the same noising equation, schedule and samplers as the image models.
+
+    manim -qh scenes/toy.py ToyDiffusion1D    # the book's figure 18.2, moving: q(x_t) over (t, x), paths
+    manim -qh scenes/toy.py ToyDiffusion2D    # a smiley diffusing into N(0, I), the eps_hat field, and back
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Create, DashedVMobject, DecimalNumber, Dot, FadeIn,
+                   FadeOut, Group, ImageMobject, Line, Rectangle, ReplacementTransform, Square, ValueTracker,
+                   VGroup, VMobject, Write, color_to_rgb, config, linear)
+from manim.constants import RESAMPLING_ALGORITHMS
+
+from forward import EQUATION, NOISE, SIGNAL
+from reverse import ReverseProcess, ReverseProcessDDIM
+from theme import P, DiffvizScene, label, tex, title_card
+
+EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
+EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
+DDPM_TAIL = 120  # a DDPM path is 1000 small random steps: only its last ones are traced, or it hides the cloud
+
+
+def shade_pixels(values: np.ndarray, vmax: float) -> np.ndarray:
+    """A (H, W) density -> uint8 (H, W, 4), from the background to the text colour (sqrt, so the
+    tails show), so that coloured paths stay readable on top of it."""
+    s = np.sqrt(np.clip(np.asarray(values, np.float64) / vmax, 0, 1))[..., None]
+    lo, hi = color_to_rgb(P.background) * 255, color_to_rgb(P.dim) * 255
+    rgb = ((1 - s) * lo + s * hi).round().astype(np.uint8)
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+
+
+def scatter_pixels(points: np.ndarray, color: str, side: int, extent: float = EXTENT_2D, radius: int = 2) -> np.ndarray:
+    """Points (N, 2) in [-extent, extent]^2 as uint8 (side, side, 4): round dots on a transparent
+    square, y up. Thousands of points are one image, not thousands of mobjects."""
+    image = np.zeros((side, side, 4), np.uint8)
+    col = np.round((points[:, 0] / extent + 1) / 2 * (side - 1)).astype(int)
+    row = np.round((1 - points[:, 1] / extent) / 2 * (side - 1)).astype(int)
+    rgba = np.append(color_to_rgb(color) * 255, 255).round().astype(np.uint8)
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            if dx * dx + dy * dy <= radius * radius + 1:
+                r, c = row + dy, col + dx
+                ok = (r >= 0) & (r < side) & (c >= 0) & (c < side)
+                image[r[ok], c[ok]] = rgba
+    return image
+
+
+def value_axes(x_range, x_length: float, y_length: float, numbers: bool = True) -> Axes:
+    """Axes over (x_range) x [-EXTENT, EXTENT] whose horizontal axis runs along the bottom: the
+    vertical coordinate is stored shifted by EXTENT, so `along` and `at` place values."""
+    axes = Axes(x_range=x_range, y_range=[0, 2 * EXTENT, 1], x_length=x_length, y_length=y_length, tips=False,
+                axis_config={"color": P.dim, "font_size": 22},
+                x_axis_config={"include_numbers": numbers, "include_ticks": numbers},
+                y_axis_config={"include_numbers": False})
+    if numbers:
+        axes.y_axis.add_labels({v + EXTENT: tex(f"{v}", size=22) for v in range(-int(EXTENT), int(EXTENT) + 1)})
+    return axes
+
+
+def along(axes: Axes, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Scene points (N, 3) of coordinates xs, values ys on value_axes, in one vectorised call."""
+    xs, ys = np.broadcast_arrays(np.asarray(xs, np.float64), np.asarray(ys, np.float64) + EXTENT)
+    return np.asarray(axes.c2p(xs, ys)).T
+
+
+def at(axes: Axes, x: float, y: float) -> np.ndarray:
+    return along(axes, [x], [y])[0]
+
+
+class Path(VMobject):
+    """A polyline of thousands of corners: Manim's subpath search compares every pair of points
+    with np.allclose, one call each, which takes seconds per frame here; this does it in one call."""
+
+    def get_subpaths_from_points(self, points):
+        n = self.n_points_per_cubic_curve
+        ends = np.arange(n, len(points), n)
+        gaps = ends[np.abs(points[ends - 1] - points[ends]).max(axis=1) > self.tolerance_for_point_equality]
+        bounds = [0, *gaps.tolist(), len(points)]
+        return [points[a:b] for a, b in zip(bounds, bounds[1:]) if b - a >= n]
+
+    def trace(self, points: np.ndarray) -> "Path":
+        return self.set_points_as_corners(points if len(points) > 1 else np.repeat(points, 2, axis=0))
+
+
+def polyline(points: np.ndarray, color: str, width: float = 3, opacity: float = 1.0) -> Path:
+    return Path(stroke_color=color, stroke_width=width, stroke_opacity=opacity).trace(points)
+
+
+class ToyScene(DiffvizScene):
+    """A scene of a toy mixture's recording: `model` names the mixture, `extent` the plots' half-width."""
+    model: str
+    extent: float
+
+    @classmethod
+    def settings(cls, configured):
+        """The settings file's steps and seed, for this scene's mixture."""
+        return configured.replace(model=cls.model)
+
+    def toy_trajectory(self):
+        """The toy recording of this scene's mixture."""
+        tr = self.trajectory("toy")
+        if tr.spec.extent != self.extent:  # the plots are laid out for the recording's grid
+            raise SystemExit(f"diffviz: the {self.model} recording spans [-{tr.spec.extent}, {tr.spec.extent}]; "
+                             f"{type(self).__name__} draws [-{self.extent}, {self.extent}]")
+        return tr
+
+
+class ToyDiffusion1D(ToyScene):
+    """q(x_t) as a heatmap over (t, x), forward sample paths, then DDPM and DDIM paths back into the modes."""
+    model = "mixture:1d"
+    extent = EXTENT
+    shown_paths = 5
+
+    def construct(self):
+        tr = self.tr = self.toy_trajectory()
+        T = len(tr["alpha_bar"])
+        self.slide(f"Chapter 18's picture: a mixture of three Gaussians in one dimension, noised with the image "
+                   f"models' schedule (T = {T}) and denoised with its exact eps_hat, no training.")
+        title_card(self, "Diffusion in one dimension", "a mixture of three Gaussians and its exact denoiser")
+
+        equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
+        axes = self.axes = value_axes([0, T, T // 4], 8.4, 5.2)
+        axes.move_to(LEFT * 1.55 + DOWN * 0.55)
+        t_axis = tex("t", size=30, colors={"t": P.time}).next_to(axes.x_axis, RIGHT, buff=0.2)
+        x_axis = tex("x_t", size=30).next_to(axes.y_axis, UP, buff=0.12)
+        heat = self.heatmap(axes, tr)
+        cover = Rectangle(width=axes.x_length, height=axes.y_length, stroke_width=0, fill_color=P.background,
+                          fill_opacity=1).move_to(heat)
+        side = self.side = value_axes([0, 1.6, 1], 2.2, 5.2, numbers=False)
+        side.next_to(axes, RIGHT, buff=0.7).align_to(axes, UP)
+        normal = DashedVMobject(self.sideways(side, np.exp(-tr["grid"][:, 0] ** 2 / 2) / np.sqrt(2 * np.pi), P.eps, 2),
+                                num_dashes=40)
+        normal_label = tex(r"\mathcal{N}(0, 1)", size=26, colors={r"\mathcal{N}(0, 1)": P.eps})
+        normal_label.next_to(side, DOWN, buff=0.12).align_to(side, RIGHT)
+        marginal = self.sideways(side, tr["data_density"], P.x0)
+        marginal_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
+        footer = label("exact denoiser: E[x₀ | xₜ] by Bayes over the three components, no training",
+                       size=22, color=P.dim).to_edge(DOWN, buff=0.15)
+
+        self.play(Write(equation), run_time=1.2)
+        self.play(Create(axes), FadeIn(t_axis), FadeIn(x_axis), Create(side), run_time=1.0)
+        self.add(heat, cover)
+        self.play(Create(marginal), FadeIn(marginal_label), FadeIn(footer), run_time=1.0)
+        data_dots = VGroup(*[Dot(at(axes, 0, x), radius=0.045, color=P.x0) for x in tr["x0"][:self.shown_paths, 0]])
+        self.play(FadeIn(data_dots), run_time=0.5)
+        self.slide(f"{len(tr['x0'])} samples x_0 of the mixture; q(x_0) on the right. The heatmap will be "
+                   "q(x_t) over t, exactly: a mixture again, each bump shrunk by sqrt(alpha_bar_t) and widened.")
+        if self.stop_here(0):
+            return
+
+        # Forward: the heatmap and the sample paths, drawn as t advances
+        k = ValueTracker(0)  # t
+        paths = VGroup(*[Path(stroke_color=P.x_t, stroke_width=2.5) for _ in range(self.shown_paths)])
+        cursor = Line(at(axes, 0, -EXTENT), at(axes, 0, EXTENT), color=P.time, stroke_width=3)
+        t_value = DecimalNumber(0, num_decimal_places=0, font_size=30, color=P.time)
+        t_group = VGroup(tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.12)
+        t_group.next_to(axes, UP, buff=0.1).align_to(axes, RIGHT)
+        new_label = tex("q(x_t)", size=30).next_to(side, UP, buff=0.12)
+
+        def forward(_):
+            t = int(round(k.get_value()))
+            x, right = at(axes, t, 0)[0], at(axes, T, 0)[0]
+            cover.stretch_to_fit_width(max(right - x, 1e-3)).align_to(heat, RIGHT)
+            cursor.put_start_and_end_on(at(axes, t, -EXTENT), at(axes, t, EXTENT))
+            for i, path in enumerate(paths):
+                xs = np.concatenate([[tr["x0"][i, 0]], tr["forward_paths"][:t, i, 0]])
+                path.trace(along(axes, np.arange(len(xs)), np.clip(xs, -EXTENT, EXTENT)))
+            f = int(np.searchsorted(tr["forward_t"] + 1, t)) if t > 0 else None
+            marginal.become(self.sideways(side, tr["data_density"] if f is None else tr["density"][min(f, len(tr["density"]) - 1)],
+                                          P.x0 if f is None else P.x_t))
+            t_value.set_value(t)
+
+        self.play(FadeIn(cursor), FadeIn(t_group), FadeIn(normal), FadeIn(normal_label),
+                  ReplacementTransform(marginal_label, new_label), run_time=0.6)
+        live = VGroup(cover, cursor, paths, marginal, t_value)
+        live.add_updater(forward)
+        self.add(live)
+        self.play(k.animate.set_value(T), run_time=7, rate_func=linear)
+        live.clear_updaters()
+        forward(None)
+        self.wait(1)  # the last frame of a play stops short of its end: this one shows t = T
+        self.checkpoint = {"paths": paths, "marginal": marginal}
+        self.slide("q(x_t) at t = 1000 is N(0, 1) to the eye: alpha_bar_T = "
+                   f"{tr['alpha_bar'][-1]:.5f}; every path forgets where it started.")
+        if self.stop_here(1):
+            return
+
+        # Reverse: DDPM, then DDIM, from the same x_T, with the same samplers as the images
+        data_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
+        self.play(paths.animate.set_stroke(opacity=0.25), FadeOut(cursor), FadeOut(t_group), FadeOut(data_dots),
+                  FadeOut(marginal), FadeOut(normal), FadeOut(normal_label), ReplacementTransform(new_label, data_label),
+                  run_time=0.6)
+        for scheduler, scene_cls, color in (("ddpm", ReverseProcess, P.x_t), ("ddim", ReverseProcessDDIM, P.accent)):
+            name = scene_cls.name
+            eq = tex(*scene_cls.equation, size=40).to_edge(UP, buff=0.3)
+            self.play(ReplacementTransform(equation, eq), run_time=0.8)
+            equation = eq
+            ends = self.reverse(tr, scheduler, color, side, data_label)
+            self.slide(f"{name}, {len(tr[scheduler + '_t']) - 1} steps with the exact eps_hat: "
+                       f"{len(tr[scheduler + '_final'])} samples land in the three modes; the histogram "
+                       "sits on q(x_0).")
+            if self.stop_here(2 if scheduler == "ddpm" else 3):
+                return
+            if scheduler == "ddpm":
+                self.play(FadeOut(ends), run_time=0.5)
+        self.wait(1.5)
+
+
+    def heatmap(self, axes: Axes, tr) -> ImageMobject:
+        """q(x_t) on (t, x): columns are the recorded t, rows x from +3 (top) to -3."""
+        image = ImageMobject(shade_pixels(tr["density"].T[::-1], vmax=float(np.percentile(tr["density"], 99.5))))
+        image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["bilinear"])
+        image.stretch_to_fit_width(axes.x_length).stretch_to_fit_height(axes.y_length)
+        return image.move_to(at(axes, axes.x_range[1] / 2, 0))
+
+    def sideways(self, side: Axes, density: np.ndarray, color: str, width: float = 3) -> VMobject:
+        """A density over x drawn along the side axes' vertical axis."""
+        z = self.tr["grid"][:, 0]
+        return polyline(along(side, np.clip(density, 0, side.x_range[1]), z), color, width)
+
+    def reverse(self, tr, scheduler: str, color: str, side: Axes, side_label) -> VGroup:
+        """Paths from x_T (at t = T) back to t = 0, drawn as the sampler goes; then where all samples land."""
+        axes = self.axes
+        state_t = tr[f"{scheduler}_t"] + 1  # the state after alpha_bar[t]: t + 1 noising steps; 0 is clean
+        xs = np.clip(tr[f"{scheduler}_paths"][:, :, 0], -EXTENT, EXTENT)
+        k = ValueTracker(0)
+        paths = VGroup(*[Path(stroke_color=color, stroke_width=2.5) for _ in range(xs.shape[1])])
+
+        def grow(_):
+            n = int(round(k.get_value())) + 1
+            for i, path in enumerate(paths):
+                path.trace(along(axes, state_t[:n], xs[:n, i]))
+
+        grow(None)
+        paths.add_updater(grow)
+        self.add(paths)
+        self.play(k.animate.set_value(len(state_t) - 1), run_time=5, rate_func=linear)
+        paths.clear_updaters()
+        grow(None)
+        final = tr[f"{scheduler}_final"][:, 0]
+        ends = VGroup(*[Dot(at(axes, 0, x), radius=0.05, color=P.x0) for x in xs[-1]])
+        hist, edges = np.histogram(final, bins=60, range=(-EXTENT, EXTENT), density=True)
+        bars = VGroup(*[Rectangle(width=max(at(side, min(h, side.x_range[1]), 0)[0] - at(side, 0, 0)[0], 1e-3),
+                                  height=at(side, 0, hi)[1] - at(side, 0, lo)[1], stroke_width=0,
+                                  fill_color=color, fill_opacity=0.55).move_to(at(side, 0, (lo + hi) / 2), aligned_edge=LEFT)
+                        for h, lo, hi in zip(hist, edges, edges[1:])])
+        data = self.sideways(side, tr["data_density"], P.x0)
+        note = label(f"{len(final)} samples", size=22, color=color).next_to(side_label, LEFT, buff=0.25)
+        self.play(FadeIn(ends), FadeIn(bars), FadeIn(note), Create(data), run_time=1.0)
+        self.checkpoint = {f"{scheduler}_paths": paths, f"{scheduler}_ends": ends, f"{scheduler}_bars": bars,
+                           "hist_edges": edges}
+        self.wait(1.0)
+        return VGroup(ends, bars, note, data, paths)
+
+
+def arrow_field(starts: np.ndarray, vectors: np.ndarray, head: float = 0.3) -> np.ndarray:
+    """Arrows as one stroke-only bezier path (M*3 straight segments: shaft and two barbs), so that
+    hundreds of arrows redraw every frame as one mobject. starts, vectors: (M, 3) scene units."""
+    ends = starts + vectors
+    back = -vectors * head
+    turn = np.array([[0.866, -0.5, 0], [0.5, 0.866, 0], [0, 0, 1]])  # 30 degrees
+    barb_a, barb_b = back @ turn.T, back @ turn
+    segments = np.stack([np.stack([starts, ends], 1), np.stack([ends, ends + barb_a], 1),
+                         np.stack([ends, ends + barb_b], 1)], 1).reshape(-1, 2, 3)
+    a, b = segments[:, 0], segments[:, 1]
+    return np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3)
+
+
+class Cloud(Group):
+    """Thousands of points in a square plot of [-EXTENT_2D, EXTENT_2D]^2, drawn as one image; points
+    outside are left out."""
+
+    def __init__(self, side: float):
+        # one image pixel per video pixel, so that dots stay round and sharp at every quality
+        self.px = int(round(config.pixel_height * side / config.frame_height))
+        self.radius = max(1, round(self.px / 360))
+        self.frame = Square(side, color=P.dim, stroke_width=2)
+        self.image = ImageMobject(np.zeros((self.px, self.px, 4), np.uint8))
+        self.image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
+        self.image.height = side
+        self.image.move_to(self.frame)
+        super().__init__(self.image, self.frame)
+
+    def show(self, points: np.ndarray, color: str) -> "Cloud":
+        self.image.pixel_array = scatter_pixels(points, color, self.px, radius=self.radius)
+        return self
+
+    def to_scene(self, points: np.ndarray) -> np.ndarray:
+        """Data points (N, 2) -> scene points (N, 3) inside the frame."""
+        scale = self.frame.width / (2 * EXTENT_2D)
+        return np.column_stack([points * scale, np.zeros(len(points))]) + self.frame.get_center()
+
+
+class ToyDiffusion2D(ToyScene):
+    """A smiley of points diffusing into N(0, I), the field -eps_hat(x, t), and DDPM and DDIM back."""
+    model = "mixture:smiley"
+    extent = EXTENT_2D
+    traced = 3
+
+    def construct(self):
+        tr = self.tr = self.toy_trajectory()
+        self.slide(f"{len(tr['x0'])} points of a smiley in two dimensions: the same schedule and the same "
+                   "sampler code as the image models, with the mixture's exact denoiser.")
+        title_card(self, "Diffusion in two dimensions", "a smiley of points, the same schedule as the images")
+        equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
+        left = self.left = Cloud(5.4).move_to(LEFT * 3.4 + DOWN * 0.35)
+        left.show(tr["x0"], P.x0)
+        caption = label(f"{len(tr['x0'])} points x₀ of a mixture of 104 small Gaussians", size=24, color=P.x0)
+        caption.next_to(left, DOWN, buff=0.15)
+        self.play(Write(equation), run_time=1.2)
+        self.play(FadeIn(left), FadeIn(caption), run_time=1.0)
+        self.slide(f"{len(tr['x0'])} points from a smiley: the data x_0. The exact denoiser knows this mixture.")
+        if self.stop_here(0):
+            return
+
+        # Forward: every point follows the chain; the numbers of the equation beside it
+        f = ValueTracker(0)  # index into forward_t
+        t_value = DecimalNumber(0, num_decimal_places=0, font_size=36, color=P.time)
+        coef_a = DecimalNumber(1, num_decimal_places=4, font_size=36, color=P.x0)
+        coef_b = DecimalNumber(0, num_decimal_places=4, font_size=36, color=P.eps)
+        numbers = VGroup(VGroup(tex("t", "=", size=36, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.15),
+                         VGroup(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a).arrange(RIGHT, buff=0.15),
+                         VGroup(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b).arrange(RIGHT, buff=0.15)
+                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35).move_to(RIGHT * 3.4 + UP * 0.6)
+        circles = VGroup(*[DashedVMobject(Circle(radius=r * left.frame.width / (2 * EXTENT_2D), color=P.eps,
+                                                 stroke_width=2), num_dashes=36).move_to(left.frame) for r in (1, 2)])
+        circles_label = label("1σ and 2σ of N(0, I)", size=22, color=P.eps).next_to(numbers, DOWN, buff=0.6)
+        circles_label.align_to(numbers, LEFT)
+        alpha_bar = tr["alpha_bar"]
+
+        def forward(_):
+            i = int(round(f.get_value()))
+            t = tr["forward_t"][i]
+            left.show(tr["forward"][i], P.x_t)
+            t_value.set_value(t)
+            coef_a.set_value(np.sqrt(alpha_bar[t]))
+            coef_b.set_value(np.sqrt(1 - alpha_bar[t]))
+
+        new_caption = label("x_t: each point, noised step by step", size=24, color=P.x_t).move_to(caption)
+        self.play(FadeIn(numbers), FadeIn(circles), FadeIn(circles_label), ReplacementTransform(caption, new_caption),
+                  run_time=0.8)
+        live = Group(left, numbers)
+        live.add_updater(forward)
+        self.add(live)
+        # the smiley goes early (alpha_bar falls fastest at first): the first 150 steps as slowly as the rest
+        self.play(f.animate.set_value(int(np.searchsorted(tr["forward_t"], 150))), run_time=3.5, rate_func=linear)
+        self.play(f.animate.set_value(len(tr["forward_t"]) - 1), run_time=3.5, rate_func=linear)
+        live.clear_updaters()
+        forward(None)
+        self.wait(1)
+        self.slide(f"t = {tr['forward_t'][-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
+                   "the smiley is gone.")
+        if self.stop_here(1):
+            return
+
+        # The field -eps_hat(x, t): where the denoiser pushes each point, from t = T down to 0
+        self.play(FadeOut(circles), FadeOut(circles_label), run_time=0.4)
+        self.field_view(tr, left, numbers, t_value, coef_a, coef_b, new_caption)
+        if self.stop_here(2):
+            return
+
+        # Reverse: DDPM and DDIM side by side from the same x_T, a few points traced
+        self.play(FadeOut(numbers), run_time=0.4)
+        self.side_by_side(tr, left)
+
+    def field_view(self, tr, left: Cloud, numbers, t_value, coef_a, coef_b, caption) -> None:
+        grid = tr["grid"]
+        inside = np.abs(grid).max(1) < EXTENT_2D - 0.05
+        starts = left.to_scene(grid[inside])
+        spacing = left.frame.width / (2 * EXTENT_2D) * (grid[1, 0] - grid[0, 0])  # the grid is x-fastest
+        alpha_bar = tr["alpha_bar"]
+        arrows = VMobject(stroke_color=P.eps_hat, stroke_width=2.5)
+
+        def vectors(i: int) -> np.ndarray:
+            """-eps_hat as arrows: |eps_hat| = 3 spans one grid spacing, longer ones are capped there."""
+            v = -tr["eps_hat_field"][i][inside]
+            norm = np.linalg.norm(v, axis=1, keepdims=True)
+            v = v / np.maximum(norm, 1e-9) * 0.9 * spacing * np.minimum(norm / 3, 1)
+            return np.column_stack([v, np.zeros(len(v))])
+
+        k = ValueTracker(len(tr["forward_t"]) - 1)
+
+        def field(_):
+            i = int(round(k.get_value()))
+            t = tr["forward_t"][i]
+            arrows.set_points(arrow_field(starts, vectors(i)))
+            t_value.set_value(t)
+            coef_a.set_value(np.sqrt(alpha_bar[t]))
+            coef_b.set_value(np.sqrt(1 - alpha_bar[t]))
+            self.field_index = i
+
+        field(None)
+        self.field_caption = VGroup(tex(r"-\hat\epsilon(x_t, t)", size=32), label("on a grid, exact", size=24,
+                                    color=P.dim)).arrange(RIGHT, buff=0.2).move_to(caption)
+        self.field_caption[0].set_color(P.eps_hat)
+        # under the arrows, faintly, the data they point at
+        veil = Square(left.frame.width, stroke_width=0, fill_color=P.background, fill_opacity=0.55).move_to(left.frame)
+        self.play(FadeIn(veil), run_time=0.4)
+        left.show(tr["x0"], P.x0)
+        self.play(ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
+        self.slide("At t = 999 the field points at the origin: eps_hat is nearly x_t itself. Watch it bend "
+                   "towards the smiley as t falls.")
+        live = VGroup(arrows, numbers)
+        live.add_updater(field)
+        self.add(live)
+        self.play(k.animate.set_value(int(np.searchsorted(tr["forward_t"], 200))), run_time=3.5, rate_func=linear)
+        self.play(k.animate.set_value(int(np.searchsorted(tr["forward_t"], 20))), run_time=4, rate_func=linear)
+        live.clear_updaters()
+        field(None)
+        self.arrows = arrows
+        self.wait(1)
+        self.slide(f"t = {tr['forward_t'][self.field_index]}: every arrow points at the nearest stroke of the "
+                   "smiley; long ones are capped to one grid spacing.")
+        self.play(FadeOut(arrows), FadeOut(veil), run_time=0.6)
+
+    def side_by_side(self, tr, left: Cloud) -> None:
+        right = self.right = Cloud(5.4).move_to(RIGHT * 3.4 + DOWN * 0.35)
+        clouds = {"ddpm": left, "ddim": right}
+        names = {"ddpm": f"DDPM, {len(tr['ddpm_t']) - 1} steps", "ddim": f"DDIM, {len(tr['ddim_t']) - 1} steps"}
+        t_values = {s: DecimalNumber(tr[f"{s}_frame_t"][0], num_decimal_places=0, font_size=28, color=P.time)
+                    for s in clouds}
+        headers = VGroup(*[VGroup(label(names[s], size=26), tex("t", "=", size=28, colors={"t": P.time}), t_values[s]
+                                  ).arrange(RIGHT, buff=0.15).next_to(clouds[s], DOWN, buff=0.15) for s in clouds])
+        traces = {s: VGroup(*[Path(stroke_color=P.text, stroke_width=2) for _ in range(self.traced)]) for s in clouds}
+        equations = VGroup(*[tex(*cls.equation, size=30).next_to(clouds[s], UP, buff=0.2)
+                             for s, cls in (("ddpm", ReverseProcess), ("ddim", ReverseProcessDDIM))])
+        tail_note = label(f"DDPM traces: the last {DDPM_TAIL} steps", size=20, color=P.dim)
+        tail_note.next_to(left, DOWN, buff=0.5)
+        starts = VGroup(*[Dot(left.to_scene(tr["ddpm_paths"][0, :self.traced])[j], radius=0.05, color=P.text)
+                          for j in range(self.traced)])
+        starts_right = starts.copy().shift(right.frame.get_center() - left.frame.get_center())
+        for s, cloud in clouds.items():
+            cloud.show(tr[f"{s}_frames"][0], P.x_t)
+        self.play(FadeOut(self.field_caption), FadeOut(self.equation), FadeIn(right), FadeIn(headers),
+                  FadeIn(equations), FadeIn(tail_note), run_time=0.8)
+        self.play(FadeIn(starts), FadeIn(starts_right), run_time=0.5)
+        self.slide("Both from the same x_T, 2000 points; DDPM adds fresh noise at every step, DDIM adds none.")
+        k = ValueTracker(0)  # normalised time, in DISPLAY_FRAMES states
+
+        def reverse(_):
+            j = int(round(k.get_value()))
+            for s, cloud in clouds.items():
+                frames = len(tr[f"{s}_frame_t"])
+                cloud.show(tr[f"{s}_frames"][j], P.x_t if j < frames - 1 else P.x0)
+                t_values[s].set_value(max(tr[f"{s}_frame_t"][j], 0))
+                # the traced points: every recorded state up to this frame
+                n = int(round(j / (frames - 1) * (len(tr[f"{s}_paths"]) - 1))) + 1
+                first = max(0, n - DDPM_TAIL) if s == "ddpm" else 0
+                for i, trace in enumerate(traces[s]):
+                    trace.trace(cloud.to_scene(np.clip(tr[f"{s}_paths"][first:n, i], -EXTENT_2D, EXTENT_2D)))
+            self.frame_index = j
+
+        reverse(None)
+        live = Group(left, right, *t_values.values(), *traces.values())
+        live.add_updater(reverse)
+        self.add(live)
+        self.play(k.animate.set_value(len(tr["ddpm_frame_t"]) - 1), run_time=8, rate_func=linear)
+        live.clear_updaters()
+        reverse(None)
+        self.clouds, self.traces = clouds, traces
+        self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
+                   f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.")
+        self.wait(2)

@@ -1,0 +1,172 @@
+"""The toy and memorisation scenes rendered for real (without encoding): the paths, clouds, arrows
+and panels on screen are the trajectory's, and torch stays out."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from manim import color_to_rgb, config
+
+from test_scenes import LOW, ROOT, corr, crop, render
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("toy-scene-cache")
+    cfg = folder / "diffviz.toml"
+    cfg.write_text("steps = 20\n")
+    return folder, cfg
+
+
+@pytest.fixture(autouse=True)
+def scene_cache(isolated_cache, shared, monkeypatch):
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(shared[0] / "cache"))
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(shared[1]))
+
+
+def pixel_at(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The frame's RGB at scene points (N, 3)."""
+    h, w = frame.shape[:2]
+    cols = ((points[:, 0] / config.frame_width + 0.5) * w).astype(int).clip(0, w - 1)
+    rows = ((0.5 - points[:, 1] / config.frame_height) * h).astype(int).clip(0, h - 1)
+    return frame[rows, cols].astype(np.float32)
+
+
+def lit(frame, points, color, tolerance=60.0) -> np.ndarray:
+    """Whether the frame shows `color` at each point, or one pixel beside it (a dot is 3 pixels wide)."""
+    pixel = np.array([config.frame_width / frame.shape[1], config.frame_height / frame.shape[0], 0])
+    near = [np.abs(pixel_at(frame, points + pixel * [dx, dy, 0]) - color_to_rgb(color) * 255).max(axis=1) < tolerance
+            for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    return np.any(near, axis=0)
+
+
+def data_coords(axes, mobject_points: np.ndarray) -> np.ndarray:
+    """Scene points on toy.value_axes -> (t, x)."""
+    import toy
+    c = np.array([axes.p2c(p) for p in mobject_points])
+    return np.column_stack([c[:, 0], c[:, 1] - toy.EXTENT])
+
+
+def test_toy_1d_forward_paths_heatmap_and_marginal_are_the_trajectorys():
+    import toy
+    scene, frame = render(toy.ToyDiffusion1D, until=1)
+    tr, axes = scene.tr, scene.axes
+    for i, path in enumerate(scene.checkpoint["paths"]):
+        anchors = data_coords(axes, np.asarray(path.get_anchors())[::4])
+        xs = np.concatenate([tr["x0"][i], tr["forward_paths"][:, i, 0]])
+        assert np.allclose(anchors[:, 1], np.clip(xs[anchors[:, 0].round().astype(int)], -3, 3), atol=1e-3)
+    assert data_coords(axes, np.asarray(scene.checkpoint["paths"][0].get_anchors())[-1:])[0, 0] == pytest.approx(1000, abs=0.5)
+    # the heatmap's brightness along x at t ~ 500 follows q(x_t) there (the paths are dimmed pixels at most)
+    f = int(np.searchsorted(tr["forward_t"], 500))
+    z = tr["grid"][:, 0]
+    inner = np.abs(z) < 2.9
+    columns = [pixel_at(frame, toy.along(axes, np.full(inner.sum(), tr["forward_t"][f] + dt), z[inner])).mean(1)
+               for dt in range(-40, 41, 8)]  # the median over nearby columns drops the paths crossing them
+    assert np.corrcoef(np.median(columns, 0), np.sqrt(tr["density"][f][inner]))[0, 1] > 0.9
+    # the marginal beside it is q(x_T)
+    side = data_coords(scene.side, np.asarray(scene.checkpoint["marginal"].get_anchors())[::4])
+    assert np.allclose(side[:, 0], np.interp(side[:, 1], z, tr["density"][-1]), atol=2e-3)
+
+
+def test_toy_1d_reverse_paths_land_where_the_samples_do():
+    import toy
+    scene, frame = render(toy.ToyDiffusion1D, until=2)
+    tr, axes = scene.tr, scene.axes
+    for i, path in enumerate(scene.checkpoint["ddpm_paths"]):
+        start, end = data_coords(axes, np.asarray(path.get_anchors())[[0, -1]])
+        assert start == pytest.approx([1000, np.clip(tr["ddpm_paths"][0, i, 0], -3, 3)], abs=1e-3)
+        assert end == pytest.approx([0, tr["ddpm_final"][i, 0]], abs=1e-3)
+    # the histogram beside: its bars are the 400 samples' histogram
+    bars = scene.checkpoint["ddpm_bars"]
+    expected, _ = np.histogram(tr["ddpm_final"][:, 0], bins=len(bars), range=(-3, 3), density=True)
+    width = np.array([b.width for b in bars])
+    assert np.allclose(width / width.max(), np.minimum(expected, 1.6) / np.minimum(expected, 1.6).max(), atol=1e-2)
+
+
+def test_toy_2d_cloud_is_the_recorded_points():
+    import toy
+    scene, frame = render(toy.ToyDiffusion2D, until=1)
+    tr, cloud = scene.tr, scene.left
+    points = tr["forward"][-1]
+    inside = np.abs(points).max(1) < toy.EXTENT_2D * 0.97
+    shown = lit(frame, cloud.to_scene(points[inside]), toy.P.x_t)
+    elsewhere = lit(frame, cloud.to_scene(np.random.default_rng(0).uniform(-1.9, 1.9, (2000, 2))), toy.P.x_t)
+    assert shown.mean() > 0.9 and elsewhere.mean() < 0.6 * shown.mean()
+    assert scene.left.image.height == pytest.approx(scene.left.frame.height)
+
+
+def test_toy_2d_arrows_point_along_minus_eps_hat():
+    import toy
+    scene, _ = render(toy.ToyDiffusion2D, until=2)
+    tr = scene.tr
+    grid = tr["grid"]
+    inside = np.abs(grid).max(1) < toy.EXTENT_2D - 0.05
+    eps_hat = tr["eps_hat_field"][scene.field_index][inside]
+    points = scene.arrows.points.reshape(-1, 3, 4, 3)  # arrows, segments (shaft, barbs), bezier points
+    shaft = points[:, 0, 3] - points[:, 0, 0]
+    assert np.allclose(points[:, 0, 0], scene.left.to_scene(grid[inside]), atol=1e-6)
+    cos = (shaft[:, :2] * -eps_hat).sum(1) / (np.linalg.norm(shaft[:, :2], axis=1) * np.linalg.norm(eps_hat, axis=1))
+    assert cos.min() > 0.999
+    assert tr["forward_t"][scene.field_index] < 50, "the field ends close to the data"
+
+
+def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
+    import toy
+    from cache.exact import MIXTURES
+    scene, frame = render(toy.ToyDiffusion2D, until=None)
+    tr = scene.tr
+    for s, cloud in scene.clouds.items():
+        final = tr[f"{s}_final"]
+        assert lit(frame, cloud.to_scene(final), toy.P.x0).mean() > 0.9
+        for i, trace in enumerate(scene.traces[s]):
+            assert np.allclose(np.asarray(trace.get_anchors())[-1], cloud.to_scene(final[i:i + 1])[0], atol=1e-6)
+    # and the smiley is there: the final points sit on its strokes (the mixture's means)
+    means = MIXTURES["smiley"]().means
+    d = np.linalg.norm(tr["ddim_final"][:, None] - means[None], axis=2).min(1)
+    assert np.median(d) < 0.06
+
+
+def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
+    import memorisation
+    scene, frame = render(memorisation.GeneraliseOrMemorise, until=1)
+    tr = scene.tr
+    side = tr["unet_x"].shape[-2]
+    for key, row in scene.panels.items():
+        for j, panel in enumerate(row):
+            assert corr(crop(frame, panel.image, side), tr[f"{key}_x"][-1, j]) > 0.97
+    # memorisation: the exact denoiser's outputs are training images; the UNet's are not
+    assert tr["exact_nearest_distance"].max() < 0.05 * np.sqrt(3 * side * side)
+    assert tr["unet_nearest_distance"].min() > 10 * tr["exact_nearest_distance"].max()
+    assert np.array_equal(tr["exact_x"][-1], tr["exact_nearest"])
+
+
+def test_memorisation_distances_on_screen_are_the_trajectorys():
+    import memorisation
+    scene, frame = render(memorisation.GeneraliseOrMemorise, until=None)
+    tr = scene.tr
+    side = tr["unet_nearest"].shape[-2]
+    for j, panel in enumerate(scene.nearest):
+        assert corr(crop(frame, panel.image, side), tr["unet_nearest"][j]) > 0.97
+    for key, numbers in scene.distances.items():
+        assert [n.get_value() for n in numbers] == pytest.approx(tr[f"{key}_nearest_distance"].tolist())
+
+
+def test_toy_scenes_from_a_filled_cache_never_import_torch():
+    from cache.config import Settings
+    from cache.lookup import trajectory
+    trajectory("toy", 0, Settings(model="mixture:1d", steps=20))
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / 'scenes')!r})
+        from manim import tempconfig
+        import toy, memorisation
+        with tempconfig({LOW!r}):
+            s = toy.ToyDiffusion1D(); s.until_step = 0; s.render()
+        print("torch" in sys.modules, "diffusers" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-2:] == ["False", "False"]
