@@ -28,10 +28,10 @@ class GeneraliseOrMemorise(DiffvizScene):
                 "exact": Group(*[Panel(tr["exact_x"][0, i], SIDE, P.x_t) for i in range(n)])}
         for row, y in zip(rows.values(), (ROW_Y[0], ROW_Y[1])):
             row.arrange(RIGHT, buff=0.45).move_to([0, y, 0]).align_to([LEFT_OF_PANELS, 0, 0], LEFT)
-        names = {"unet": self.name_of(rows["unet"], "trained UNet", "its learnt eps_hat"),
+        names = {"unet": self.name_of(rows["unet"], "trained UNet", "its learnt ε̂(xₜ, t)"),
                  "exact": self.name_of(rows["exact"], "exact denoiser", f"E[x₀ | xₜ] over its {N} images")}
         t_value = DecimalNumber(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
-        header = VGroup(label("DDIM, the same x_T in each column", size=30), tex("t", "=", size=34, colors={"t": P.time}),
+        header = VGroup(label("DDIM, one starting noise per column,", size=30), tex("t", "=", size=34, colors={"t": P.time}),
                         t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.3)
         self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
                   run_time=1.0)
