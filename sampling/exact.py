@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from diffusers import DDIMScheduler, DDPMScheduler
 
 from cache.exact import MIXTURES, ExactFiles, Mixture, locate_exact
 
+from .models import Schedulers
+
 
 @dataclass
-class ExactDenoiser:
+class ExactDenoiser(Schedulers):
     """A Mixture as the function eps_hat(x_t, t), shaped like Model: x (B, C, H, W), t (B,) int64.
 
     Computed in float64 on the CPU (the weights become one-hot at high resolution; log-sum-exp
@@ -61,12 +62,6 @@ class ExactDenoiser:
         a = torch.from_numpy(self.alpha_bar[t.cpu().numpy()][:, None])
         eps_hat = (x.detach().cpu().double().flatten(1) - a.sqrt() * x0_mean) / (1 - a).sqrt()
         return eps_hat.float().view(x.shape).to(x.device)
-
-    def ddpm(self) -> DDPMScheduler:
-        return DDPMScheduler.from_config(self.files.scheduler_config)
-
-    def ddim(self) -> DDIMScheduler:
-        return DDIMScheduler.from_config(self.files.scheduler_config)
 
     @property
     def shape(self) -> tuple[int, int, int]:

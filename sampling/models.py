@@ -71,8 +71,18 @@ def check_scheduler(files: ModelFiles) -> None:
         raise ModelError(f"{files.name}: variance_type {cfg['variance_type']!r} is not one of {VARIANCE_TYPES}")
 
 
+class Schedulers:
+    """The diffusers schedulers of a model's scheduler_config (self.files), as its samplers use them."""
+
+    def ddpm(self) -> DDPMScheduler:
+        return DDPMScheduler.from_config(self.files.scheduler_config)
+
+    def ddim(self) -> DDIMScheduler:
+        return DDIMScheduler.from_config(self.files.scheduler_config)
+
+
 @dataclass
-class Model:
+class Model(Schedulers):
     """A loaded UNet as the function eps_hat(x_t, t), with its schedulers.
 
     Called with x: (B, C, H, W) float32 on any device and t: (B,) int64, it returns eps_hat as
@@ -105,12 +115,6 @@ class Model:
                 self.chunk = n // 2
                 torch.cuda.empty_cache()
         return out
-
-    def ddpm(self) -> DDPMScheduler:
-        return DDPMScheduler.from_config(self.files.scheduler_config)
-
-    def ddim(self) -> DDIMScheduler:
-        return DDIMScheduler.from_config(self.files.scheduler_config)
 
     @property
     def shape(self) -> tuple[int, int, int]:
