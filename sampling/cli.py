@@ -94,33 +94,32 @@ def cache_build(experiments, force, compile_, config, device, **values):
     `toy` runs on the mixtures: with an image model configured, it records mixture:1d and
     mixture:smiley (what scenes/toy.py shows); with --model mixture:NAME, that one.
     `memorisation` needs a model made by `diffviz train`; for any other it records the embedded one."""
-    from cache.exact import MIXTURES
     from .build import build
     from .models import load_model
 
-    s = settings_from(config, **values)
-    mixture = s.model.startswith("mixture:")
-    names = list(experiments)
-    if "toy" in names and not mixture:
+    for settings, names in _builds(settings_from(config, **values), list(experiments)):
+        model = run_checked(load_model, settings.model, device=device, dtype=settings.dtype, compile=compile_)
+        with _CallCounter() as progress:
+            run_checked(build, names or experiments_for(model.files), settings, force=force, report=progress.echo,
+                        model=model, progress=progress)
+
+
+def _builds(s: Settings, names: list[str]) -> list[tuple[Settings, list[str]]]:
+    """What to record with which model: toy on the mixtures (unless one is configured), memorisation on
+    a model that `diffviz train` made, the rest (all the model can, when none is named) on s's model."""
+    from cache.exact import MIXTURES
+    builds = []
+    if "toy" in names and not s.model.startswith("mixture:"):
         names.remove("toy")
-        for name in MIXTURES:
-            toy = s.replace(model=f"mixture:{name}")
-            run_checked(build, ["toy"], toy, force=force, report=click.echo,
-                        model=run_checked(load_model, toy.model, device=device))
-        if not names:
-            return
+        builds += [(s.replace(model=f"mixture:{name}"), ["toy"]) for name in MIXTURES]
     if "memorisation" in names and memorisation_model(s) != s.model:
         names.remove("memorisation")
-        trained = s.replace(model=memorisation_model(s))
-        click.echo(f"memorisation: {s.model} names no training images (training.json); recording {trained.model}")
-        run_checked(build, ["memorisation"], trained, force=force, report=click.echo,
-                    model=run_checked(load_model, trained.model, device=device, dtype=s.dtype))
-        if not names:
-            return
-    model = run_checked(load_model, s.model, device=device, dtype=s.dtype, compile=compile_)
-    names = names or experiments_for(model.files)
-    with _CallCounter() as progress:
-        run_checked(build, names, s, force=force, report=progress.echo, model=model, progress=progress)
+        click.echo(f"memorisation: {s.model} names no training images (training.json); "
+                   f"recording {memorisation_model(s)}")
+        builds.append((s.replace(model=memorisation_model(s)), ["memorisation"]))
+    if names or not builds:
+        builds.append((s, names))
+    return builds
 
 
 class _CallCounter:
