@@ -107,8 +107,7 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
         "${manim[@]}"
       fi
       cp "$media/videos/$file/$resolution/$cls.mp4" "$out/$cls.mp4"
-      python tools/frames.py "$out/$cls.mp4" "$out" --still
-      python tools/frames.py "$out/$cls.mp4" "$out" --gif
+      python tools/frames.py "$out/$cls.mp4" "$out" --still --gif
       if [ -n "$transparent" ]; then
         "${manim[@]}" --transparent
         cp "$media/videos/$file/$resolution/$cls.mov" "$out/$cls.mov"

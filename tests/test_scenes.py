@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
@@ -97,21 +96,27 @@ def test_forward_panels_and_coefficients_are_the_trajectorys():
     assert mobs["coef_a"].get_value() == pytest.approx(np.sqrt(np.prod(1 - betas[: tr["t"][i] + 1])), rel=1e-4)
 
 
-def test_scene_with_cached_trajectory_never_imports_torch(tmp_path):
-    from cache.lookup import trajectory
-    trajectory("reverse", 0)  # recorded now, into this test's cache
+def torch_after_render(modules: list[str], scene: str, until: int) -> list[str]:
+    """Import the scene modules and render module.Class (the first module's) up to `until` in a fresh
+    interpreter; whether torch and diffusers were imported then, as ["False", "False"] when not."""
     code = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT / 'scenes')!r})
         from manim import tempconfig
-        import reverse
+        import {', '.join(modules)}
         with tempconfig({LOW!r}):
-            s = reverse.ReverseProcess(); s.until_step = 1; s.render()
+            s = {modules[0]}.{scene}(); s.until_step = {until}; s.render()
         print("torch" in sys.modules, "diffusers" in sys.modules)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "False"]
+    return out.stdout.split()[-2:]
+
+
+def test_scene_with_cached_trajectory_never_imports_torch(tmp_path):
+    from cache.lookup import trajectory
+    trajectory("reverse", 0)  # recorded now, into this test's cache
+    assert torch_after_render(["reverse"], "ReverseProcess", until=1) == ["False", "False"]
 
 
 def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, tiny_model, monkeypatch):

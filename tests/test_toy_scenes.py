@@ -2,15 +2,11 @@
 and panels on screen are the trajectory's, and torch stays out."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 from manim import color_to_rgb, config
 
-from test_scenes import LOW, ROOT, corr, crop, render
+from test_scenes import corr, crop, render, torch_after_render
 
 
 @pytest.fixture(scope="module")
@@ -158,15 +154,4 @@ def test_toy_scenes_from_a_filled_cache_never_import_torch():
     from cache.config import Settings
     from cache.lookup import trajectory
     trajectory("toy", 0, Settings(model="mixture:1d", steps=20))
-    code = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(ROOT / 'scenes')!r})
-        from manim import tempconfig
-        import toy, memorisation
-        with tempconfig({LOW!r}):
-            s = toy.ToyDiffusion1D(); s.until_step = 0; s.render()
-        print("torch" in sys.modules, "diffusers" in sys.modules)
-    """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[-2:] == ["False", "False"]
+    assert torch_after_render(["toy", "memorisation"], "ToyDiffusion1D", until=0) == ["False", "False"]

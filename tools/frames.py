@@ -2,7 +2,7 @@
 `--every 5` for one frame every 5 seconds, `--sheet` for one contact sheet of them all, or
 `--still` for the scene's last frame (its summary) as OUT_DIR/<Scene>.png, or `--gif` for a short looping
 GIF of the whole video as OUT_DIR/<Scene>.gif (at most 12 s at 10 frames a second, 480 pixels wide: the
-video sped up where it is longer)."""
+video sped up where it is longer); `--still --gif` makes both from one decoding of the video."""
 from __future__ import annotations
 
 import argparse
@@ -29,17 +29,21 @@ def duration(video: Path) -> float:
         return container.duration / 1e6
 
 
-def gif(video: Path, out: Path, seconds: float = 12, fps: int = 10, width: int = 480) -> Path:
-    """A looping GIF of the video, sped up to at most `seconds`, one adaptive palette a frame."""
-    length = duration(video)
-    n = max(2, int(min(length, seconds) * fps))
-    images = grab(video, [i * length / n for i in range(n)])
-    height = round(images[0].height * width / images[0].width / 2) * 2
-    frames = [im.resize((width, height), Image.Resampling.LANCZOS).quantize(256, Image.Quantize.MEDIANCUT, dither=0)
-              for im in images]
-    path = out / f"{video.stem}.gif"
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=1000 // fps, loop=0, optimize=True)
-    return path
+GIF_SECONDS, GIF_FPS, GIF_WIDTH = 12, 10, 480
+
+
+def gif_times(length: float) -> list[float]:
+    """The video times a GIF shows: the whole video, sped up to at most GIF_SECONDS."""
+    n = max(2, int(min(length, GIF_SECONDS) * GIF_FPS))
+    return [i * length / n for i in range(n)]
+
+
+def save_gif(images: list[Image.Image], path: Path) -> None:
+    """A looping GIF, GIF_WIDTH wide, one adaptive palette a frame."""
+    height = round(images[0].height * GIF_WIDTH / images[0].width / 2) * 2
+    frames = [im.resize((GIF_WIDTH, height), Image.Resampling.LANCZOS).quantize(256, Image.Quantize.MEDIANCUT,
+                                                                               dither=0) for im in images]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=1000 // GIF_FPS, loop=0, optimize=True)
 
 
 def main() -> None:
@@ -52,13 +56,14 @@ def main() -> None:
     ap.add_argument("--still", action="store_true", help="the last frame, as OUT/<video name>.png")
     ap.add_argument("--gif", action="store_true", help="a short looping GIF, as OUT/<video name>.gif")
     a = ap.parse_args()
-    if a.gif:
+    if a.still or a.gif:  # one decode of the video for both
+        length = duration(a.video)
+        images = grab(a.video, (gif_times(length) if a.gif else []) + ([length - 0.1] if a.still else []))
         a.out.mkdir(parents=True, exist_ok=True)
-        gif(a.video, a.out)
-        return
-    if a.still:
-        a.out.mkdir(parents=True, exist_ok=True)
-        grab(a.video, [duration(a.video) - 0.1])[-1].save(a.out / f"{a.video.stem}.png")
+        if a.still:
+            images.pop().save(a.out / f"{a.video.stem}.png")
+        if a.gif:
+            save_gif(images, a.out / f"{a.video.stem}.gif")
         return
     seconds = a.seconds or [i * a.every for i in range(int(duration(a.video) / a.every) + 1)]
     images = grab(a.video, seconds)
