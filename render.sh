@@ -90,7 +90,8 @@ logs=$(mktemp -d)
 mkdir -p "$out"
 render_one() {  # file:Class -> renders into $out unless up to date, logs to $logs, prints one status line
   local file=${1%%:*} cls=${1#*:}
-  if python tools/stamp.py check "$out" "$1" $slides $transparent 2>/dev/null; then
+  local stamp  # the digest of the scene's inputs, now: written beside its outputs once they are all there
+  if stamp=$(python tools/stamp.py "$out" "$1" $slides $transparent 2>/dev/null); then
     echo "same    $cls"; return 0
   fi
   # each render keeps its own text and LaTeX caches: two at once would delete each other's files.
@@ -112,7 +113,7 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
         "${manim[@]}" --transparent
         cp "$media/videos/$file/$resolution/$cls.mov" "$out/$cls.mov"
       fi
-      python tools/stamp.py write "$out" "$1"
+      if [ -n "$stamp" ]; then echo "$stamp" >"$out/$cls.stamp"; fi
     ) >"$logs/$cls.log" 2>&1; then
     echo "FAILED  $cls (log: $logs/$cls.log)"; tail -5 "$logs/$cls.log" | sed 's/^/        /'
     return 1

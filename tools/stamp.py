@@ -1,8 +1,9 @@
-"""Whether a scene's outputs are up to date: `python tools/stamp.py check|write OUT_DIR file:Class [--slides]
+"""Whether a scene's outputs are up to date: `python tools/stamp.py OUT_DIR file:Class [--slides]
 [--transparent]`. The stamp is a digest of everything the video depends on: the scene's source and the
 theme, manim.cfg, the trajectories it reads (their manifests: model weights, schedule, settings), the
-quality and theme, and the versions of manim and manim-slides. `check` exits 0 when OUT_DIR/<Class>.stamp
-matches and every output asked for is there; `write` records it after a render."""
+quality and theme, and the versions of manim and manim-slides. It prints the digest and exits 0 when
+OUT_DIR/<Class>.stamp holds it and every output asked for is there, 1 otherwise; render.sh writes the
+printed digest to the stamp after a render, so the stamp names the inputs as they were when it began."""
 from __future__ import annotations
 
 import argparse
@@ -59,20 +60,16 @@ def outputs(out: Path, cls: str, slides: bool, transparent: bool) -> list[Path]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("action", choices=["check", "write"])
     ap.add_argument("out", type=Path)
     ap.add_argument("target", help="file:Class, as render.sh names scenes")
     ap.add_argument("--slides", action="store_true")
     ap.add_argument("--transparent", action="store_true")
     a = ap.parse_args()
     cls = a.target.split(":")[1]
-    stamp = a.out / f"{cls}.stamp"
-    if a.action == "write":
-        stamp.write_text(digest(a.target) + "\n")
-        return 0
-    fresh = stamp.exists() and stamp.read_text().strip() == digest(a.target)
+    stamp, current = a.out / f"{cls}.stamp", digest(a.target)
+    print(current)
+    fresh = stamp.exists() and stamp.read_text().strip() == current
     return 0 if fresh and all(p.exists() for p in outputs(a.out, cls, a.slides, a.transparent)) else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
