@@ -107,6 +107,7 @@ class Toy(Spec):
     frames: int = 201     # forward states kept, evenly spaced over the training steps
     grid: int = 21        # q(x_t) and eps_hat are evaluated on grid points per axis ...
     extent: float = 2.0   # ... over [-extent, extent]
+    stray_sd: float = 3.0  # a sample further than this many sd from every component is off the data
 
 
 @dataclass(frozen=True)

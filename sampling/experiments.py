@@ -313,7 +313,19 @@ def record_toy(model, spec: Toy) -> Recording:
         numbers |= {f"{scheduler}_t": state_t.numpy(), f"{scheduler}_paths": _np(states[:, :P]),
                     f"{scheduler}_frames": _np(states[keep]), f"{scheduler}_frame_t": state_t[keep].numpy(),
                     f"{scheduler}_final": _np(final.flatten(1))}
+    # How many samples land off the data: DDIM's few large steps against DDPM's, and against DDIM
+    # with as many steps as DDPM (what remains is then the sampler's, not the step size's)
+    fine = run(model, "ddim", spec.ddpm_steps, x_T.clone()).flatten(1)
+    numbers |= {"ddpm_stray": stray(mix, numbers["ddpm_final"], spec.stray_sd),
+                "ddim_stray": stray(mix, numbers["ddim_final"], spec.stray_sd),
+                "ddim_fine_stray": stray(mix, _np(fine), spec.stray_sd), "stray_sd": np.float64(spec.stray_sd)}
     return Recording(numbers=numbers)
+
+
+def stray(mix, x: np.ndarray, sd: float) -> np.float64:
+    """The fraction of points x (N, D) further than sd standard deviations from every component's mean."""
+    d = np.linalg.norm(x[:, None, :] - mix.means[None], axis=2) / mix.stds[None]
+    return np.float64((d.min(axis=1) > sd).mean())
 
 
 def record_memorisation(model: Model, spec: Memorisation) -> Recording:

@@ -425,8 +425,9 @@ class ToyDiffusion2D(ToyScene):
         traces = {s: VGroup(*[Path(stroke_color=P.text, stroke_width=2) for _ in range(self.traced)]) for s in clouds}
         equations = VGroup(*[tex(*cls.equation, size=30).next_to(clouds[s], UP, buff=0.2)
                              for s, cls in (("ddpm", ReverseProcess), ("ddim", ReverseProcessDDIM))])
-        tail_note = label(f"DDPM traces: the last {DDPM_TAIL} steps", size=20, color=P.dim)
-        tail_note.next_to(left, DOWN, buff=0.5)
+        tail_note = label(f"white: three points traced from their x_T (dot); DDPM: their last {DDPM_TAIL} steps",
+                          size=20, color=P.dim)
+        tail_note.next_to(left, DOWN, buff=0.5).set_x(0)
         starts = VGroup(*[Dot(left.to_scene(tr["ddpm_paths"][0, :self.traced])[j], radius=0.05, color=P.text)
                           for j in range(self.traced)])
         starts_right = starts.copy().shift(right.frame.get_center() - left.frame.get_center())
@@ -461,4 +462,17 @@ class ToyDiffusion2D(ToyScene):
         self.clouds, self.traces = clouds, traces
         self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
                    f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.")
+        self.wait(2)
+        # DDIM's few large steps leave some points between the strokes: its discretisation error
+        sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
+        strays = self.strays = VGroup(
+            label(f"off the strokes (> {sd} sd): {tr['ddpm_stray']:.1%}", size=20, color=P.dim),
+            label(f"off the strokes: {tr['ddim_stray']:.1%}; with {fine_steps} steps: {tr['ddim_fine_stray']:.1%}",
+                  size=20, color=P.dim))
+        for note, cloud in zip(strays, (left, right)):
+            note.next_to(cloud, DOWN, buff=0.5)
+        self.play(FadeOut(tail_note), FadeOut(starts), FadeOut(starts_right), FadeIn(strays), run_time=0.6)
+        self.slide(f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "
+                   f"steps, {tr['ddim_fine_stray']:.1%} with {fine_steps}: the error of large steps, not of the "
+                   f"denoiser, which is exact. DDPM: {tr['ddpm_stray']:.1%}.")
         self.wait(2)

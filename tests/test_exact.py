@@ -95,6 +95,20 @@ def test_ddpm_toy_run_ends_in_the_modes_for_the_smiley():
     assert tr["ddpm_t"][0] == 999 and tr["ddpm_t"][-1] == -1 and len(tr["ddim_t"]) == 51
 
 
+def test_ddim_strays_off_the_smiley_with_few_steps_and_not_with_many():
+    """What ToyDiffusion2D says on screen: with 50 steps DDIM leaves points between the strokes,
+    with 1000 it does not; the denoiser is exact, so that is the error of large steps."""
+    tr = trajectory("toy", 0, Settings(model="mixture:smiley", steps=50))
+    mix = MIXTURES["smiley"]()
+
+    def off(x):  # further than 3 sd from every stroke (component)
+        return np.mean([min(np.hypot(*(p - mix.means).T) / mix.stds) > 3 for p in x])
+    assert tr["stray_sd"] == 3
+    assert tr["ddim_stray"] == pytest.approx(off(tr["ddim_final"]))
+    assert tr["ddpm_stray"] == pytest.approx(off(tr["ddpm_final"]))
+    assert tr["ddim_stray"] > 0.03 and tr["ddim_fine_stray"] < tr["ddim_stray"] / 5 and tr["ddpm_stray"] < 0.01
+
+
 def write_images(folder, images):
     folder.mkdir(parents=True, exist_ok=True)
     for i, pixels in enumerate(images):

@@ -123,6 +123,10 @@ def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
     means = MIXTURES["smiley"]().means
     d = np.linalg.norm(tr["ddim_final"][:, None] - means[None], axis=2).min(1)
     assert np.median(d) < 0.06
+    # the share of points off the strokes on screen is the trajectory's (Text drops spaces)
+    ddpm, ddim = (note.text for note in scene.strays)
+    assert ddpm.endswith(f"{tr['ddpm_stray'] * 100:.1f}%")
+    assert ddim == f"offthestrokes:{tr['ddim_stray'] * 100:.1f}%;with1000steps:{tr['ddim_fine_stray'] * 100:.1f}%"
 
 
 def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
