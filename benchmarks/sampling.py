@@ -105,10 +105,38 @@ def timed(fn):
     return time.perf_counter() - started
 
 
-def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int) -> str:
+def seconds_per_image(model: Model, batch: int) -> float:
+    """The UNet's own best time per image at this batch size: what no pooling of calls can go below."""
+    x = torch.randn((batch, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
+    t = torch.full((batch,), 500, device=model.device)
+    calls = model.calls
+    model(x, t)  # warm-up: kernels chosen, memory allocated
+    best = min(timed(lambda: model(x, t)) for _ in range(2 if batch * model.shape[-1] ** 2 < 2 ** 20 else 1))
+    model.calls = calls  # not part of any case's count
+    return best / batch
+
+
+def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int,
+           model: Model, batch: int) -> str:
+    """The two lines of a case, then the bound: wall_ratio if every image-step ran at the UNet's best
+    throughput (alone, or at the case's largest batch): what a perfect engine would reach on this machine."""
     print(f"  reference: {ref_calls:6d} UNet calls {ref_s:8.1f} s {image_steps / ref_s:8.1f} image-steps/s")
     print(f"  engine:    {eng_calls:6d} UNet calls {eng_s:8.1f} s {image_steps / eng_s:8.1f} image-steps/s")
+    per_image, best = min((seconds_per_image(model, b), b) for b in sorted({1, batch}))
+    print(f"  bound:     the UNet alone takes at best {per_image * 1e3:.1f} ms an image (at batch {best}), so "
+          f"{image_steps} image-steps take at least {image_steps * per_image:.1f} s: wall_ratio <= "
+          f"{ref_s / (image_steps * per_image):.2f} for any engine on this {model.device}")
     return f"{name} calls_ratio={ref_calls / eng_calls:.1f} wall_ratio={ref_s / eng_s:.2f}"
+
+
+def counted(model: Model, fn) -> tuple[float, int]:
+    """Wall seconds of fn() and the largest batch the UNet saw meanwhile."""
+    sizes = []
+    hook = model.unet.register_forward_pre_hook(lambda module, args: sizes.append(len(args[0])))
+    try:
+        return timed(fn), max(sizes)
+    finally:
+        hook.remove()
 
 
 def case_grid(name: str, model: Model, steps: int, image: str | None) -> str:
@@ -118,9 +146,9 @@ def case_grid(name: str, model: Model, steps: int, image: str | None) -> str:
     x0 = None if image is None else torch.rand((1, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device) * 2 - 1
     ref_s = timed(lambda: ref.recording(spec, x0))
     calls = model.calls
-    eng_s = timed(lambda: record(model, spec, image))
+    eng_s, batch = counted(model, lambda: record(model, spec, image))
     image_steps = ref.calls  # every UNet evaluation of one image is one image-step, in both
-    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, image_steps)
+    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, image_steps, model, batch)
 
 
 def case_full_build(name: str, model: Model, settings: Settings) -> str:
@@ -131,8 +159,8 @@ def case_full_build(name: str, model: Model, settings: Settings) -> str:
     calls = model.calls
     with tempfile.TemporaryDirectory() as cache:
         os.environ["DIFFVIZ_CACHE"] = cache
-        eng_s = timed(lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
-    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, ref.calls)
+        eng_s, batch = counted(model, lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
+    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, ref.calls, model, batch)
 
 
 def google_architecture(device: str, dtype: str) -> Model:
@@ -151,6 +179,22 @@ def flops_per_call(model: Model) -> float:
     return counter.get_total_flops()
 
 
+def matmul_peak(device: str) -> float:
+    """FLOP/s of a 2048x2048 float32 matmul: what this machine's arithmetic can do at best."""
+    a = torch.randn(2048, 2048, device=device)
+    a @ a
+    return 2 * 2048 ** 3 * 5 / timed(lambda: [a @ a for _ in range(5)])
+
+
+def efficiency(model: Model, batch: int = 50) -> None:
+    """How close the UNet itself is to the machine's arithmetic limit, batched: batching removes
+    per-call overhead, but no engine makes the arithmetic cheaper."""
+    flops, peak = flops_per_call(model), matmul_peak(model.device)
+    rate = flops / seconds_per_image(model, batch)
+    print(f"{model.files.name} UNet: {flops / 1e9:.2f} GFLOP an image; at batch {batch} {rate / 1e9:.0f} GFLOP/s, "
+          f"{rate / peak:.0%} of this {model.device}'s float32 matmul rate ({peak / 1e9:.0f} GFLOP/s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cpu")
@@ -162,6 +206,8 @@ def main() -> None:
     embedded = load_model("embedded", device=a.device, dtype=a.dtype)
     lines.append(case_grid("grid50-embedded", embedded, 50, None))
     lines.append(case_full_build("full-build-embedded", embedded, Settings(dtype=a.dtype)))
+    if a.device == "cpu":  # measured warm, after the cases
+        efficiency(embedded)
     google = google_architecture(a.device, a.dtype)
     with tempfile.TemporaryDirectory() as tmp:
         image = os.path.join(tmp, "x0.png")
