@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, DecimalNumber, FadeIn, Group, ValueTracker, VGroup, linear
+from manim import DOWN, RIGHT, UP, DecimalNumber, FadeIn, Group, ValueTracker, VGroup
 
 from theme import P, DiffvizScene, Panel, label, tex, title_card
 
@@ -43,12 +43,7 @@ class DdimStepCounts(DiffvizScene):
         if self.stop_here(0):
             return
         self.slide("All runs from noise to image, side by side, looping.", loop=True)
-        live = Group(*panels, *steps, progress)
-        live.add_updater(follow)
-        self.add(live)
-        self.play(k.animate.set_value(F - 1), run_time=8, rate_func=linear)
-        live.clear_updaters()
-        follow(None)
+        self.sweep(k, follow, [*panels, *steps, progress], (F - 1, 8))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return

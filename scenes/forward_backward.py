@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, DecimalNumber, FadeIn, Group, Rectangle, ValueTracker,
-                   VGroup, linear)
+                   VGroup)
 
 from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
 
@@ -54,11 +54,7 @@ class NoiseThenDenoise(DiffvizScene):
         self.slide(f"{steps - 1} DDIM steps from t = {t} back to 0; then the difference to x_0: "
                    f"distance {float(tr['distance']):.2f}.")
         self.play(FadeIn(arrows[1]), FadeIn(over[1]), FadeIn(back), FadeIn(counter), run_time=0.6)
-        live = Group(back, counter)
-        live.add_updater(follow)
-        self.add(live)
-        self.play(k.animate.set_value(steps), run_time=float(np.clip(0.25 * steps, 2, 8)), rate_func=linear)
-        live.clear_updaters()
+        self.sweep(k, follow, [back, counter], (steps, float(np.clip(0.25 * steps, 2, 8))))
         back.show(tr["reconstruction"])
         self.play(FadeIn(diff), run_time=0.6)
         dist = VGroup(tex(r"\|x_0 - \text{denoised}\| =", size=36),

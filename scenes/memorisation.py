@@ -6,7 +6,7 @@ only give back training images; the network, which fits the loss less well, make
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, ValueTracker, VGroup, linear
+from manim import DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, ValueTracker, VGroup
 
 from theme import P, DiffvizScene, Panel, label, tex, title_card
 
@@ -50,12 +50,7 @@ class GeneraliseOrMemorise(DiffvizScene):
             t_value.set_value(tr["t"][i] if i < S else 0)
             self.step = i
 
-        live = Group(*rows.values(), t_value)
-        live.add_updater(step)
-        self.add(live)
-        self.play(k.animate.set_value(S), run_time=6, rate_func=linear)
-        live.clear_updaters()
-        step(None)
+        self.sweep(k, step, [*rows.values(), t_value], (S, 6))
         for row in rows.values():
             self.play(*[p.frame.animate.set_color(P.x0) for p in row], run_time=0.3)
         self.slide("Same noise, two answers: the exact denoiser lands on a training image, the UNet on a face "

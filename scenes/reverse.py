@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, Indicate,
-                   ValueTracker, VGroup, Write, linear)
+                   ValueTracker, VGroup, Write)
 
 from theme import P, DiffvizScene, Panel, label, tex, title_card
 
@@ -84,13 +84,9 @@ class ReverseProcess(DiffvizScene):
         k = ValueTracker(min(SLOW_STEPS, S - 1))
         self.slide(f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}, fast; the guess x0_hat settles long before the "
                    f"image does. The last: {self.step_notes(S - 1)}")
-        # everything that changes carries the updater: mobjects without one are drawn once, as background
-        live = Group(header, self.extra, *self.values.values(), *self.panels.values())
-        live.add_updater(lambda _: self.show_step(int(round(k.get_value())), header))
-        self.add(live)
-        self.play(k.animate.set_value(S - 1), run_time=float(np.clip(0.12 * S, 3, 12)), rate_func=linear)
-        live.clear_updaters()
-        self.show_step(S - 1, header)
+        self.sweep(k, lambda _: self.show_step(int(round(k.get_value())), header),
+                   [header, self.extra, *self.values.values(), *self.panels.values()],
+                   (S - 1, float(np.clip(0.12 * S, 3, 12))))
         self.wait(1.5)
         if self.stop_here(S - 1):
             return

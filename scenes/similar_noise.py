@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group, Rectangle,
-                   ValueTracker, VGroup, VMobject, linear)
+                   ValueTracker, VGroup, VMobject)
 
 from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
 
@@ -112,12 +112,7 @@ class PatchPerturbation(DiffvizScene):
                    f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.")
         self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
         follow(None)
-        live = Group(a, b, heat, distance, curve_x, curve_x0, dot)
-        live.add_updater(follow)
-        self.add(live)
-        self.play(k.animate.set_value(S), run_time=float(np.clip(0.2 * S, 4, 12)), rate_func=linear)
-        live.clear_updaters()
-        follow(None)
+        self.sweep(k, follow, [a, b, heat, distance, curve_x, curve_x0, dot], (S, float(np.clip(0.2 * S, 4, 12))))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return

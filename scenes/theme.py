@@ -169,6 +169,21 @@ class DiffvizScene(_scene_base()):
     def stop_here(self, step: int) -> bool:
         return self.until_step is not None and step >= self.until_step
 
+    def sweep(self, tracker, redraw, changing: list, *legs: tuple[float, float]) -> None:
+        """Move tracker linearly to each (value, seconds) leg in turn, redraw(None) on every frame.
+
+        Only `changing` carries the updater: Manim draws mobjects without one once, as background,
+        so whatever redraw changes must be in it. The end state is drawn once more after the last
+        leg, because a play's last frame stops just short of its end."""
+        from manim import linear
+        live = Group(*changing)
+        live.add_updater(redraw)
+        self.add(live)
+        for value, seconds in legs:
+            self.play(tracker.animate.set_value(value), run_time=seconds, rate_func=linear)
+        live.clear_updaters()
+        redraw(None)
+
 
 def title_card(scene: Scene, title: str, subtitle: str) -> None:
     """A short title, then out of the way."""

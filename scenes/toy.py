@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Create, DashedVMobject, DecimalNumber, Dot, FadeIn,
                    FadeOut, Group, ImageMobject, Line, Rectangle, ReplacementTransform, Square, ValueTracker,
-                   VGroup, VMobject, Write, color_to_rgb, config, linear)
+                   VGroup, VMobject, Write, color_to_rgb, config)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 from forward import EQUATION, NOISE, SIGNAL
@@ -173,12 +173,7 @@ class ToyDiffusion1D(ToyScene):
 
         self.play(FadeIn(cursor), FadeIn(t_group), FadeIn(normal), FadeIn(normal_label),
                   ReplacementTransform(marginal_label, new_label), run_time=0.6)
-        live = VGroup(cover, cursor, paths, marginal, t_value)
-        live.add_updater(forward)
-        self.add(live)
-        self.play(k.animate.set_value(T), run_time=7, rate_func=linear)
-        live.clear_updaters()
-        forward(None)
+        self.sweep(k, forward, [cover, cursor, paths, marginal, t_value], (T, 7))
         self.wait(1)  # the last frame of a play stops short of its end: this one shows t = T
         self.checkpoint = {"paths": paths, "marginal": marginal}
         self.slide("q(x_t) at t = 1000 is N(0, 1) to the eye: alpha_bar_T = "
@@ -233,11 +228,7 @@ class ToyDiffusion1D(ToyScene):
                 path.trace(along(axes, state_t[:n], xs[:n, i]))
 
         grow(None)
-        paths.add_updater(grow)
-        self.add(paths)
-        self.play(k.animate.set_value(len(state_t) - 1), run_time=5, rate_func=linear)
-        paths.clear_updaters()
-        grow(None)
+        self.sweep(k, grow, [paths], (len(state_t) - 1, 5))
         final = tr[f"{scheduler}_final"][:, 0]
         ends = VGroup(*[Dot(at(axes, 0, x), radius=0.05, color=P.x0) for x in xs[-1]])
         hist, edges = np.histogram(final, bins=60, range=(-EXTENT, EXTENT), density=True)
@@ -340,14 +331,9 @@ class ToyDiffusion2D(ToyScene):
         new_caption = label("x_t: each point, noised step by step", size=24, color=P.x_t).move_to(caption)
         self.play(FadeIn(numbers), FadeIn(circles), FadeIn(circles_label), ReplacementTransform(caption, new_caption),
                   run_time=0.8)
-        live = Group(left, numbers)
-        live.add_updater(forward)
-        self.add(live)
         # the smiley goes early (alpha_bar falls fastest at first): the first 150 steps as slowly as the rest
-        self.play(f.animate.set_value(int(np.searchsorted(tr["forward_t"], 150))), run_time=3.5, rate_func=linear)
-        self.play(f.animate.set_value(len(tr["forward_t"]) - 1), run_time=3.5, rate_func=linear)
-        live.clear_updaters()
-        forward(None)
+        self.sweep(f, forward, [left, numbers], (int(np.searchsorted(tr["forward_t"], 150)), 3.5),
+                   (len(tr["forward_t"]) - 1, 3.5))
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
                    "the smiley is gone.")
@@ -401,13 +387,8 @@ class ToyDiffusion2D(ToyScene):
         self.play(ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
         self.slide("At t = 999 the field points at the origin: eps_hat is nearly x_t itself. Watch it bend "
                    "towards the smiley as t falls.")
-        live = VGroup(arrows, numbers)
-        live.add_updater(field)
-        self.add(live)
-        self.play(k.animate.set_value(int(np.searchsorted(tr["forward_t"], 200))), run_time=3.5, rate_func=linear)
-        self.play(k.animate.set_value(int(np.searchsorted(tr["forward_t"], 20))), run_time=4, rate_func=linear)
-        live.clear_updaters()
-        field(None)
+        self.sweep(k, field, [arrows, numbers], (int(np.searchsorted(tr["forward_t"], 200)), 3.5),
+                   (int(np.searchsorted(tr["forward_t"], 20)), 4))
         self.arrows = arrows
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][self.field_index]}: every arrow points at the nearest stroke of the "
@@ -453,12 +434,7 @@ class ToyDiffusion2D(ToyScene):
             self.frame_index = j
 
         reverse(None)
-        live = Group(left, right, *t_values.values(), *traces.values())
-        live.add_updater(reverse)
-        self.add(live)
-        self.play(k.animate.set_value(len(tr["ddpm_frame_t"]) - 1), run_time=8, rate_func=linear)
-        live.clear_updaters()
-        reverse(None)
+        self.sweep(k, reverse, [left, right, *t_values.values(), *traces.values()], (len(tr["ddpm_frame_t"]) - 1, 8))
         self.clouds, self.traces = clouds, traces
         self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
                    f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.")
