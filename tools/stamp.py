@@ -71,5 +71,6 @@ def main() -> int:
     fresh = stamp.exists() and stamp.read_text().strip() == current
     return 0 if fresh and all(p.exists() for p in outputs(a.out, cls, a.slides, a.transparent)) else 1
 
+
 if __name__ == "__main__":
     sys.exit(main())
