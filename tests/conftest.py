@@ -34,3 +34,21 @@ def isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "no-settings-file.toml"))  # the defaults
     return tmp_path / "cache"
+
+
+def scene_cache_for_module(settings: str):
+    """Fixtures for a module of scene tests: one cache and one settings file (`settings`, TOML) that
+    all its tests share, so each trajectory is recorded once per module. Bind both names:
+    `scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\n")`."""
+    @pytest.fixture(scope="module", name="scene_cache_folder")
+    def folder(tmp_path_factory):
+        folder = tmp_path_factory.mktemp("scene-cache")
+        (folder / "diffviz.toml").write_text(settings)
+        return folder
+
+    @pytest.fixture(autouse=True, name="scene_cache")
+    def use(isolated_cache, scene_cache_folder, monkeypatch):
+        monkeypatch.setenv("DIFFVIZ_CACHE", str(scene_cache_folder / "cache"))
+        monkeypatch.setenv("DIFFVIZ_CONFIG", str(scene_cache_folder / "diffviz.toml"))
+
+    return folder, use

@@ -15,23 +15,15 @@ sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
 
 from manim import config, tempconfig  # noqa: E402
 
+from tests.conftest import scene_cache_for_module  # noqa: E402
+
 LOW = {"dry_run": True, "pixel_height": 540, "pixel_width": 960, "frame_rate": 6, "disable_caching": True,
        "verbosity": "ERROR", "progress_bar": "none"}
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One cache and a small settings file for all the scene tests of this module."""
-    folder = tmp_path_factory.mktemp("scene-cache")
-    cfg = folder / "diffviz.toml"
-    cfg.write_text("steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n")
-    return folder, cfg
-
-
-@pytest.fixture(autouse=True)
-def scene_cache(isolated_cache, shared, monkeypatch):
-    monkeypatch.setenv("DIFFVIZ_CACHE", str(shared[0] / "cache"))
-    monkeypatch.setenv("DIFFVIZ_CONFIG", str(shared[1]))
+# one cache and a small settings file for all the scene tests of this module
+scene_cache_folder, scene_cache = scene_cache_for_module(
+    "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n")
 
 
 def render(scene_cls, until: int | None):

@@ -7,20 +7,10 @@ import pytest
 from manim import color_to_rgb, config
 
 from test_scenes import corr, crop, render, torch_after_render
+from tests.conftest import scene_cache_for_module
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("toy-scene-cache")
-    cfg = folder / "diffviz.toml"
-    cfg.write_text("steps = 20\n")
-    return folder, cfg
-
-
-@pytest.fixture(autouse=True)
-def scene_cache(isolated_cache, shared, monkeypatch):
-    monkeypatch.setenv("DIFFVIZ_CACHE", str(shared[0] / "cache"))
-    monkeypatch.setenv("DIFFVIZ_CONFIG", str(shared[1]))
+scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\n")
 
 
 def pixel_at(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
