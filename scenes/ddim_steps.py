@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, DecimalNumber, FadeIn, Group, ValueTracker, VGroup
+from manim import DOWN, RIGHT, UP, FadeIn, Group, ValueTracker, VGroup
 
-from theme import P, DiffvizScene, Panel, label, tex, title_card
+from theme import P, Counter, DiffvizScene, Number, Panel, label, tex, title_card
 
 
 class DdimStepCounts(DiffvizScene):
@@ -25,17 +25,17 @@ class DdimStepCounts(DiffvizScene):
         Group(*panels).arrange(RIGHT, buff=0.9).move_to(UP * 0.5)
         self.panels = panels
         k = ValueTracker(0)
-        steps = [label(f"step 0 / {n}", size=24, color=P.time).next_to(p.caption, DOWN, buff=0.15)
+        steps = [Counter("step", 0, f"/ {n}", size=24).next_to(p.caption, DOWN, buff=0.15)
                  for p, n in zip(panels, counts)]
-        progress = label("0% of the way", size=30, color=P.dim).to_edge(UP, buff=0.6)
+        progress = Counter("", 0, "% of the way", size=30, color=P.dim).to_edge(UP, buff=0.6)
 
         def follow(_):
             j = int(round(k.get_value()))
             self.frame_index = j
             for p, s, n, r in zip(panels, steps, counts, range(len(panels))):
                 p.show(tr["frames"][r, j])
-                s.become(label(f"step {int(round(j / (F - 1) * n))} / {n}", size=24, color=P.time).move_to(s))
-            progress.become(label(f"{round(100 * j / (F - 1))}% of the way", size=30, color=P.dim).move_to(progress))
+                s.set(int(round(j / (F - 1) * n)))
+            progress.set(round(100 * j / (F - 1)))
 
         self.frame_index = 0
         self.play(*[FadeIn(p) for p in panels], *[FadeIn(s) for s in steps], FadeIn(progress), run_time=0.8)
@@ -43,7 +43,7 @@ class DdimStepCounts(DiffvizScene):
         if self.stop_here(0):
             return
         self.slide("All runs from noise to image, side by side, looping.", loop=True)
-        self.sweep(k, follow, [*panels, *steps, progress], (F - 1, 8))
+        self.sweep(k, follow, [*[p.image for p in panels], *steps, progress], (F - 1, 8))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return
@@ -51,7 +51,7 @@ class DdimStepCounts(DiffvizScene):
         self.slide(f"Distance of each result to {reference.replace(chr(10), ' with ')}: " + "; ".join(
             f"{name.replace(chr(10), ' ')}: {float(d):.2f}" for name, d in zip(names, tr["distance_to_reference"])) + ".")
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
-                            DecimalNumber(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
+                            Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps)]
         self.numbers = [d[1] for d in distances]
         note = label(f"ref = {reference.replace(chr(10), ', ')}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group,
                    Line, ValueTracker, VGroup, Write, linear)
 
-from theme import P, DiffvizScene, Panel, label, tex, title_card
+from theme import P, DiffvizScene, Number, Panel, label, on_each_step, tex, title_card
 
 EQUATION = ["x_t", "=", r"\sqrt{\bar\alpha_t}", "x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\epsilon"]
 SIGNAL, NOISE = {r"\sqrt{\bar\alpha_t}": P.x0}, {r"\sqrt{1-\bar\alpha_t}": P.eps}
@@ -47,13 +47,13 @@ class ForwardProcess(DiffvizScene):
 
         k = ValueTracker(0)  # index into the recorded timesteps
         frame = lambda: int(round(k.get_value()))
-        coef_a = DecimalNumber(tr["sqrt_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.x0)
-        coef_b = DecimalNumber(tr["sqrt_one_minus_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.eps)
+        coef_a = Number(tr["sqrt_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.x0)
+        coef_b = Number(tr["sqrt_one_minus_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.eps)
         times_a, times_b = tex(r"\times", size=36, colors={r"\times": P.x0}), tex(r"\times", size=36, colors={r"\times": P.eps})
         VGroup(times_a, coef_a).arrange(RIGHT, buff=0.12).next_to(x0.frame, UP, buff=0.15)
         VGroup(times_b, coef_b).arrange(RIGHT, buff=0.12).next_to(eps.frame, UP, buff=0.15)
         t_label = tex("t", "=", colors={"t": P.time}, size=40)
-        t_value = DecimalNumber(t[0], num_decimal_places=0, font_size=40, color=P.time)
+        t_value = Number(t[0], num_decimal_places=0, font_size=40, color=P.time)
         t_group = VGroup(t_label, t_value).arrange(RIGHT, buff=0.15).next_to(x_t.frame, UP, buff=0.15)
 
         # The schedule: both coefficients over t, with a dot at the current t
@@ -93,8 +93,8 @@ class ForwardProcess(DiffvizScene):
         follow(None)
         self.play(FadeIn(anchor), run_time=0.4)
         # everything that changes carries the updater: mobjects without one are drawn once, as background
-        live = Group(anchor, x_t, coef_a, coef_b, t_value)
-        live.add_updater(follow)
+        live = Group(anchor, x_t.image, coef_a, coef_b, t_value)
+        live.add_updater(on_each_step(k, follow))
         self.add(live)
         self.wait(1)
         if self.stop_here(0):

@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, DecimalNumber, FadeIn, Group, Rectangle, ValueTracker,
-                   VGroup)
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, FadeIn, Group, Rectangle, ValueTracker, VGroup
 
-from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
+from theme import P, Counter, DiffvizScene, Number, Panel, heat_pixels, label, tex, title_card
 
 
 class NoiseThenDenoise(DiffvizScene):
@@ -44,21 +43,21 @@ class NoiseThenDenoise(DiffvizScene):
         if self.stop_here(0):
             return
         k = ValueTracker(1)
-        counter = label(f"step 0 / {steps - 1}", size=28, color=P.time).next_to(back.caption, DOWN, buff=0.2)
+        counter = Counter("step", 0, f"/ {steps - 1}", size=28).next_to(back.caption, DOWN, buff=0.2)
 
         def follow(_):
             i = int(round(k.get_value()))
             back.show(tr["single_steps"][i])
-            counter.become(label(f"step {i - 1} / {steps - 1}", size=28, color=P.time).move_to(counter))
+            counter.set(max(i - 1, 0))
 
         self.slide(f"{steps - 1} DDIM steps from t = {t} back to 0; then the difference to x_0: "
                    f"distance {float(tr['distance']):.2f}.")
         self.play(FadeIn(arrows[1]), FadeIn(over[1]), FadeIn(back), FadeIn(counter), run_time=0.6)
-        self.sweep(k, follow, [back, counter], (steps, float(np.clip(0.25 * steps, 2, 8))))
+        self.sweep(k, follow, [back.image, counter], (steps, float(np.clip(0.25 * steps, 2, 8))))
         back.show(tr["reconstruction"])
         self.play(FadeIn(diff), run_time=0.6)
         dist = VGroup(tex(r"\|x_0 - \text{denoised}\| =", size=36),
-                      DecimalNumber(float(tr["distance"]), num_decimal_places=2, font_size=36, color=P.time))
+                      Number(float(tr["distance"]), num_decimal_places=2, font_size=36, color=P.time))
         dist.arrange(RIGHT, buff=0.2).to_edge(DOWN, buff=1.0)
         self.numbers = {"distance": dist[1]}
         self.play(FadeIn(dist), run_time=0.6)
@@ -94,7 +93,7 @@ class NoiseDenoiseGrid(DiffvizScene):
             bar = Rectangle(width=max(0.02, 2.2 * d / far), height=cell * 0.5, stroke_width=0,
                             fill_color=P.eps, fill_opacity=0.85)
             bar.next_to(panels, RIGHT, buff=0.35).align_to(panels, LEFT).shift(RIGHT * (panels.width + 0.35))
-            value = DecimalNumber(d, num_decimal_places=1, font_size=22, color=P.text).next_to(bar, RIGHT, buff=0.1)
+            value = Number(d, num_decimal_places=1, font_size=22, color=P.text).next_to(bar, RIGHT, buff=0.1)
             if r == 0:
                 self.add(tex("x_0", size=30).next_to(panels[0], UP, buff=0.12),
                          label("noised", size=24, color=P.dim).next_to(panels[1], UP, buff=0.12),

@@ -6,9 +6,9 @@ only give back training images; the network, which fits the loss less well, make
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, ValueTracker, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup
 
-from theme import P, DiffvizScene, Panel, label, tex, title_card
+from theme import P, DiffvizScene, Number, Panel, label, tex, title_card
 
 SIDE = 1.55            # panel height
 NAMES_LEFT = -6.6      # the left column of row names ...
@@ -30,7 +30,7 @@ class GeneraliseOrMemorise(DiffvizScene):
             row.arrange(RIGHT, buff=0.45).move_to([0, y, 0]).align_to([LEFT_OF_PANELS, 0, 0], LEFT)
         names = {"unet": self.name_of(rows["unet"], "trained UNet", "its learnt ε̂(xₜ, t)"),
                  "exact": self.name_of(rows["exact"], "exact denoiser", f"E[x₀ | xₜ] over its {N} images")}
-        t_value = DecimalNumber(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
+        t_value = Number(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
         header = VGroup(label("DDIM, one starting noise per column,", size=30), tex("t", "=", size=34, colors={"t": P.time}),
                         t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.3)
         self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
@@ -50,7 +50,7 @@ class GeneraliseOrMemorise(DiffvizScene):
             t_value.set_value(tr["t"][i] if i < S else 0)
             self.step = i
 
-        self.sweep(k, step, [*rows.values(), t_value], (S, 6))
+        self.sweep(k, step, [*[p.image for row in rows.values() for p in row], t_value], (S, 6))
         for row in rows.values():
             self.play(*[p.frame.animate.set_color(P.x0) for p in row], run_time=0.3)
         self.slide("Same noise, two answers: the exact denoiser lands on a training image, the UNet on a face "
@@ -68,7 +68,7 @@ class GeneraliseOrMemorise(DiffvizScene):
         # the UNet's distance is to the image shown above; the exact output's to its own nearest one
         for r, (key, title) in enumerate((("unet", "UNet output → this image"), ("exact", "exact output → its nearest"))):
             y = nearest.get_bottom()[1] - 0.35 - 0.4 * r
-            numbers = [DecimalNumber(d, num_decimal_places=2, font_size=28, color=P.text).move_to([panel.get_x(), y, 0])
+            numbers = [Number(d, num_decimal_places=2, font_size=28, color=P.text).move_to([panel.get_x(), y, 0])
                        for d, panel in zip(tr[f"{key}_nearest_distance"], nearest)]
             self.distances[key] = numbers
             rows_of_numbers.add(VGroup(*numbers))

@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group, Indicate,
-                   ValueTracker, VGroup, Write)
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Indicate, Text, ValueTracker, VGroup, Write
 
-from theme import P, DiffvizScene, Panel, label, tex, title_card
+from theme import P, DiffvizScene, Memo, Number, Panel, Whole, label, tex, title_card
 
 SLOW_STEPS = 3
 
@@ -38,10 +37,10 @@ class ReverseProcess(DiffvizScene):
         self.values = {}
         for part, key in self.numbers.items():
             sub = eq.submobjects[self.equation.index(part)]
-            number = DecimalNumber(tr[key][0], num_decimal_places=4, font_size=30, color=P.time)
+            number = Number(tr[key][0], num_decimal_places=4, font_size=30, color=P.time)
             number.next_to(eq, DOWN, buff=0.22).set_x(sub.get_x())
             self.values[key] = number
-        header = self.header(0)
+        header = self.header()
 
         h = 2.5
         self.panels = {
@@ -56,7 +55,8 @@ class ReverseProcess(DiffvizScene):
         arrow = tex(r"\rightarrow", size=56).move_to(
             (self.panels["eps_hat"].frame.get_right() + self.panels["x_prev"].frame.get_left()) / 2)
         guess = label("the model's guess", size=26, color=P.dim).next_to(self.panels["x0_hat"].caption, DOWN, buff=0.12)
-        self.extra = self.footnote(0)
+        self.extra = self.footnote()
+        self.show_step(0, header)
 
         self.play(Write(eq), run_time=1.5)
         self.play(FadeIn(header), *[FadeIn(v) for v in self.values.values()], run_time=0.6)
@@ -85,7 +85,7 @@ class ReverseProcess(DiffvizScene):
         self.slide(f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}, fast; the guess x0_hat settles long before the "
                    f"image does. The last: {self.step_notes(S - 1)}")
         self.sweep(k, lambda _: self.show_step(int(round(k.get_value())), header),
-                   [header, self.extra, *self.values.values(), *self.panels.values()],
+                   [header, self.extra, *self.values.values(), *[p.image for p in self.panels.values()]],
                    (S - 1, float(np.clip(0.12 * S, 3, 12))))
         self.wait(1.5)
         if self.stop_here(S - 1):
@@ -109,21 +109,30 @@ class ReverseProcess(DiffvizScene):
         coefs = ", ".join(f"{names[key]} = {tr[key][i]:.4f}" for key in self.numbers.values())
         return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
 
-    def header(self, i: int) -> VGroup:
+    def header(self) -> VGroup:
+        """`DDPM step i / S   t = t -> t_prev` at the first step: the text made once, the numbers
+        (self.counters: step, t, t_prev) set by show_step; t_prev reads `clean` at the last step."""
         tr = self.tr
-        return VGroup(label(f"{self.name}   step", size=30, color=P.dim),
-                      label(f"{i + 1} / {len(tr['t'])}", size=30, color=P.time),
-                      tex("t", "=", f"{tr['t'][i]}", r"\rightarrow",
-                          f"{tr['t_prev'][i]}" if tr["t_prev"][i] >= 0 else r"\text{clean}", size=38,
-                          colors={"t": P.time, f"{tr['t'][i]}": P.time})
-                      ).arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.2)
+        self.counters = {"step": Whole(1, font_size=30, color=P.time, mob_class=Text),
+                         "t": Whole(tr["t"][0], font_size=38, color=P.time),
+                         "t_prev": Whole(max(tr["t_prev"][0], 0), font_size=38, color=P.time)}
+        clean = tex(r"\text{clean}", size=38)
+        self.t_prev_slot = Memo(lambda last: clean if last else self.counters["t_prev"], tr["t_prev"][0] < 0)
+        step = VGroup(self.counters["step"], label(f"/ {len(tr['t'])}", size=30, color=P.time))
+        t = VGroup(tex("t", "=", size=38, colors={"t": P.time}), self.counters["t"], tex(r"\rightarrow", size=38),
+                   self.t_prev_slot)
+        self.arrange_header = lambda: (step.arrange(RIGHT, buff=0.12), t.arrange(RIGHT, buff=0.12),
+                                       header.arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.2))
+        header = VGroup(label(f"{self.name}   step", size=30, color=P.dim), step, t)
+        self.arrange_header()
+        return header
 
-    def footnote(self, i: int):
-        share = float(self.tr["clipped"][i])
-        shown = f"{share:.0%}" if share >= 0.01 else f"{share:.1%}"
-        text = (f"x̂₀ clipped to [−1, 1] on {shown} of its values: the step uses the clipped x̂₀"
-                if share >= 0.0005 else "")
-        return label(text, size=24, color=P.dim).to_edge(DOWN, buff=0.3)
+    def footnote(self) -> Memo:
+        """`x̂₀ clipped to [−1, 1] on N% of its values`, set by show_step; nothing under 0.05 %."""
+        self.clipped = Number(0, num_decimal_places=1, font_size=24, color=P.dim, text=True)
+        text = VGroup(label("x̂₀ clipped to [−1, 1] on", size=24, color=P.dim), self.clipped,
+                      label("% of its values: the step uses the clipped x̂₀", size=24, color=P.dim))
+        return Memo(lambda shown: text if shown else VGroup(), False)
 
     def show_step(self, i: int, header: VGroup) -> None:
         """Every panel, number and label at step i (x_t is the state before the step)."""
@@ -134,8 +143,21 @@ class ReverseProcess(DiffvizScene):
         self.panels["x0_hat"].show(tr["x0_hat"][i])
         for key, number in self.values.items():
             number.set_value(tr[key][i])
-        header.become(self.header(i))
-        self.extra.become(self.footnote(i))
+        self.counters["step"].set_value(i + 1)
+        self.counters["t"].set_value(tr["t"][i])
+        if tr["t_prev"][i] >= 0:
+            self.counters["t_prev"].set_value(tr["t_prev"][i])
+        self.t_prev_slot.show(tr["t_prev"][i] < 0)
+        self.arrange_header()
+        share = float(tr["clipped"][i])
+        self.extra.show(share >= 0.0005)
+        if share >= 0.0005:
+            self.clipped.num_decimal_places = 0 if share >= 0.01 else 1
+            self.clipped.set_value(100 * share)
+            before, number, after = self.extra.submobjects[0]
+            number.next_to(before, RIGHT, buff=0.16)
+            after.next_to(number, RIGHT, buff=0.06)
+            self.extra.submobjects[0].to_edge(DOWN, buff=0.3)
         self.step = i
 
     def strip(self) -> None:

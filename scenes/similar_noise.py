@@ -8,10 +8,10 @@ image; a small global change changes it a little.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DecimalNumber, Dot, FadeIn, FadeOut, Group, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Rectangle,
                    ValueTracker, VGroup, VMobject)
 
-from theme import P, DiffvizScene, Panel, heat_pixels, label, tex, title_card
+from theme import P, DiffvizScene, Number, Panel, heat_pixels, label, tex, title_card
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 
@@ -67,7 +67,7 @@ class PatchPerturbation(DiffvizScene):
         outlines = VGroup(*[self.patch_outline(p, tr) for p in (a, b)]) if self.index == 0 else VGroup()
 
         distance = VGroup(tex(r"\|x^a - x^b\| =", size=36),
-                          DecimalNumber(tr["x_distance"][0], num_decimal_places=2, font_size=36, color=P.time))
+                          Number(tr["x_distance"][0], num_decimal_places=2, font_size=36, color=P.time))
         distance.arrange(RIGHT, buff=0.2).next_to(heat.caption, DOWN, buff=0.25)
         self.numbers = {"x_distance": distance[1]}
 
@@ -112,7 +112,7 @@ class PatchPerturbation(DiffvizScene):
                    f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.")
         self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
         follow(None)
-        self.sweep(k, follow, [a, b, heat, distance, curve_x, curve_x0, dot], (S, float(np.clip(0.2 * S, 4, 12))))
+        self.sweep(k, follow, [a.image, b.image, heat.image, distance, curve_x, curve_x0, dot], (S, float(np.clip(0.2 * S, 4, 12))))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return

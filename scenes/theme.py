@@ -7,13 +7,15 @@ slide decks: `DIFFVIZ_THEME=light`, or `theme = light` in the [diffviz] section 
 from __future__ import annotations
 
 import configparser
+import copy
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, UP, Group, ImageMobject, ManimColor, MathTex, Rectangle, Scene, Text, VGroup)
+from manim import (DOWN, RIGHT, UP, DecimalNumber, Group, ImageMobject, Integer, ManimColor, MathTex, Rectangle, Scene, Text,
+                   VGroup)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,7 @@ from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.models import ModelError  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
+from panel_camera import PanelCamera  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,65 @@ def tex(*parts: str, size: float = 44, colors: dict | None = None) -> MathTex:
 
 def label(text: str, size: float = 30, color: str | None = None) -> Text:
     return Text(text, font=FONT, font_size=size, color=color or P.text)
+
+
+def light_copy(mobject):
+    """A copy of a glyph: its arrays and submobjects copied, everything else shared. Manim's copy()
+    deep-copies every attribute, some 6 ms for one digit of a DecimalNumber, every time it changes."""
+    copied = copy.copy(mobject)
+    for name, value in vars(mobject).items():
+        if isinstance(value, np.ndarray):
+            setattr(copied, name, value.copy())
+    copied.submobjects = [light_copy(m) for m in mobject.submobjects]
+    copied.updaters = []
+    return copied
+
+
+_GLYPHS: dict[tuple[type, str], object] = {}  # (class, character) -> its glyph, made once
+
+
+class _LightGlyphs:
+    """DecimalNumber's characters, each made once (LaTeX, or Text in the theme's font) and copied
+    with light_copy."""
+
+    def _string_to_mob(self, string, mob_class=None, **kwargs):
+        mob_class = mob_class or self.mob_class
+        if (mob_class, string) not in _GLYPHS:
+            _GLYPHS[mob_class, string] = mob_class(string, **({"font": FONT} if mob_class is Text else kwargs))
+        glyph = light_copy(_GLYPHS[mob_class, string])
+        glyph.font_size = self._font_size
+        return glyph
+
+
+class Number(_LightGlyphs, DecimalNumber):
+    """A DecimalNumber whose set_value is cheap enough for every step of a sweep; `text=True` sets it
+    in the theme's font, for a number inside a sentence of Text."""
+
+    def __init__(self, *args, text: bool = False, **kwargs):
+        super().__init__(*args, **({"mob_class": Text} if text else {}), **kwargs)
+
+
+class Whole(_LightGlyphs, Integer):
+    """An Integer whose set_value is cheap enough for every step of a sweep."""
+
+
+class Counter(VGroup):
+    """Text around a whole number that changes, `step 12 / 50`: the text is made once, set() changes
+    the number (a new Text every step would cost a Pango and SVG run each time)."""
+
+    def __init__(self, before: str, value: int, after: str = "", size: float = 28, color: str | None = None):
+        self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text)
+        parts = [label(before, size=size, color=color or P.time)] if before else []
+        parts.append(self.number)
+        if after:
+            parts.append(label(after, size=size, color=color or P.time))
+        super().__init__(*parts)
+        self.arrange(RIGHT, buff=0.12)
+
+    def set(self, value: int) -> "Counter":
+        centre = self.get_center()
+        self.number.set_value(value)
+        return self.arrange(RIGHT, buff=0.12).move_to(centre)
 
 
 def rgba(pixels: np.ndarray) -> np.ndarray:
@@ -139,6 +201,10 @@ class DiffvizScene(_scene_base()):
     until_step: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
 
+    def __init__(self, *args, camera_class: type = PanelCamera, **kwargs):
+        """Drawn by PanelCamera: Manim's frames, with images composited over their own box only."""
+        super().__init__(*args, camera_class=camera_class, **kwargs)
+
     def setup(self):
         super().setup()
         self.camera.background_color = ManimColor(P.background)
@@ -170,19 +236,62 @@ class DiffvizScene(_scene_base()):
         return self.until_step is not None and step >= self.until_step
 
     def sweep(self, tracker, redraw, changing: list, *legs: tuple[float, float]) -> None:
-        """Move tracker linearly to each (value, seconds) leg in turn, redraw(None) on every frame.
+        """Move tracker linearly to each (value, seconds) leg in turn; redraw(None) whenever the
+        tracker's value, rounded to a whole step, changes (what redraw draws depends on that alone).
 
         Only `changing` carries the updater: Manim draws mobjects without one once, as background,
         so whatever redraw changes must be in it. The end state is drawn once more after the last
         leg, because a play's last frame stops just short of its end."""
         from manim import linear
         live = Group(*changing)
-        live.add_updater(redraw)
+        live.add_updater(on_each_step(tracker, redraw))
         self.add(live)
         for value, seconds in legs:
             self.play(tracker.animate.set_value(value), run_time=seconds, rate_func=linear)
         live.clear_updaters()
         redraw(None)
+
+
+def on_each_step(tracker, redraw):
+    """An updater that calls redraw(None) when the tracker's value, rounded, is a new step: at 60
+    frames a second a step of a sweep lasts several frames, and its text is built once, not per frame."""
+    drawn = [None]
+
+    def updater(_):
+        step = int(round(tracker.get_value()))
+        if step != drawn[0]:
+            drawn[0] = step
+            redraw(None)
+    return updater
+
+
+class Memo(VGroup):
+    """One of many states of a piece of text, each made by make(key) once and kept: a sweep that
+    goes back and forth, or shows the same text for many steps, builds it once, not every frame."""
+
+    def __init__(self, make, key):
+        super().__init__()
+        self.make, self.states = make, {}
+        self.show(key)
+
+    def show(self, key) -> "Memo":
+        if key not in self.states:
+            self.states[key] = self.make(key)
+        self.submobjects = [self.states[key]]
+        self.key = key
+        return self
+
+    def __deepcopy__(self, memo):
+        """A copy (an animation's start or target) of the state shown, sharing make: copying every
+        state, and whatever make refers to (the scene), would be wasted."""
+        make, states = self.make, self.states
+        self.make, self.states = None, {}
+        try:
+            copied = super().__deepcopy__(memo)
+        finally:
+            self.make, self.states = make, states
+        copied.make, copied.states = make, {self.key: copied.submobjects[0]}
+        return copied
 
 
 def title_card(scene: Scene, title: str, subtitle: str) -> None:

@@ -7,14 +7,14 @@ the same noising equation, schedule and samplers as the image models.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Create, DashedVMobject, DecimalNumber, Dot, FadeIn,
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Create, DashedVMobject, Dot, FadeIn,
                    FadeOut, Group, ImageMobject, Line, Rectangle, ReplacementTransform, Square, ValueTracker,
                    VGroup, VMobject, Write, color_to_rgb, config)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 from forward import EQUATION, NOISE, SIGNAL
 from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import P, DiffvizScene, label, tex, title_card
+from theme import P, DiffvizScene, Number, label, tex, title_card
 
 EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
 EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
@@ -153,7 +153,7 @@ class ToyDiffusion1D(ToyScene):
         k = ValueTracker(0)  # t
         paths = VGroup(*[Path(stroke_color=P.x_t, stroke_width=2.5) for _ in range(self.shown_paths)])
         cursor = Line(at(axes, 0, -EXTENT), at(axes, 0, EXTENT), color=P.time, stroke_width=3)
-        t_value = DecimalNumber(0, num_decimal_places=0, font_size=30, color=P.time)
+        t_value = Number(0, num_decimal_places=0, font_size=30, color=P.time)
         t_group = VGroup(tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.12)
         t_group.next_to(axes, UP, buff=0.1).align_to(axes, RIGHT)
         new_label = tex("q(x_t)", size=30).next_to(side, UP, buff=0.12)
@@ -307,9 +307,9 @@ class ToyDiffusion2D(ToyScene):
 
         # Forward: every point follows the chain; the numbers of the equation beside it
         f = ValueTracker(0)  # index into forward_t
-        t_value = DecimalNumber(0, num_decimal_places=0, font_size=36, color=P.time)
-        coef_a = DecimalNumber(1, num_decimal_places=4, font_size=36, color=P.x0)
-        coef_b = DecimalNumber(0, num_decimal_places=4, font_size=36, color=P.eps)
+        t_value = Number(0, num_decimal_places=0, font_size=36, color=P.time)
+        coef_a = Number(1, num_decimal_places=4, font_size=36, color=P.x0)
+        coef_b = Number(0, num_decimal_places=4, font_size=36, color=P.eps)
         numbers = VGroup(VGroup(tex("t", "=", size=36, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.15),
                          VGroup(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a).arrange(RIGHT, buff=0.15),
                          VGroup(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b).arrange(RIGHT, buff=0.15)
@@ -332,7 +332,7 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeIn(numbers), FadeIn(circles), FadeIn(circles_label), ReplacementTransform(caption, new_caption),
                   run_time=0.8)
         # the smiley goes early (alpha_bar falls fastest at first): the first 150 steps as slowly as the rest
-        self.sweep(f, forward, [left, numbers], (int(np.searchsorted(tr["forward_t"], 150)), 3.5),
+        self.sweep(f, forward, [left.image, numbers], (int(np.searchsorted(tr["forward_t"], 150)), 3.5),
                    (len(tr["forward_t"]) - 1, 3.5))
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
@@ -399,7 +399,7 @@ class ToyDiffusion2D(ToyScene):
         right = self.right = Cloud(5.4).move_to(RIGHT * 3.4 + DOWN * 0.35)
         clouds = {"ddpm": left, "ddim": right}
         names = {"ddpm": f"DDPM, {len(tr['ddpm_t']) - 1} steps", "ddim": f"DDIM, {len(tr['ddim_t']) - 1} steps"}
-        t_values = {s: DecimalNumber(tr[f"{s}_frame_t"][0], num_decimal_places=0, font_size=28, color=P.time)
+        t_values = {s: Number(tr[f"{s}_frame_t"][0], num_decimal_places=0, font_size=28, color=P.time)
                     for s in clouds}
         headers = VGroup(*[VGroup(label(names[s], size=26), tex("t", "=", size=28, colors={"t": P.time}), t_values[s]
                                   ).arrange(RIGHT, buff=0.15).next_to(clouds[s], DOWN, buff=0.15) for s in clouds])
@@ -434,7 +434,7 @@ class ToyDiffusion2D(ToyScene):
             self.frame_index = j
 
         reverse(None)
-        self.sweep(k, reverse, [left, right, *t_values.values(), *traces.values()], (len(tr["ddpm_frame_t"]) - 1, 8))
+        self.sweep(k, reverse, [left.image, right.image, *t_values.values(), *traces.values()], (len(tr["ddpm_frame_t"]) - 1, 8))
         self.clouds, self.traces = clouds, traces
         self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
                    f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.")

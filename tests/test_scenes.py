@@ -65,9 +65,9 @@ def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
     assert corr(shown["x"], tr["x"][-1]) < 0.9, "a noisy early step does not look like the final image"
     for key, number in scene.values.items():
         assert number.get_value() == pytest.approx(float(tr[key][step]), abs=1e-9)
-    header = scene.header(step)
-    assert f"{tr['t'][step]}" in header[2].get_tex_string()
-    assert header[1].text.replace(" ", "") == f"{step + 1}/{len(tr['t'])}"
+    counters = {name: number.get_value() for name, number in scene.counters.items()}
+    assert counters == {"step": step + 1, "t": tr["t"][step], "t_prev": tr["t_prev"][step]}
+    assert scene.t_prev_slot.key == (tr["t_prev"][step] < 0)
 
 
 def test_forward_panels_and_coefficients_are_the_trajectorys():
