@@ -85,7 +85,8 @@ class ReverseProcess(DiffvizScene):
         self.slide(f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}, fast; the guess x0_hat settles long before the "
                    f"image does. The last: {self.step_notes(S - 1)}")
         self.sweep(k, lambda _: self.show_step(int(round(k.get_value())), header),
-                   [header, self.extra, *self.values.values(), *[p.image for p in self.panels.values()]],
+                   [header, *self.clip_numbers, *self.values.values(),
+                    *[p.image for p in self.panels.values()]],
                    (S - 1, float(np.clip(0.12 * S, 3, 12))))
         self.wait(1.5)
         if self.stop_here(S - 1):
@@ -127,12 +128,19 @@ class ReverseProcess(DiffvizScene):
         self.arrange_header()
         return header
 
-    def footnote(self) -> Memo:
-        """`x̂₀ clipped to [−1, 1] on N% of its values`, set by show_step; nothing under 0.05 %."""
+    def footnote(self) -> VGroup:
+        """`the step uses x̂₀ clipped to [−1, 1]; values clipped: N %` where the scheduler clips (only
+        the number changes, self.clip_numbers), nothing where it does not."""
         self.clipped = Number(0, num_decimal_places=1, font_size=24, color=P.dim, text=True)
-        text = VGroup(label("x̂₀ clipped to [−1, 1] on", size=24, color=P.dim), self.clipped,
-                      label("% of its values: the step uses the clipped x̂₀", size=24, color=P.dim))
-        return Memo(lambda shown: text if shown else VGroup(), False)
+        self.clipped_unit = label("%", size=24, color=P.dim)
+        scheduler = self.tr.manifest["model"].get("scheduler_config", {})
+        if not scheduler.get("clip_sample"):
+            self.clip_numbers = []
+            return VGroup()
+        self.clip_numbers = [self.clipped, self.clipped_unit]
+        r = f"{scheduler.get('clip_sample_range', 1.0):g}"
+        text = label(f"the step uses x̂₀ clipped to [−{r}, {r}]; values clipped:", size=24, color=P.dim)
+        return VGroup(text, self.clipped, self.clipped_unit).arrange(RIGHT, buff=0.16).to_edge(DOWN, buff=0.3)
 
     def show_step(self, i: int, header: VGroup) -> None:
         """Every panel, number and label at step i (x_t is the state before the step)."""
@@ -150,14 +158,9 @@ class ReverseProcess(DiffvizScene):
         self.t_prev_slot.show(tr["t_prev"][i] < 0)
         self.arrange_header()
         share = float(tr["clipped"][i])
-        self.extra.show(share >= 0.0005)
-        if share >= 0.0005:
-            self.clipped.num_decimal_places = 0 if share >= 0.01 else 1
-            self.clipped.set_value(100 * share)
-            before, number, after = self.extra.submobjects[0]
-            number.next_to(before, RIGHT, buff=0.16)
-            after.next_to(number, RIGHT, buff=0.06)
-            self.extra.submobjects[0].to_edge(DOWN, buff=0.3)
+        self.clipped.num_decimal_places = 0 if share >= 0.01 else 1
+        self.clipped.set_value(100 * share)
+        self.clipped_unit.next_to(self.clipped, RIGHT, buff=0.08)
         self.step = i
 
     def strip(self) -> None:
