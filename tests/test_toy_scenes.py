@@ -131,6 +131,15 @@ def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
     assert tr["exact_nearest_distance"].max() < 0.05 * np.sqrt(3 * side * side)
     assert tr["unet_nearest_distance"].min() > 10 * tr["exact_nearest_distance"].max()
     assert np.array_equal(tr["exact_x"][-1], tr["exact_nearest"])
+    # the nearest training image and the distance to it, from the training images loaded here
+    from sampling.datasets import load_dataset
+    training = load_dataset(tr.manifest["spec"]["training"].partition(":")[2], side).astype(np.float64)
+    assert len(training) == tr["training_count"]
+    for key in ("unet", "exact"):
+        final = tr[f"{key}_final_float"].astype(np.float64)
+        d = np.linalg.norm((final[:, None] - training[None]).reshape(len(final), len(training), -1), axis=2)
+        assert (tr[f"{key}_nearest_index"] == d.argmin(1)).all()
+        assert np.allclose(tr[f"{key}_nearest_distance"], d.min(1), atol=1e-3)
 
 
 def test_memorisation_distances_on_screen_are_the_trajectorys():
