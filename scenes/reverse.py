@@ -121,8 +121,8 @@ class ReverseProcess(DiffvizScene):
     def footnote(self, i: int):
         share = float(self.tr["clipped"][i])
         shown = f"{share:.0%}" if share >= 0.01 else f"{share:.1%}"
-        bound = self.tr.manifest["model"]["scheduler_config"].get("clip_sample_range", 1.0)  # diffusers' default
-        text = (f"x̂₀ clipped to [−{bound:g}, {bound:g}] on {shown} of its values: the step uses the clipped x̂₀"
+        r = self.tr.manifest["model"]["scheduler_config"].get("clip_sample_range", 1.0)  # 1.0: diffusers' default
+        text = (f"x̂₀ clipped to [−{r:g}, {r:g}] on {shown} of its values: the step uses the clipped x̂₀"
                 if share >= 0.0005 else "")
         return label(text, size=24, color=P.dim).to_edge(DOWN, buff=0.3)
 
