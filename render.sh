@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 usage() {
   cat <<'USAGE'
 usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--slides] [--transparent]
-                   [--out DIR] [SCENE ...]
+                   [--out DIR] [--dry-run] [SCENE ...]
 
   SCENE         a scene class (ReverseProcess) or file:Class (reverse:ReverseProcessDDIM);
                 all scenes when none is named. ./render.sh --list names them.
@@ -18,10 +18,12 @@ usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--s
                 view on S) and DIR/deck.pptx (PowerPoint, one slide per slide break, notes included)
   --transparent also render each scene with a transparent background, as DIR/<Scene>.mov (for overlays)
   --out         the output folder (default out/<resolution>, out/<resolution>-light for --theme light)
+  --dry-run     only say, per scene, `same` (up to date) or `render` (would be rendered); render nothing
 
 Outputs, per scene, in DIR: <Scene>.mp4 (H.264, yuv420p), <Scene>.png (its last frame, the summary),
-<Scene>.gif (short, looping), <Scene>.stamp. A scene whose inputs (its code, the theme, its trajectories,
-quality, versions) have not changed since its outputs were made is not rendered again.
+<Scene>.gif (short, looping), <Scene>.stamp. A scene whose inputs (its code and the project modules it
+imports, its trajectories, quality, versions) have not changed since its outputs were made is not
+rendered again.
 USAGE
 }
 
@@ -29,7 +31,7 @@ SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM
         similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
         forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts toy:ToyDiffusion1D toy:ToyDiffusion2D
         memorisation:GeneraliseOrMemorise)
-quality=h model="" theme="" slides="" transparent="" out="" picked=()
+quality=h model="" theme="" slides="" transparent="" out="" dry_run="" picked=()
 while (($#)); do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -40,6 +42,7 @@ while (($#)); do
     --out) out=${2:-}; shift 2 ;;
     --slides) slides=--slides; shift ;;
     --transparent) transparent=--transparent; shift ;;
+    --dry-run) dry_run=1; shift ;;
     -*) echo "render.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) picked+=("$1"); shift ;;
   esac
@@ -81,19 +84,20 @@ fi
 
 # Record what the scenes need once, before rendering two at a time (they would race for it).
 mapfile -t experiments < <(printf '%s\n' "${targets[@]}" | cut -d: -f1 | sort -u)
-if ! diffviz cache build "${experiments[@]}"; then
+if [ -z "$dry_run" ] && ! diffviz cache build "${experiments[@]}"; then
   echo "render.sh: recording trajectories failed (see above)" >&2
   exit 1
 fi
 
-logs=$(mktemp -d)
-mkdir -p "$out"
+logs=""
+if [ -z "$dry_run" ]; then logs=$(mktemp -d); mkdir -p "$out"; fi
 render_one() {  # file:Class -> renders into $out unless up to date, logs to $logs, prints one status line
   local file=${1%%:*} cls=${1#*:}
   local stamp  # the digest of the scene's inputs, now: written beside its outputs once they are all there
   if stamp=$(python tools/stamp.py "$out" "$1" $slides $transparent 2>/dev/null); then
     echo "same    $cls"; return 0
   fi
+  if [ -n "$dry_run" ]; then echo "render  $cls"; return 0; fi
   # each render keeps its own text and LaTeX caches: two at once would delete each other's files.
   # Siblings of media/Tex, not inside it: manim deletes every non-SVG entry of its tex_dir.
   printf '[CLI]\ntext_dir = {media_dir}/texts-%s\ntex_dir = {media_dir}/Tex-%s\n' "$cls" "$cls" >"$logs/$cls.cfg"
@@ -122,9 +126,10 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
 }
 export -f render_one
 media=${DIFFVIZ_MEDIA:-media}  # manim's working folder (partial movies, LaTeX); the tests use their own
-export quality resolution out slides transparent logs media
+export quality resolution out slides transparent logs media dry_run
 printf '%s\n' "${targets[@]}" | xargs -P 2 -I{} bash -c 'render_one "$@"' _ {}
 status=$?
+[ -z "$dry_run" ] || exit $((status != 0))
 
 if [ -n "$slides" ]; then
   classes=()

@@ -16,9 +16,29 @@ from forward import EQUATION, NOISE, SIGNAL
 from reverse import ReverseProcess, ReverseProcessDDIM
 from theme import P, DiffvizScene, Number, label, tex, title_card
 
+from cache.exact import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
+
 EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
 EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
 DDPM_TAIL = 120  # a DDPM path is 1000 small random steps: only its last ones are traced, or it hides the cloud
+WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+
+
+def in_words(n: int) -> str:
+    """A count as it reads in a sentence: "three" Gaussians, 104 Gaussians."""
+    return WORDS[n] if 0 <= n < len(WORDS) else str(n)
+
+
+def mixture_of(tr) -> Mixture:
+    """The mixture a toy recording was made from: the one its manifest names, checked against the
+    data's sha256 that the manifest keeps, so that its component count is the recording's."""
+    model = tr.manifest["model"]
+    kind, _, name = model["name"].partition(":")
+    mixture = MIXTURES[name]() if kind == "mixture" and name in MIXTURES else None
+    if mixture is None or mixture.sha256() != model["data_sha256"]:
+        raise SystemExit(f"diffviz: the toy recording of {model['name']} was made from a mixture that this "
+                         f"diffviz does not define; record it again with `diffviz cache build toy --force`")
+    return mixture
 
 
 def shade_pixels(values: np.ndarray, vmax: float) -> np.ndarray:
@@ -98,11 +118,12 @@ class ToyScene(DiffvizScene):
         return configured.replace(model=cls.model)
 
     def toy_trajectory(self):
-        """The toy recording of this scene's mixture."""
+        """The toy recording of this scene's mixture; self.components: how many Gaussians it has."""
         tr = self.trajectory("toy")
         if tr.spec.extent != self.extent:  # the plots are laid out for the recording's grid
             raise SystemExit(f"diffviz: the {self.model} recording spans [-{tr.spec.extent}, {tr.spec.extent}]; "
                              f"{type(self).__name__} draws [-{self.extent}, {self.extent}]")
+        self.components = len(mixture_of(tr).weights)
         return tr
 
 
@@ -114,10 +135,10 @@ class ToyDiffusion1D(ToyScene):
 
     def construct(self):
         tr = self.tr = self.toy_trajectory()
-        T = len(tr["alpha_bar"])
-        self.slide(f"Chapter 18's picture: a mixture of three Gaussians in one dimension, noised with the image "
+        T, K = len(tr["alpha_bar"]), in_words(self.components)
+        self.slide(f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with the image "
                    f"models' schedule (T = {T}) and denoised with its exact eps_hat, no training.")
-        title_card(self, "Diffusion in one dimension", "a mixture of three Gaussians and its exact denoiser")
+        title_card(self, "Diffusion in one dimension", f"a mixture of {K} Gaussians and its exact denoiser")
 
         equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
         axes = self.axes = value_axes([0, T, T // 4], 8.4, 5.2)
@@ -135,7 +156,7 @@ class ToyDiffusion1D(ToyScene):
         normal_label.next_to(side, DOWN, buff=0.12).align_to(side, RIGHT)
         marginal = self.sideways(side, tr["data_density"], P.x0)
         marginal_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
-        footer = label("exact denoiser: E[x₀ | xₜ] by Bayes over the three components, no training",
+        footer = label(f"exact denoiser: E[x₀ | xₜ] by Bayes over the {K} components, no training",
                        size=22, color=P.dim).to_edge(DOWN, buff=0.15)
 
         self.play(Write(equation), run_time=1.2)
@@ -176,7 +197,7 @@ class ToyDiffusion1D(ToyScene):
         self.sweep(k, forward, [cover, cursor, paths, marginal, t_value], (T, 7))
         self.wait(1)  # the last frame of a play stops short of its end: this one shows t = T
         self.checkpoint = {"paths": paths, "marginal": marginal}
-        self.slide("q(x_t) at t = 1000 is N(0, 1) to the eye: alpha_bar_T = "
+        self.slide(f"q(x_t) at t = {T} is N(0, 1) to the eye: alpha_bar_T = "
                    f"{tr['alpha_bar'][-1]:.5f}; every path forgets where it started.")
         if self.stop_here(1):
             return
@@ -193,7 +214,7 @@ class ToyDiffusion1D(ToyScene):
             equation = eq
             ends = self.reverse(tr, scheduler, color, side, data_label)
             self.slide(f"{name}, {len(tr[scheduler + '_t']) - 1} steps with the exact eps_hat: "
-                       f"{len(tr[scheduler + '_final'])} samples land in the three modes; the histogram "
+                       f"{len(tr[scheduler + '_final'])} samples land in the {K} modes; the histogram "
                        "sits on q(x_0).")
             if self.stop_here(2 if scheduler == "ddpm" else 3):
                 return
@@ -297,7 +318,8 @@ class ToyDiffusion2D(ToyScene):
         equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
         left = self.left = Cloud(5.4).move_to(LEFT * 3.4 + DOWN * 0.35)
         left.show(tr["x0"], P.x0)
-        caption = label(f"{len(tr['x0'])} points x₀ of a mixture of 104 small Gaussians", size=24, color=P.x0)
+        caption = label(f"{len(tr['x0'])} points x₀ of a mixture of {in_words(self.components)} small Gaussians",
+                        size=24, color=P.x0)
         caption.next_to(left, DOWN, buff=0.15)
         self.play(Write(equation), run_time=1.2)
         self.play(FadeIn(left), FadeIn(caption), run_time=1.0)
@@ -314,11 +336,14 @@ class ToyDiffusion2D(ToyScene):
                          VGroup(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a).arrange(RIGHT, buff=0.15),
                          VGroup(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b).arrange(RIGHT, buff=0.15)
                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.35).move_to(RIGHT * 3.4 + UP * 0.6)
+        sds = (1, 2)
         circles = VGroup(*[DashedVMobject(Circle(radius=r * left.frame.width / (2 * EXTENT_2D), color=P.eps,
-                                                 stroke_width=2), num_dashes=36).move_to(left.frame) for r in (1, 2)])
-        circles_label = label("1σ and 2σ of N(0, I)", size=22, color=P.eps).next_to(numbers, DOWN, buff=0.6)
+                                                 stroke_width=2), num_dashes=36).move_to(left.frame) for r in sds])
+        circles_label = label(" and ".join(f"{r}σ" for r in sds) + " of N(0, I)", size=22, color=P.eps)
+        circles_label.next_to(numbers, DOWN, buff=0.6)
         circles_label.align_to(numbers, LEFT)
         alpha_bar = tr["alpha_bar"]
+        T = len(alpha_bar)
 
         def forward(_):
             i = int(round(f.get_value()))
@@ -331,8 +356,8 @@ class ToyDiffusion2D(ToyScene):
         new_caption = label("x_t: each point, noised step by step", size=24, color=P.x_t).move_to(caption)
         self.play(FadeIn(numbers), FadeIn(circles), FadeIn(circles_label), ReplacementTransform(caption, new_caption),
                   run_time=0.8)
-        # the smiley goes early (alpha_bar falls fastest at first): the first 150 steps as slowly as the rest
-        self.sweep(f, forward, [left.image, numbers], (int(np.searchsorted(tr["forward_t"], 150)), 3.5),
+        # the smiley goes early (alpha_bar falls fastest at first): the first 15 % of the steps as slowly as the rest
+        self.sweep(f, forward, [left.image, numbers], (int(np.searchsorted(tr["forward_t"], 0.15 * T)), 3.5),
                    (len(tr["forward_t"]) - 1, 3.5))
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
@@ -385,10 +410,11 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeIn(veil), run_time=0.4)
         left.show(tr["x0"], P.x0)
         self.play(ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
-        self.slide("At t = 999 the field points at the origin: eps_hat is nearly x_t itself. Watch it bend "
-                   "towards the smiley as t falls.")
-        self.sweep(k, field, [arrows, numbers], (int(np.searchsorted(tr["forward_t"], 200)), 3.5),
-                   (int(np.searchsorted(tr["forward_t"], 20)), 4))
+        self.slide(f"At t = {tr['forward_t'][-1]} the field points at the origin: eps_hat is nearly x_t itself. "
+                   "Watch it bend towards the smiley as t falls.")
+        T = len(alpha_bar)  # from t = T to T / 5 quickly, then slowly down to 2 % of T, close to the data
+        self.sweep(k, field, [arrows, numbers], (int(np.searchsorted(tr["forward_t"], 0.2 * T)), 3.5),
+                   (int(np.searchsorted(tr["forward_t"], 0.02 * T)), 4))
         self.arrows = arrows
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][self.field_index]}: every arrow points at the nearest stroke of the "
@@ -406,8 +432,8 @@ class ToyDiffusion2D(ToyScene):
         traces = {s: VGroup(*[Path(stroke_color=P.text, stroke_width=2) for _ in range(self.traced)]) for s in clouds}
         equations = VGroup(*[tex(*cls.equation, size=30).next_to(clouds[s], UP, buff=0.2)
                              for s, cls in (("ddpm", ReverseProcess), ("ddim", ReverseProcessDDIM))])
-        tail_note = label(f"white: three points traced from their x_T (dot); DDPM: their last {DDPM_TAIL} steps",
-                          size=20, color=P.dim)
+        tail_note = label(f"white: {in_words(self.traced)} points traced from their x_T (dot); DDPM: their last "
+                          f"{DDPM_TAIL} steps", size=20, color=P.dim)
         tail_note.next_to(left, DOWN, buff=0.5).set_x(0)
         starts = VGroup(*[Dot(left.to_scene(tr["ddpm_paths"][0, :self.traced])[j], radius=0.05, color=P.text)
                           for j in range(self.traced)])
@@ -417,7 +443,8 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeOut(self.field_caption), FadeOut(self.equation), FadeIn(right), FadeIn(headers),
                   FadeIn(equations), FadeIn(tail_note), run_time=0.8)
         self.play(FadeIn(starts), FadeIn(starts_right), run_time=0.5)
-        self.slide("Both from the same x_T, 2000 points; DDPM adds fresh noise at every step, DDIM adds none.")
+        self.slide(f"Both from the same x_T, {len(tr['ddpm_frames'][0])} points; DDPM adds fresh noise at every "
+                   "step, DDIM adds none.")
         k = ValueTracker(0)  # normalised time, in DISPLAY_FRAMES states
 
         def reverse(_):

@@ -36,18 +36,61 @@ def entry_folders(cache: Path) -> list[Path]:
     return sorted(p for p in cache.iterdir() if not p.name.startswith(".")) if cache.exists() else []
 
 
-def test_kill_9_mid_build_leaves_no_entry_and_the_next_build_completes(tiny_model, isolated_cache):
-    proc = cli("cache", "build", "reverse", "--model", tiny_model, "--steps", 1000, "--patch-x", 0, "--patch-y", 0,
-               cache=isolated_cache, wait=False)
-    time.sleep(4)
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 300) -> None:
+    """Poll until condition() holds, while proc is still running (its output, if it ended first)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the build ended (exit status {proc.returncode}) before the kill:\n{out}\n{err}")
+        assert time.monotonic() < deadline, "the build never got there"
+        time.sleep(0.01)
+
+
+# What the build runs when the kill must come while an entry is half-written: its arrays file is
+# written into the staging folder, then the build stops there (says so in a marker file) until killed.
+PAUSED_WRITE = """
+import sys, time
+from pathlib import Path
+import numpy as np
+savez = np.savez
+def savez_then_wait(file, **arrays):
+    savez(file, **arrays)
+    Path(sys.argv[1]).write_text("the arrays of the first entry are written")
+    time.sleep(600)
+np.savez = savez_then_wait
+from sampling.cli import main
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("moment", ["recording", "writing"])
+def test_kill_9_mid_build_leaves_no_entry_and_the_next_build_completes(tiny_model, isolated_cache, tmp_path, moment):
+    """Killed while it records (it holds the keys' locks from the first step to the last) or while it
+    writes the first of its two entries: nothing half-made counts as an entry, the next build completes."""
+    args = ["cache", "build", "reverse", "--model", str(tiny_model), "--steps", "1000" if moment == "recording"
+            else "10", "--patch-x", "0", "--patch-y", "0"]
+    env = {**os.environ, "DIFFVIZ_CACHE": str(isolated_cache), "HF_HUB_OFFLINE": "1"}
+    marker = tmp_path / "paused"
+    command = ([sys.executable, "-m", "sampling.cli", *args] if moment == "recording" else
+               [sys.executable, "-c", PAUSED_WRITE, str(marker), *args])
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if moment == "recording":
+        wait_for(lambda: any((isolated_cache / ".locks").glob("*.lock")), proc)
+    else:
+        wait_for(marker.exists, proc)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert all(store.read_entry(p) for p in entry_folders(isolated_cache))  # whatever is there is whole
-    again = cli("cache", "build", "reverse", "--model", tiny_model, "--steps", 1000, "--patch-x", 0, "--patch-y", 0,
-                cache=isolated_cache)
+    out, _ = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, "the build was not killed mid-way: it had ended"
+    assert "recorded" not in out and not entry_folders(isolated_cache)
+    if moment == "writing":  # the half-written entry is left in its staging folder
+        assert [p.name for p in next(isolated_cache.glob(".tmp-*")).iterdir()] == ["trajectory.npz"]
+    again = subprocess.run([sys.executable, "-m", "sampling.cli", *args], env=env, cwd=ROOT, capture_output=True,
+                           text=True)
     assert again.returncode == 0, again.stderr
+    assert again.stdout.count("recorded") == 2
     assert len(entry_folders(isolated_cache)) == 2
-    assert not list(isolated_cache.glob(".tmp-*"))
+    assert not list(isolated_cache.glob(".tmp-*")), "the next build removes what the killed one left"
     for folder in entry_folders(isolated_cache):
         store.read_entry(folder).load()
 

@@ -47,10 +47,22 @@ def test_sample_npy_equals_ddim_pipeline(tmp_path, config):
 
 
 def test_sample_png_is_a_grid_of_n_images(tmp_path, tiny_model):
+    """The PNG holds, 2 x 2 on white with 1-pixel gaps, upscaled without smoothing, the very images
+    that --out x.npy gives (which test_sample_npy_equals_ddim_pipeline checks against diffusers)."""
     from PIL import Image
     out = tmp_path / "grid.png"
     assert run("sample", "--model", tiny_model, "--n", 4, "--steps", 3, "--out", out).exit_code == 0
-    assert Image.open(out).size[0] > 2 * 16
+    assert run("sample", "--model", tiny_model, "--n", 4, "--steps", 3, "--out", tmp_path / "x.npy").exit_code == 0
+    images = np.load(tmp_path / "x.npy")  # (4, 3, 16, 16) in [-1, 1]
+    grid = np.asarray(Image.open(out).convert("RGB"))
+    scale = grid.shape[1] // (2 * 16 + 3)
+    assert grid.shape == (scale * 35, scale * 35, 3) and scale > 1
+    cells = grid[::scale, ::scale]  # one pixel per image pixel
+    assert (cells[[0, 17, 34]] == 255).all() and (cells[:, [0, 17, 34]] == 255).all()
+    for k, image in enumerate(images):
+        r, c = divmod(k, 2)
+        expected = np.round((image.transpose(1, 2, 0) + 1) * 127.5)
+        assert np.abs(cells[1 + 17 * r:17 + 17 * r, 1 + 17 * c:17 + 17 * c] - expected).max() <= 1
 
 
 def test_cache_build_records_every_experiment_then_reuses_them(tiny_model):

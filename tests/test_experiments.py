@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
+from diffusers.utils.torch_utils import randn_tensor
 
 from cache.specs import DdimSteps, Forward, ForwardBackward, NoiseSweep, Reverse, SimilarNoise
-from sampling.experiments import record, l2
+from sampling.experiments import record
 from sampling.models import load_model
-from sampling.samplers import Schedule, ddim_timesteps, sample_ddim
+from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm
+
+
+def norm(x) -> float:
+    """The Euclidean norm over every value, in float64."""
+    return float(np.linalg.norm(np.asarray(x, np.float64).ravel()))
 
 
 def test_forward_equals_add_noise_at_every_step(tiny_model):
@@ -27,23 +34,57 @@ def test_forward_chain_reaches_the_closed_form_noise_level(tiny_model):
     """x_t built one beta at a time has the spread sqrt(1 - alpha_bar_t) of the one-jump form."""
     model = load_model(str(tiny_model), device="cpu")
     rec = record(model, Forward("sample", 10, 1))
-    expected = rec.numbers["sqrt_one_minus_alpha_bar"]
+    expected = np.sqrt(1 - model.ddpm().alphas_cumprod.double().numpy()[rec.numbers["t"]])
+    assert np.allclose(rec.numbers["sqrt_one_minus_alpha_bar"], expected, rtol=1e-5)
     late = expected > 0.3  # where the noise is large enough to measure its spread from 768 values
     assert np.allclose(rec.numbers["chain_noise_std"][late], expected[late], rtol=0.12)
     assert np.allclose(rec.numbers["closed_form_noise_std"][late], expected[late], rtol=0.12)
 
 
-def test_reverse_records_every_step(tiny_model):
+@pytest.mark.parametrize("scheduler", ["ddpm", "ddim"])
+def test_reverse_records_every_step_as_diffusers_steps_it(tiny_model, scheduler):
+    """Every recorded step against diffusers' scheduler.step() on the same x_t and eps_hat, and the
+    coefficients shown on screen against scheduler.alphas_cumprod by the papers' formulas, written out."""
     model = load_model(str(tiny_model), device="cpu")
-    rec = record(model, Reverse("ddpm", 8, 0))
-    assert rec.images["x"].shape == (9, 3, 16, 16) and rec.images["eps_hat"].shape == (8, 3, 16, 16)
-    sched = model.ddpm()
+    rec = record(model, Reverse(scheduler, 8, 0))
+    x, eps_hat, x0_hat, z = (rec.images[name] for name in ("x", "eps_hat", "x0_hat", "z"))
+    assert x.shape == (9, 3, 16, 16) and eps_hat.shape == (8, 3, 16, 16)
+    sched = model.ddpm() if scheduler == "ddpm" else model.ddim()
     sched.set_timesteps(8)
-    assert list(rec.numbers["t"]) == sched.timesteps.tolist()
-    beta = 1 - rec.numbers["coef_alpha_bar"] / rec.numbers["coef_alpha_bar_prev"]
-    assert np.allclose(rec.numbers["coef_inv_sqrt_alpha"], 1 / np.sqrt(1 - beta), rtol=1e-5)
-    assert np.allclose(rec.numbers["coef_eps_coef"], beta / np.sqrt(1 - rec.numbers["coef_alpha_bar"]), rtol=1e-5)
-    assert rec.numbers["coef_sigma"][-1] == 0 and (rec.numbers["coef_sigma"][:-1] > 0).all()
+    assert rec.numbers["t"].tolist() == sched.timesteps.tolist()
+    alpha_bar, T = sched.alphas_cumprod.double().numpy(), sched.config.num_train_timesteps
+    c = {name[len("coef_"):]: v for name, v in rec.numbers.items() if name.startswith("coef_")}
+    for i, t in enumerate(sched.timesteps.tolist()):
+        # the previous timestep and alpha_bar there, as each scheduler's step() takes them
+        prev = sched.previous_timestep(t) if scheduler == "ddpm" else t - T // 8
+        a_t = alpha_bar[t]
+        a_prev = alpha_bar[prev] if prev >= 0 else (1.0 if scheduler == "ddpm" else float(sched.final_alpha_cumprod))
+        assert rec.numbers["t_prev"][i] == prev
+        assert c["alpha_bar"][i] == pytest.approx(a_t, rel=1e-5)
+        assert c["alpha_bar_prev"][i] == pytest.approx(a_prev, rel=1e-5)
+        if scheduler == "ddpm":
+            # Ho et al. (2020), Algorithm 2, with alpha_t = alpha_bar_t / alpha_bar_prev for a strided schedule;
+            # sigma_t^2 = beta~_t = (1 - alpha_bar_prev) / (1 - alpha_bar_t) beta_t, eq. (7); no noise at t = 0
+            alpha = a_t / a_prev
+            beta = 1 - alpha
+            assert c["inv_sqrt_alpha"][i] == pytest.approx(1 / np.sqrt(alpha), rel=1e-5)
+            assert c["eps_coef"][i] == pytest.approx(beta / np.sqrt(1 - a_t), rel=1e-5)
+            sigma = np.sqrt((1 - a_prev) / (1 - a_t) * beta) if t > 0 else 0.0
+            assert c["sigma"][i] == pytest.approx(sigma, rel=1e-5, abs=1e-12)
+            out = sched.step(eps_hat[i][None], t, x[i][None], generator=torch.Generator().manual_seed(i))
+            drawn = randn_tensor(x[i][None].shape, generator=torch.Generator().manual_seed(i)) if t > 0 else 0
+            mean = out.prev_sample - float(sched._get_variance(t)) ** 0.5 * drawn  # diffusers' step, less its noise
+            assert abs(x[i + 1] - (mean[0] + c["sigma"][i] * z[i])).max() <= 1e-5
+        else:
+            # Song et al. (2021), eq. (12) at eta = 0: no noise, the direction to x_t is sqrt(1 - alpha_bar_prev)
+            assert c["sqrt_alpha_bar"][i] == pytest.approx(np.sqrt(a_t), rel=1e-5)
+            assert c["sqrt_alpha_bar_prev"][i] == pytest.approx(np.sqrt(a_prev), rel=1e-5)
+            assert c["sqrt_one_minus_alpha_bar"][i] == pytest.approx(np.sqrt(1 - a_t), rel=1e-5)
+            assert c["direction"][i] == pytest.approx(np.sqrt(1 - a_prev), rel=1e-5) and c["sigma"][i] == 0
+            out = sched.step(eps_hat[i][None], t, x[i][None], eta=0.0)
+            assert abs(x[i + 1] - out.prev_sample[0]).max() <= 1e-5
+        assert abs(x0_hat[i] - out.pred_original_sample[0]).max() <= 1e-5
+    assert abs(rec.numbers["x_final"] - x[-1].numpy()).max() == 0
 
 
 def test_grid_first_column_is_x0_and_rows_equal_serial_ddim():
@@ -60,7 +101,11 @@ def test_grid_first_column_is_x0_and_rows_equal_serial_ddim():
         assert rec.numbers["row_steps"][r] == r + 1 and rec.numbers["row_t"][r] == t[i]
         serial = sample_ddim(model, grid[r, 1][None], Schedule.of(sched), t[i:], t_prev[i:])
         assert abs(grid[r, -1] - serial[0]).max() <= 1e-5
-    assert np.isclose(rec.numbers["distance"], float(l2(rec.images["reconstruction"][None], x0[None])), rtol=1e-5)
+    # the single run: noised to timesteps[2], denoised alone, and its distance to x_0 over all values
+    assert rec.numbers["forward_t"] == t[2]
+    alone = sample_ddim(model, rec.images["noised"][None], Schedule.of(sched), t[2:], t_prev[2:])[0]
+    assert abs(rec.images["reconstruction"] - alone).max() <= 1e-5
+    assert np.isclose(rec.numbers["distance"], norm(alone - x0), rtol=1e-5)
 
 
 def test_patch_perturbation_changes_only_the_patch(tiny_model):
@@ -70,10 +115,18 @@ def test_patch_perturbation_changes_only_the_patch(tiny_model):
     inside = np.zeros_like(heat, bool)
     inside[7:12, 3:8] = True
     assert (heat[~inside] == 0).all() and (heat[inside] > 0).all()
+    # the two noises, drawn again here: b is a with the 5x5 square at column 3, row 7 taken from the fresh one
+    gen = torch.Generator().manual_seed(0)
+    n_a, fresh = torch.randn((3, 16, 16), generator=gen), torch.randn((3, 16, 16), generator=gen)
+    n_b = n_a.clone()
+    n_b[:, 7:12, 3:8] = fresh[:, 7:12, 3:8]
     a, b = rec.images["x"][0]
-    assert np.isclose(rec.numbers["noise_distance"], float((a - b).norm()), rtol=1e-5)
-    final = rec.numbers["final_float"]
-    assert np.isclose(rec.numbers["output_distance"], np.linalg.norm(final[0] - final[1]), rtol=1e-5)
+    assert (a == n_a).all() and (b == n_b).all()
+    assert np.isclose(rec.numbers["noise_distance"], norm(fresh[:, 7:12, 3:8] - n_a[:, 7:12, 3:8]), rtol=1e-5)
+    sched = model.ddim()
+    finals = sample_ddim(model, torch.stack([n_a, n_b]), Schedule.of(sched), *ddim_timesteps(sched, 4))
+    assert abs(rec.numbers["final_float"] - finals.numpy()).max() <= 1e-5
+    assert np.isclose(rec.numbers["output_distance"], norm(finals[0] - finals[1]), rtol=1e-4)
 
 
 def test_global_perturbation_is_the_scaled_mix(tiny_model):
@@ -90,6 +143,13 @@ def test_sweep_noise_distance_grows_with_patch_and_scaling(tiny_model):
     rec = record(model, NoiseSweep(3, 0, (2, 8, 16), (0.1, 0.5, 1.0)))
     assert (np.diff(rec.numbers["patch_noise_distance"]) > 0).all()
     assert (np.diff(rec.numbers["global_noise_distance"]) > 0).all()
+    # and each is the distance of the two noises, drawn again here: a centred n x n patch, or the mix with s
+    gen = torch.Generator().manual_seed(0)
+    noise, fresh = torch.randn((3, 16, 16), generator=gen).double(), torch.randn((3, 16, 16), generator=gen).double()
+    patch = [norm((fresh - noise)[:, (16 - n) // 2:(16 + n) // 2, (16 - n) // 2:(16 + n) // 2]) for n in (2, 8, 16)]
+    mixed = [norm((np.sqrt(1 - s * s) - 1) * noise + s * fresh) for s in (0.1, 0.5, 1.0)]
+    assert np.allclose(rec.numbers["patch_noise_distance"], patch, rtol=1e-5)
+    assert np.allclose(rec.numbers["global_noise_distance"], mixed, rtol=1e-5)
 
 
 def test_ddim_steps_runs_equal_separate_runs():
@@ -97,14 +157,23 @@ def test_ddim_steps_runs_equal_separate_runs():
     rec = record(model, DdimSteps(0, (2, 5, 9), 20))
     gen = torch.Generator().manual_seed(0)
     x_T = torch.randn((1, *model.shape), generator=gen)
+    finals = []
     for k, n in enumerate((2, 5, 9)):
         sched = model.ddim()
         t, t_prev = ddim_timesteps(sched, n)
         alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev)
         assert abs(rec.images["finals"][k] - alone[0]).max() <= 1e-5
         assert abs(rec.images["frames"][k, -1] - alone[0]).max() <= 1e-5
+        finals.append(alone[0])
+    # DDPM, 20 steps, its fresh noise drawn from the same generator after x_T
+    sched = model.ddpm()
+    finals.append(sample_ddpm(model, x_T, Schedule.of(sched), *ddpm_timesteps(sched, 20), generator=gen)[0])
+    assert abs(rec.images["finals"][3] - finals[3]).max() <= 1e-4
     assert (rec.images["frames"][:, 0] == x_T[0]).all()
+    # distances to DDIM with the most steps (9), over all values of the runs made here
     assert rec.numbers["distance_to_reference"][2] == 0
+    assert np.allclose(rec.numbers["distance_to_reference"], [norm(f - finals[2]) for f in finals], atol=1e-4)
+    assert min(rec.numbers["distance_to_reference"][[0, 1, 3]]) > 0.01
 
 
 def test_an_image_of_another_size_and_mode_is_centre_cropped_and_resized(tiny_model, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 from diffusers import DDIMPipeline, DDPMPipeline, UNet2DModel
+from diffusers.utils.torch_utils import randn_tensor
 
 from sampling.models import load_model
 from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm, stack_runs
@@ -77,6 +78,12 @@ def test_recorded_steps_equal_scheduler_step(tiny_model, kind):
         else:  # ancestral step: the scheduler drew its own z; the recorded sigma_t is its variance's root
             sigma = float(sched._get_variance(int(s["t"][0])) ** 0.5)
             assert abs(float(s["coef"]["sigma"][0]) - sigma) <= 1e-6
+            # and x_prev is the scheduler's mean (its step with a known z, less sigma_t z) plus sigma_t times ours
+            known = torch.Generator().manual_seed(7)
+            out = sched.step(s["eps_hat"], int(s["t"][0]), s["x"], generator=known)
+            drawn = randn_tensor(s["x"].shape, generator=torch.Generator().manual_seed(7))
+            assert abs(out.prev_sample - sigma * drawn + sigma * s["z"] - s["x_prev"]).max() <= TOL
+            assert s["z"].abs().max() > 0.5, "the step drew fresh noise"
     assert [int(s["t"][0]) for s in steps] == sched.timesteps.tolist()
 
 

@@ -193,3 +193,26 @@ def test_scenes_work_for_another_model_size_from_its_cache(tmp_path, tiny_model,
     tr = scene.tr
     assert tr["x"].shape == (8, 16, 16, 3)
     assert scene.step == 6 and len(scene.tr["t"]) == 7
+
+
+def test_the_clipping_note_names_the_models_clip_range(tmp_path, monkeypatch):
+    """x0_hat is clipped to the scheduler config's clip_sample_range: the note on screen gives that range."""
+    from click.testing import CliRunner
+    from sampling.cli import main
+    from tests.conftest import make_model_folder
+    import reverse
+    import theme
+    folder = make_model_folder(tmp_path / "m", scheduler=dict(beta_schedule="linear", clip_sample=True,
+                                                              clip_sample_range=0.5))
+    cfg = tmp_path / "diffviz.toml"
+    cfg.write_text(f'model = "{folder}"\nsteps = 7\n')
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(cfg))
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    assert CliRunner().invoke(main, ["cache", "build", "reverse"]).exit_code == 0
+    written = []
+    monkeypatch.setattr(reverse, "label", lambda text, *a, **kw: written.append(text) or theme.label(text, *a, **kw))
+    scene, _ = render(reverse.ReverseProcess, until=0)
+    assert scene.tr["clipped"][0] > 0.5  # a random UNet's x0_hat near t = T is far outside any range
+    assert "the step uses x̂₀ clipped to [−0.5, 0.5]; values clipped:" in written, written
+    assert scene.clipped.get_value() == pytest.approx(100 * float(scene.tr["clipped"][0]))
+    assert scene.clipped in scene.mobjects[-1].get_family() or any(scene.clipped in m.get_family() for m in scene.mobjects)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from manim import color_to_rgb, config
+from manim import color_to_rgb, config, tempconfig
 
-from test_scenes import corr, crop, render, torch_after_render
+from test_scenes import LOW, corr, crop, render, torch_after_render
 from tests.conftest import scene_cache_for_module
 
 
@@ -131,6 +131,15 @@ def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
     assert tr["exact_nearest_distance"].max() < 0.05 * np.sqrt(3 * side * side)
     assert tr["unet_nearest_distance"].min() > 10 * tr["exact_nearest_distance"].max()
     assert np.array_equal(tr["exact_x"][-1], tr["exact_nearest"])
+    # the nearest training image and the distance to it, from the training images loaded here
+    from sampling.datasets import load_dataset
+    training = load_dataset(tr.manifest["spec"]["training"].partition(":")[2], side).astype(np.float64)
+    assert len(training) == tr["training_count"]
+    for key in ("unet", "exact"):
+        final = tr[f"{key}_final_float"].astype(np.float64)
+        d = np.linalg.norm((final[:, None] - training[None]).reshape(len(final), len(training), -1), axis=2)
+        assert (tr[f"{key}_nearest_index"] == d.argmin(1)).all()
+        assert np.allclose(tr[f"{key}_nearest_distance"], d.min(1), atol=1e-3)
 
 
 def test_memorisation_distances_on_screen_are_the_trajectorys():
@@ -149,3 +158,68 @@ def test_toy_scenes_from_a_filled_cache_never_import_torch():
     from cache.lookup import trajectory
     trajectory("toy", 0, Settings(model="mixture:1d", steps=20))
     assert torch_after_render(["toy", "memorisation"], "ToyDiffusion1D", until=0) == ["False", "False"]
+
+
+def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path, monkeypatch):
+    """Recordings of another size than the default ones (37 and 53 points, mixtures of two and of
+    seven Gaussians, a 300-step schedule): every count and t that the toy scenes write, on screen or
+    in the speaker notes, follows the recording; none of the default recordings' numbers is left."""
+    import json
+    import re
+
+    import theme
+    import toy
+    from cache import exact, specs
+
+    circle = np.linspace(0, 2 * np.pi, 7, endpoint=False)
+    monkeypatch.setitem(exact.MIXTURES, "1d", lambda: exact.Mixture(
+        np.array([0.4, 0.6]), np.array([[-0.5], [0.5]]), np.array([0.1, 0.08])))
+    monkeypatch.setitem(exact.MIXTURES, "smiley", lambda: exact.Mixture(
+        np.full(7, 1 / 7), 0.8 * np.column_stack([np.cos(circle), np.sin(circle)]), np.full(7, 0.03)))
+    schedule = json.loads(exact.SCHEDULER_CONFIG.read_text()) | {"num_train_timesteps": 300}
+    (tmp_path / "scheduler_config.json").write_text(json.dumps(schedule))
+    monkeypatch.setattr(exact, "SCHEDULER_CONFIG", tmp_path / "scheduler_config.json")
+    monkeypatch.setitem(specs.TOY_POINTS, 1, 37)
+    monkeypatch.setitem(specs.TOY_POINTS, 2, 53)
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))  # settings: steps = 20, as the module's
+    written = []  # every label a scene makes, the title cards' too
+
+    def label(text, *args, **kwargs):
+        written.append(text)
+        return real_label(text, *args, **kwargs)
+    real_label = theme.label
+    monkeypatch.setattr(theme, "label", label)
+    monkeypatch.setattr(toy, "label", label)
+
+    def render_all(scene_cls):
+        """The whole scene: (the labels it made, its speaker notes, the scene)."""
+        written.clear()
+        with tempconfig(LOW | {"pixel_height": 270, "pixel_width": 480, "frame_rate": 3}):
+            scene = scene_cls()
+            scene.render()
+        return list(written), scene.slide_notes, scene
+
+    shown, notes, scene = render_all(toy.ToyDiffusion1D)
+    assert (len(scene.tr["x0"]), len(scene.tr["alpha_bar"]), len(scene.tr["ddim_t"]) - 1) == (37, 300, 20)
+    assert "a mixture of two Gaussians and its exact denoiser" in shown
+    assert "exact denoiser: E[x₀ | xₜ] by Bayes over the two components, no training" in shown
+    assert shown.count("37 samples") == 2  # beside each histogram
+    assert "a mixture of two Gaussians in one dimension" in notes[0] and "(T = 300)" in notes[0]
+    assert notes[1].startswith("37 samples x_0")
+    assert notes[2].startswith("q(x_t) at t = 300 is N(0, 1)")
+    assert notes[3].startswith("DDPM, 300 steps") and notes[4].startswith("DDIM, 20 steps")
+    assert all("37 samples land in the two modes" in n for n in notes[3:5])
+    assert not re.findall(r"\b(three|400|999|1000)\b", "\n".join(shown + notes))
+
+    shown, notes, scene = render_all(toy.ToyDiffusion2D)
+    assert (len(scene.tr["x0"]), len(scene.tr["alpha_bar"])) == (53, 300)
+    assert "53 points x₀ of a mixture of seven small Gaussians" in shown
+    assert any(s.endswith("with 300 steps: " + f"{scene.tr['ddim_fine_stray']:.1%}") for s in shown)
+    assert notes[0].startswith("53 points of a smiley") and notes[1].startswith("53 points from a smiley")
+    assert notes[2].startswith("t = 299: sqrt(alpha_bar)")
+    assert notes[3].startswith("At t = 299 the field points at the origin")
+    assert "Both from the same x_T, 53 points" in notes[5]
+    assert "DDPM after 300 steps" in notes[6] and "DDIM after 20 " in notes[6]
+    assert not re.findall(r"\b(104|2000|999|1000)\b", "\n".join(shown + notes))
+    # the arrows' sweep ends near the data whatever T is: at 2 % of it
+    assert scene.tr["forward_t"][scene.field_index] <= 0.02 * 300 + 300 / 200

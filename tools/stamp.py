@@ -1,12 +1,14 @@
 """Whether a scene's outputs are up to date: `python tools/stamp.py OUT_DIR file:Class [--slides]
-[--transparent]`. The stamp is a digest of everything the video depends on: the scene's source and the
-theme, manim.cfg, the trajectories it reads (their manifests: model weights, schedule, settings), the
-quality and theme, and the versions of manim and manim-slides. It prints the digest and exits 0 when
+[--transparent]`. The stamp is a digest of everything the video depends on: the source of every project
+module the scene imports (followed through their imports: the theme, other scene modules, cache/, ...),
+manim.cfg, the trajectories it reads (their manifests: model weights, schedule, settings), the quality
+and theme, and the versions of manim and manim-slides. It prints the digest and exits 0 when
 OUT_DIR/<Class>.stamp holds it and every output asked for is there, 1 otherwise; render.sh writes the
 printed digest to the stamp after a render, so the stamp names the inputs as they were when it began."""
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import importlib
 import json
@@ -29,12 +31,82 @@ def _version(package: str) -> str:
         return "-"
 
 
+def _module_files(base: Path, parts: list[str]) -> list[Path]:
+    """The files that importing the dotted name `parts` from the folder `base` runs: each package's
+    __init__.py on the way and the module itself; [] where base holds no such module."""
+    files, folder = [], base
+    for part in parts[:-1]:
+        folder = folder / part
+        if not folder.is_dir():
+            return []
+        files += [folder / "__init__.py"] if (folder / "__init__.py").is_file() else []
+    last = folder / parts[-1]
+    for found in (last.with_suffix(".py"), last / "__init__.py"):
+        if found.is_file():
+            return files + [found]
+    return []
+
+
+def _imports(path: Path, bases: list[Path]) -> list[Path]:
+    """The project files that `path` imports anywhere in it (top level or inside functions): resolved
+    against the folders Python searches (`bases`), or the file's own package for relative imports.
+    A name found in none of them is a library's."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except SyntaxError:
+        return []  # digested as it is; manim will say what is wrong with it
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [(bases, alias.name.split(".")) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            package = path.parent
+            for _ in range(node.level - 1):
+                package = package.parent
+            module = node.module.split(".") if node.module else []
+            where = [package] if node.level else bases
+            # `from package import name`: name may be a submodule as well as an attribute
+            names = [(where, module)] * bool(module) + [(where, module + [alias.name]) for alias in node.names]
+        else:
+            continue
+        for folders, parts in names:
+            for base in folders:
+                files = _module_files(base, parts)
+                if files:
+                    found += files
+                    break
+    return found
+
+
+def scene_sources(file: str, root: Path = ROOT) -> list[Path]:
+    """scenes/<file>.py and every project module it imports, at any depth, sorted. Scenes import each
+    other by their bare names (`from theme import ...`) and the packages from the project's root
+    (`from cache.lookup import ...`), as `manim scenes/<file>.py` finds them."""
+    bases = [root / "scenes", root]
+    todo, seen = [root / "scenes" / f"{file}.py"], set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        todo += _imports(path, bases)
+    return sorted(seen)
+
+
+def source_digest(file: str, root: Path = ROOT) -> str:
+    """sha256 over the names and contents of scene_sources(file)."""
+    h = hashlib.sha256()
+    for path in scene_sources(file, root):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def digest(target: str) -> str:
     """sha256 over what the rendered video of `file:Class` depends on."""
     file, cls = target.split(":")
-    h = hashlib.sha256()
-    for path in (ROOT / "scenes" / f"{file}.py", ROOT / "scenes" / "theme.py", Path.cwd() / "manim.cfg"):
-        h.update(path.read_bytes() if path.exists() else b"-")
+    h = hashlib.sha256(source_digest(file).encode())
+    cfg = Path.cwd() / "manim.cfg"
+    h.update(cfg.read_bytes() if cfg.exists() else b"-")
     settings = {name: os.environ.get(name, "") for name in ("DIFFVIZ_THEME", "DIFFVIZ_X264_PRESET", "DIFFVIZ_QUALITY")}
     h.update(json.dumps([cls, settings, _version("manim"), _version("manim-slides")]).encode())
     settings = getattr(importlib.import_module(file), cls).settings(load_settings())  # as the scene reads them
