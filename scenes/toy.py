@@ -188,8 +188,8 @@ class ToyDiffusion1D(ToyScene):
                 xs = np.concatenate([[tr["x0"][i, 0]], tr["forward_paths"][:t, i, 0]])
                 path.trace(along(axes, np.arange(len(xs)), np.clip(xs, -EXTENT, EXTENT)))
             f = int(np.searchsorted(tr["forward_t"] + 1, t)) if t > 0 else None
-            marginal.become(self.sideways(side, tr["data_density"] if f is None else tr["density"][min(f, len(tr["density"]) - 1)],
-                                          P.x0 if f is None else P.x_t))
+            density = tr["data_density"] if f is None else tr["density"][min(f, len(tr["density"]) - 1)]
+            marginal.trace(self.sideways_points(side, density)).set_stroke(P.x0 if f is None else P.x_t)
             t_value.set_value(t)
 
         self.play(FadeIn(cursor), FadeIn(t_group), FadeIn(normal), FadeIn(normal_label),
@@ -232,8 +232,10 @@ class ToyDiffusion1D(ToyScene):
 
     def sideways(self, side: Axes, density: np.ndarray, color: str, width: float = 3) -> VMobject:
         """A density over x drawn along the side axes' vertical axis."""
-        z = self.tr["grid"][:, 0]
-        return polyline(along(side, np.clip(density, 0, side.x_range[1]), z), color, width)
+        return polyline(self.sideways_points(side, density), color, width)
+
+    def sideways_points(self, side: Axes, density: np.ndarray) -> np.ndarray:
+        return along(side, np.clip(density, 0, side.x_range[1]), self.tr["grid"][:, 0])
 
     def reverse(self, tr, scheduler: str, color: str, side: Axes, side_label) -> VGroup:
         """Paths from x_T (at t = T) back to t = 0, drawn as the sampler goes; then where all samples land."""
