@@ -8,11 +8,8 @@ import numpy as np
 
 from . import store
 from .config import EMBEDDED, Settings, load_settings
-from .models import ModelError, locate_local
+from .model_files import WITHOUT_WEIGHTS, ModelError, locate_local
 from .specs import Spec, specs_for
-
-
-WITHOUT_WEIGHTS = ("mixture:", "exact:")  # recorded on the spot like the embedded model: nothing to download
 
 
 class MissingTrajectory(LookupError):

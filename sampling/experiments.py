@@ -15,7 +15,7 @@ from PIL import Image
 from cache.specs import DdimSteps, Forward, ForwardBackward, Memorisation, NoiseSweep, Reverse, SimilarNoise, Spec, Toy
 from diffusers.utils.torch_utils import randn_tensor
 
-from .models import Model
+from .denoiser import Denoiser
 from .samplers import (Schedule, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
                        stack_runs)
 
@@ -42,11 +42,11 @@ def heatmap(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).abs().mean(dim=1)
 
 
-def starting_noise(model: Model, n: int, generator: torch.Generator) -> torch.Tensor:
+def starting_noise(model: Denoiser, n: int, generator: torch.Generator) -> torch.Tensor:
     return randn_tensor((n, *model.shape), generator=generator, device=torch.device(model.device))
 
 
-def run(model: Model, scheduler: str, steps: int, x_T: torch.Tensor, eta: float = 0.0,
+def run(model: Denoiser, scheduler: str, steps: int, x_T: torch.Tensor, eta: float = 0.0,
         generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
     """One reverse run of `steps` steps with the model's own DDPM or DDIM schedule, from x_T to x_0."""
     if scheduler == "ddpm":
@@ -58,7 +58,7 @@ def run(model: Model, scheduler: str, steps: int, x_T: torch.Tensor, eta: float 
     return sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, eta=eta, generator=generator, callback=callback)
 
 
-def load_image(model: Model, source: str, path: str, generator: torch.Generator) -> torch.Tensor:
+def load_image(model: Denoiser, source: str, path: str, generator: torch.Generator) -> torch.Tensor:
     """x_0 as (1, C, H, W) in [-1, 1]: an image file (converted to RGB, resized to the model), or a DDIM sample."""
     C, H, W = model.shape
     if source == "sample":
@@ -71,7 +71,7 @@ def load_image(model: Model, source: str, path: str, generator: torch.Generator)
     return torch.from_numpy(np.asarray(image, dtype=np.float32) / 127.5 - 1).permute(2, 0, 1)[None].to(model.device)
 
 
-def record_forward(model: Model, spec: Forward, image_path: str | None = None) -> Recording:
+def record_forward(model: Denoiser, spec: Forward, image_path: str | None = None) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     x0 = load_image(model, spec.image, image_path, gen)
     eps = starting_noise(model, 1, gen)
@@ -115,7 +115,7 @@ class StepLog:
         return torch.stack([s["coef"][name] for s in self.steps])
 
 
-def record_reverse(model: Model, spec: Reverse) -> Recording:
+def record_reverse(model: Denoiser, spec: Reverse) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     x_T = starting_noise(model, 1, gen)
     log = StepLog()
@@ -129,7 +129,7 @@ def record_reverse(model: Model, spec: Reverse) -> Recording:
                  **{f"coef_{name}": _np(log.coef(name)[:, 0]) for name in log.steps[0]["coef"]}})
 
 
-def record_forward_backward(model: Model, spec: ForwardBackward, image_path: str | None = None) -> Recording:
+def record_forward_backward(model: Denoiser, spec: ForwardBackward, image_path: str | None = None) -> Recording:
     """Row r of the grid is noised to scheduler.timesteps[N-1-r] (more noise further down) with
     fresh noise, then denoised by DDIM; every row and the single run share one batch."""
     gen = torch.Generator().manual_seed(spec.seed)
@@ -179,7 +179,7 @@ def perturb_global(noise: torch.Tensor, fresh: torch.Tensor, s: float) -> torch.
     return (1 - s ** 2) ** 0.5 * noise + s * fresh
 
 
-def record_similar_noise(model: Model, spec: SimilarNoise) -> Recording:
+def record_similar_noise(model: Denoiser, spec: SimilarNoise) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     noise_a, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
     noise_b = (perturb_patch(noise_a, fresh, spec.patch_size, spec.patch_x, spec.patch_y) if spec.kind == "patch"
@@ -199,7 +199,7 @@ def record_similar_noise(model: Model, spec: SimilarNoise) -> Recording:
                  "patch": np.array([spec.patch_x, spec.patch_y, spec.patch_size])})
 
 
-def record_noise_sweep(model: Model, spec: NoiseSweep) -> Recording:
+def record_noise_sweep(model: Denoiser, spec: NoiseSweep) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     noise, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
     side = model.shape[-1]
@@ -216,7 +216,7 @@ def record_noise_sweep(model: Model, spec: NoiseSweep) -> Recording:
                  "global_noise_distance": noise_d[k:], "global_output_distance": out_d[k:]})
 
 
-def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
+def record_ddim_steps(model: Denoiser, spec: DdimSteps) -> Recording:
     """DDIM at each step count in one batch (short runs leave early), then DDPM; states kept at
     DISPLAY_FRAMES points of normalised time, so the runs can advance side by side."""
     gen = torch.Generator().manual_seed(spec.seed)
@@ -235,13 +235,13 @@ def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
                         frames[row + offset, j] = x
         return keep
 
-    def ddim_runs(m: Model) -> torch.Tensor:
+    def ddim_runs(m: Denoiser) -> torch.Tensor:
         ddim = m.ddim()
         t, t_prev = stack_runs([ddim_timesteps(ddim, n) for n in counts])
         return sample_ddim(m, x_T.expand(len(counts), -1, -1, -1).clone(), Schedule.of(ddim), t, t_prev,
                            callback=keeper(0))
 
-    def ddpm_run(m: Model) -> torch.Tensor:
+    def ddpm_run(m: Denoiser) -> torch.Tensor:
         ddpm = m.ddpm()
         t, t_prev = ddpm_timesteps(ddpm, spec.ddpm_steps)
         return sample_ddpm(m, x_T.clone(), Schedule.of(ddpm), t, t_prev, generator=gen, callback=keeper(len(counts)))
@@ -328,10 +328,10 @@ def stray(mix, x: np.ndarray, sd: float) -> np.float64:
     return np.float64((d.min(axis=1) > sd).mean())
 
 
-def record_memorisation(model: Model, spec: Memorisation) -> Recording:
+def record_memorisation(model: Denoiser, spec: Memorisation) -> Recording:
     """DDIM from the same noises with the trained UNet and with the exact denoiser of its training
     images; each output's nearest training image and the distance to it."""
-    from .exact import load_exact, training_images
+    from .exact_denoiser import load_exact, training_images
     exact = load_exact(spec.training)
     training = torch.from_numpy(training_images(exact.files))
     gen = torch.Generator().manual_seed(spec.seed)
@@ -352,7 +352,7 @@ def record_memorisation(model: Model, spec: Memorisation) -> Recording:
     return Recording(images=images, numbers=numbers)
 
 
-def record(model: Model, spec: Spec, image_path: str | None = None) -> Recording:
+def record(model: Denoiser, spec: Spec, image_path: str | None = None) -> Recording:
     if isinstance(spec, Forward):
         return record_forward(model, spec, image_path)
     if isinstance(spec, ForwardBackward):

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.pa
 
 from cache.config import Settings, load_settings  # noqa: E402
 from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
-from cache.models import ModelError  # noqa: E402
+from cache.model_files import ModelError  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from cache import store
 from cache.config import Settings
 from cache.lookup import MissingTrajectory, trajectory
-from cache.models import read_model_folder
+from cache.model_files import read_model_folder
 from cache.specs import SpecError, validate
 from tests.conftest import make_model_folder
 

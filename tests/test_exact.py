@@ -8,12 +8,12 @@ import torch
 from PIL import Image
 
 from cache.config import Settings
-from cache.exact import MIXTURES, locate_exact
 from cache.lookup import trajectory
-from cache.models import ModelError, locate_local
+from cache.mixtures import MIXTURES
+from cache.model_files import ModelError, locate_exact, locate_local
 from cache.specs import SpecError, specs_for
 from sampling.experiments import run
-from sampling.models import load_model
+from sampling.loading import load_model
 
 # the embedded model's schedule, written out: linear betas, 1000 steps
 ALPHA_BAR = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000, dtype=np.float64))

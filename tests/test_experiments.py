@@ -6,7 +6,7 @@ import torch
 
 from cache.specs import DdimSteps, Forward, ForwardBackward, NoiseSweep, Reverse, SimilarNoise
 from sampling.experiments import record, l2
-from sampling.models import load_model
+from sampling.loading import load_model
 from sampling.samplers import Schedule, ddim_timesteps, sample_ddim
 
 

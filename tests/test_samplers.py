@@ -5,7 +5,7 @@ import pytest
 import torch
 from diffusers import DDIMPipeline, DDPMPipeline, UNet2DModel
 
-from sampling.models import load_model
+from sampling.loading import load_model
 from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm, stack_runs
 from tests.conftest import make_model_folder
 

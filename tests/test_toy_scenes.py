@@ -101,7 +101,7 @@ def test_toy_2d_arrows_point_along_minus_eps_hat():
 
 def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
     import toy
-    from cache.exact import MIXTURES
+    from cache.mixtures import MIXTURES
     scene, frame = render(toy.ToyDiffusion2D, until=None)
     tr = scene.tr
     for s, cloud in scene.clouds.items():
