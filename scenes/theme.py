@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.pa
 
 from cache.config import Settings, load_settings  # noqa: E402
 from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
-from cache.model_files import ModelError  # noqa: E402
+from cache.model_files import ModelError, records_in_seconds  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
 
@@ -161,7 +161,7 @@ class DiffvizScene(_scene_base()):
 
     def trajectory(self, experiment: str, index: int = 0) -> Trajectory:
         try:
-            return trajectory(experiment, index, self.settings(load_settings()))
+            return find_or_record(experiment, index, self.settings(load_settings()))
         except (MissingTrajectory, CacheError, ModelError, SpecError) as err:
             print(f"diffviz: {err}", file=sys.stderr)
             raise SystemExit(1) from None
@@ -183,6 +183,19 @@ class DiffvizScene(_scene_base()):
             self.play(tracker.animate.set_value(value), run_time=seconds, rate_func=linear)
         live.clear_updaters()
         redraw(None)
+
+
+def find_or_record(experiment: str, index: int, settings: Settings) -> Trajectory:
+    """The trajectory from the cache. Missing, it is recorded now where that takes seconds on a CPU (the
+    embedded model, the models without weights); for any other model MissingTrajectory names the command."""
+    try:
+        return trajectory(experiment, index, settings)
+    except MissingTrajectory:
+        if not records_in_seconds(settings.model):
+            raise
+    from sampling.build import build  # torch is needed only to record
+    build([experiment], settings)
+    return trajectory(experiment, index, settings)
 
 
 def title_card(scene: Scene, title: str, subtitle: str) -> None:

@@ -106,8 +106,9 @@ def torch_after_render(modules: list[str], scene: str, until: int) -> list[str]:
 
 
 def test_scene_with_cached_trajectory_never_imports_torch(tmp_path):
-    from cache.lookup import trajectory
-    trajectory("reverse", 0)  # recorded now, into this test's cache
+    from cache.config import load_settings
+    from sampling.build import build
+    build(["reverse"], load_settings())  # recorded now, into this test's cache
     assert torch_after_render(["reverse"], "ReverseProcess", until=1) == ["False", "False"]
 
 

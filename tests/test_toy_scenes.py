@@ -146,6 +146,6 @@ def test_memorisation_distances_on_screen_are_the_trajectorys():
 
 def test_toy_scenes_from_a_filled_cache_never_import_torch():
     from cache.config import Settings
-    from cache.lookup import trajectory
-    trajectory("toy", 0, Settings(model="mixture:1d", steps=20))
+    from sampling.build import build
+    build(["toy"], Settings(model="mixture:1d", steps=20))
     assert torch_after_render(["toy", "memorisation"], "ToyDiffusion1D", until=0) == ["False", "False"]
