@@ -1,7 +1,8 @@
 """The recordings: each turns one spec (cache/specs.py) into arrays, by running the samplers once.
 
 A recording is two dicts: `images`, float32 (..., C, H, W) in model units (stored for display
-as uint8), and `numbers`, stored exactly as computed. Noise is drawn as diffusers' pipelines draw
+as uint8), and `numbers`, stored exactly as computed; together they hold exactly the arrays that
+cache/stored_arrays.py lists for the experiment. Noise is drawn as diffusers' pipelines draw
 it: a CPU torch.Generator seeded with the spec's seed, randn_tensor of shape (n, C, H, W).
 """
 from __future__ import annotations
@@ -13,10 +14,11 @@ import torch
 from PIL import Image
 
 from cache.specs import DdimSteps, Forward, ForwardBackward, Memorisation, NoiseSweep, Reverse, SimilarNoise, Spec, Toy
+from cache.stored_arrays import stored_arrays
 from diffusers.utils.torch_utils import randn_tensor
 
 from .denoiser import Denoiser
-from .samplers import (Schedule, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
+from .samplers import (Schedule, Step, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
                        stack_runs)
 
 DISPLAY_FRAMES = 51  # states kept per run where a run is longer (ddim_steps at 1000 steps)
@@ -26,6 +28,7 @@ DISPLAY_FRAMES = 51  # states kept per run where a run is longer (ddim_steps at 
 class Recording:
     images: dict[str, np.ndarray] = field(default_factory=dict)
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
+    variant: str | None = None  # which arrays of cache/stored_arrays.py beyond the experiment's own
 
 
 def _np(x: torch.Tensor) -> np.ndarray:
@@ -98,21 +101,17 @@ def record_forward(model: Denoiser, spec: Forward, image_path: str | None = None
 
 
 class StepLog:
-    """A callback that keeps what the sampler reports at every step, for a batch that moves together."""
+    """A callback that keeps the Step the sampler reports at every step, for a batch that moves together."""
 
     def __init__(self):
-        self.steps: list[dict] = []
+        self.steps: list[Step] = []
 
-    def __call__(self, s: dict) -> None:
-        self.steps.append({k: (v.detach().cpu() if torch.is_tensor(v) else
-                               {n: c.detach().cpu() for n, c in v.items()} if isinstance(v, dict) else v)
-                           for k, v in s.items()})
+    def __call__(self, step: Step) -> None:
+        self.steps.append(step.cpu())
 
     def stack(self, name: str) -> torch.Tensor:
-        return torch.stack([s[name] for s in self.steps])
-
-    def coef(self, name: str) -> torch.Tensor:
-        return torch.stack([s["coef"][name] for s in self.steps])
+        """One field of every step, stacked: (S, B, ...)."""
+        return torch.stack([getattr(s, name) for s in self.steps])
 
 
 def record_reverse(model: Denoiser, spec: Reverse) -> Recording:
@@ -125,8 +124,10 @@ def record_reverse(model: Denoiser, spec: Reverse) -> Recording:
     return Recording(
         images={"x": xs, "eps_hat": log.stack("eps_hat")[:, 0], "x0_hat": log.stack("x0_hat")[:, 0],
                 "z": log.stack("z")[:, 0]},
-        numbers={"t": t.numpy(), "t_prev": t_prev.numpy(), "x_final": _np(x_0[0]), "clipped": _np(log.stack("clipped")[:, 0]),
-                 **{f"coef_{name}": _np(log.coef(name)[:, 0]) for name in log.steps[0]["coef"]}})
+        numbers={"t": t.numpy(), "t_prev": t_prev.numpy(), "x_final": _np(x_0[0]),
+                 "clipped": _np(log.stack("clipped")[:, 0]),
+                 **{name: _np(log.stack(name)[:, 0]) for name in log.steps[0].coefficients}},
+        variant=spec.scheduler)
 
 
 def record_forward_backward(model: Denoiser, spec: ForwardBackward, image_path: str | None = None) -> Recording:
@@ -147,8 +148,8 @@ def record_forward_backward(model: Denoiser, spec: ForwardBackward, image_path: 
     columns = torch.full((len(levels), N + 2, *model.shape), float("nan"))
     columns[:, 0], columns[:, 1] = x0.cpu(), x_t.cpu()
 
-    def keep(s: dict) -> None:
-        columns[s["rows"], s["i"] + 2] = s["x_prev"].cpu()
+    def keep(s: Step) -> None:
+        columns[s.rows, s.i + 2] = s.x_prev.cpu()
 
     final = sample_ddim(model, x_t, schedule, t, t_prev, callback=keep)
     steps_taken = torch.tensor([N - i for i in levels])
@@ -227,9 +228,9 @@ def record_ddim_steps(model: Denoiser, spec: DdimSteps) -> Recording:
     frames[:, 0] = x_T.cpu()
 
     def keeper(offset: int):
-        def keep(s: dict) -> None:
-            for row, x in zip(s["rows"].tolist(), s["x_prev"].cpu()):
-                done = s["i"] + 1
+        def keep(s: Step) -> None:
+            for row, x in zip(s.rows.tolist(), s.x_prev.cpu()):
+                done = s.i + 1
                 for j, at in enumerate(keep_at[row + offset]):
                     if at == done:
                         frames[row + offset, j] = x
@@ -319,7 +320,7 @@ def record_toy(model, spec: Toy) -> Recording:
     numbers |= {"ddpm_stray": stray(mix, numbers["ddpm_final"], spec.stray_sd),
                 "ddim_stray": stray(mix, numbers["ddim_final"], spec.stray_sd),
                 "ddim_fine_stray": stray(mix, _np(fine), spec.stray_sd), "stray_sd": np.float64(spec.stray_sd)}
-    return Recording(numbers=numbers)
+    return Recording(numbers=numbers, variant=f"{D}d")
 
 
 def stray(mix, x: np.ndarray, sd: float) -> np.float64:
@@ -352,10 +353,21 @@ def record_memorisation(model: Denoiser, spec: Memorisation) -> Recording:
     return Recording(images=images, numbers=numbers)
 
 
-def record(model: Denoiser, spec: Spec, image_path: str | None = None) -> Recording:
+def _recording(model: Denoiser, spec: Spec, image_path: str | None) -> Recording:
     if isinstance(spec, Forward):
         return record_forward(model, spec, image_path)
     if isinstance(spec, ForwardBackward):
         return record_forward_backward(model, spec, image_path)
     return {Reverse: record_reverse, SimilarNoise: record_similar_noise, NoiseSweep: record_noise_sweep,
             DdimSteps: record_ddim_steps, Toy: record_toy, Memorisation: record_memorisation}[type(spec)](model, spec)
+
+
+def record(model: Denoiser, spec: Spec, image_path: str | None = None) -> Recording:
+    """The recording of one spec, holding exactly the arrays that cache/stored_arrays.py lists for it."""
+    recording = _recording(model, spec, image_path)
+    written = sorted([*recording.images, *recording.numbers])
+    listed = sorted(stored_arrays(spec.experiment, recording.variant))
+    if written != listed:
+        raise RuntimeError(f"the {spec.experiment} recording ({recording.variant}) wrote {written}, but "
+                           f"cache/stored_arrays.py lists {listed}")
+    return recording

@@ -12,6 +12,12 @@ from manim import (DOWN, LEFT, RIGHT, UP, DecimalNumber, FadeIn, FadeOut, Group,
 from theme import P, DiffvizScene, Panel, label, tex, title_card
 
 SLOW_STEPS = 3
+SPOKEN = {  # an equation part as the speaker notes write it
+    r"\frac{1}{\sqrt{\alpha_t}}": "1/sqrt(alpha_t)",
+    r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t/sqrt(1 - alpha_bar_t)",
+    r"\sigma_t": "sigma_t", r"\sqrt{\bar\alpha_{t-1}}": "sqrt(alpha_bar_(t-1))",
+    r"\sqrt{1-\bar\alpha_{t-1}}": "sqrt(1 - alpha_bar_(t-1))",
+}
 
 
 class ReverseProcess(DiffvizScene):
@@ -20,9 +26,10 @@ class ReverseProcess(DiffvizScene):
     name = "DDPM"
     equation = ["x_{t-1}", "=", r"\frac{1}{\sqrt{\alpha_t}}", r"\Big(", "x_t", "-",
                 r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}", r"\hat\epsilon", r"\Big)", "+", r"\sigma_t", "z"]
-    # equation part -> recorded coefficient shown under it
-    numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "coef_inv_sqrt_alpha",
-               r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "coef_eps_coef", r"\sigma_t": "coef_sigma"}
+    # equation part -> recorded coefficient shown under it (cache/stored_arrays.py)
+    numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "inv_sqrt_alpha_t",
+               r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t_over_sqrt_one_minus_alpha_bar_t",
+               r"\sigma_t": "sigma_t"}
 
     def construct(self):
         tr = self.trajectory("reverse", self.index)
@@ -103,10 +110,7 @@ class ReverseProcess(DiffvizScene):
         """Speaker notes for step i: the timesteps and the update's coefficients, as on screen."""
         tr = self.tr
         end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-        names = {"coef_inv_sqrt_alpha": "1/sqrt(alpha_t)", "coef_eps_coef": "beta_t/sqrt(1 - alpha_bar_t)",
-                 "coef_sigma": "sigma_t", "coef_sqrt_alpha_bar_prev": "sqrt(alpha_bar_(t-1))",
-                 "coef_direction": "sqrt(1 - alpha_bar_(t-1))"}
-        coefs = ", ".join(f"{names[key]} = {tr[key][i]:.4f}" for key in self.numbers.values())
+        coefs = ", ".join(f"{SPOKEN[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
         return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
 
     def header(self, i: int) -> VGroup:
@@ -158,4 +162,4 @@ class ReverseProcessDDIM(ReverseProcess):
     name = "DDIM"
     equation = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+", r"\sqrt{1-\bar\alpha_{t-1}}",
                 r"\hat\epsilon"]
-    numbers = {r"\sqrt{\bar\alpha_{t-1}}": "coef_sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "coef_direction"}
+    numbers = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "direction_coef"}

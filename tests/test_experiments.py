@@ -40,10 +40,18 @@ def test_reverse_records_every_step(tiny_model):
     sched = model.ddpm()
     sched.set_timesteps(8)
     assert list(rec.numbers["t"]) == sched.timesteps.tolist()
-    beta = 1 - rec.numbers["coef_alpha_bar"] / rec.numbers["coef_alpha_bar_prev"]
-    assert np.allclose(rec.numbers["coef_inv_sqrt_alpha"], 1 / np.sqrt(1 - beta), rtol=1e-5)
-    assert np.allclose(rec.numbers["coef_eps_coef"], beta / np.sqrt(1 - rec.numbers["coef_alpha_bar"]), rtol=1e-5)
-    assert rec.numbers["coef_sigma"][-1] == 0 and (rec.numbers["coef_sigma"][:-1] > 0).all()
+    beta = 1 - rec.numbers["alpha_bar_t"] / rec.numbers["alpha_bar_prev"]
+    assert np.allclose(rec.numbers["inv_sqrt_alpha_t"], 1 / np.sqrt(1 - beta), rtol=1e-5)
+    assert np.allclose(rec.numbers["beta_t_over_sqrt_one_minus_alpha_bar_t"],
+                       beta / np.sqrt(1 - rec.numbers["alpha_bar_t"]), rtol=1e-5)
+    assert rec.numbers["sigma_t"][-1] == 0 and (rec.numbers["sigma_t"][:-1] > 0).all()
+
+
+def test_every_kind_of_recording_lists_its_stored_arrays():
+    """cache/stored_arrays.py has an entry for every spec's experiment, and nothing else."""
+    from cache.specs import Spec
+    from cache.stored_arrays import STORED_ARRAYS
+    assert set(STORED_ARRAYS) == {cls.experiment for cls in Spec.__subclasses__()}
 
 
 def test_grid_first_column_is_x0_and_rows_equal_serial_ddim():

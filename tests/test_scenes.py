@@ -2,6 +2,7 @@
 trajectory's images, the numbers they show are the trajectory's, and torch stays out."""
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
 
 from manim import config, tempconfig  # noqa: E402
 
+from cache.stored_arrays import every_stored_array  # noqa: E402
 from tests.conftest import scene_cache_for_module  # noqa: E402
 
 LOW = {"dry_run": True, "pixel_height": 540, "pixel_width": 960, "frame_rate": 6, "disable_caching": True,
@@ -26,12 +28,33 @@ scene_cache_folder, scene_cache = scene_cache_for_module(
     "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n")
 
 
+@contextlib.contextmanager
+def arrays_read():
+    """The (experiment, array name) of every array read from a trajectory meanwhile."""
+    from cache.lookup import Trajectory
+    read, get = set(), Trajectory.__getitem__
+
+    def reading(self, name):
+        read.add((self.spec["experiment"] if isinstance(self.spec, dict) else self.spec.experiment, name))
+        return get(self, name)
+
+    Trajectory.__getitem__ = reading
+    try:
+        yield read
+    finally:
+        Trajectory.__getitem__ = get
+
+
 def render(scene_cls, until: int | None):
-    with tempconfig(LOW):
+    """Render a scene up to step `until`; every array it reads must be listed in cache/stored_arrays.py."""
+    with tempconfig(LOW), arrays_read() as read:
         scene = scene_cls()
         scene.until_step = until
         scene.render()
-        return scene, scene.renderer.get_frame()[..., :3]
+        frame = scene.renderer.get_frame()[..., :3]
+    unlisted = sorted((experiment, name) for experiment, name in read if name not in every_stored_array(experiment))
+    assert not unlisted, f"{scene_cls.__name__} reads arrays that cache/stored_arrays.py does not list: {unlisted}"
+    return scene, frame
 
 
 def crop(frame: np.ndarray, mobject, size: int) -> np.ndarray:
