@@ -1,7 +1,7 @@
 """The reverse process as predicted-noise subtraction, with the update's real coefficients.
 
     manim -qh scenes/reverse.py ReverseProcess        # DDPM, ancestral (adds sigma_t z)
-    manim -qh scenes/reverse.py ReverseProcessDDIM    # DDIM, deterministic
+    manim -qh scenes/reverse.py ReverseProcessDDIM    # DDIM, deterministic (eta = 0)
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ SPOKEN = {  # an equation part as the speaker notes write it
     r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t/sqrt(1 - alpha_bar_t)",
     r"\sigma_t": "sigma_t", r"\sqrt{\bar\alpha_{t-1}}": "sqrt(alpha_bar_(t-1))",
     r"\sqrt{1-\bar\alpha_{t-1}}": "sqrt(1 - alpha_bar_(t-1))",
+    r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}": "sqrt(1 - alpha_bar_(t-1) - sigma_t^2)",
 }
 
 
@@ -30,10 +31,15 @@ class ReverseProcess(DiffvizScene):
     numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "inv_sqrt_alpha_t",
                r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t_over_sqrt_one_minus_alpha_bar_t",
                r"\sigma_t": "sigma_t"}
+    # the equation in full where the recording adds noise and the one above leaves it out (DDIM with eta > 0)
+    equation_with_noise: list[str] | None = None
+    numbers_with_noise: dict[str, str] | None = None
 
     def construct(self):
         tr = self.trajectory("reverse", self.index)
         self.tr = tr
+        if self.equation_with_noise and tr["sigma_t"].any():
+            self.equation, self.numbers = self.equation_with_noise, self.numbers_with_noise
         S = len(tr["t"])
         self.slide(f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
                    f"{tr['t'][-1]}; each step subtracts the noise the model predicts.")
@@ -157,9 +163,15 @@ class ReverseProcess(DiffvizScene):
 
 
 class ReverseProcessDDIM(ReverseProcess):
-    """DDIM: x_{t-1} = sqrt(alpha_bar_{t-1}) x0_hat + sqrt(1 - alpha_bar_{t-1}) eps_hat, no noise added."""
+    """DDIM, Song et al. (2021) eq. (12): x_{t-1} = sqrt(alpha_bar_{t-1}) x0_hat + sqrt(1 - alpha_bar_{t-1} - sigma_t^2)
+    eps_hat + sigma_t z. The recordings have eta = 0, so sigma_t = 0: no noise added, and the middle
+    coefficient is sqrt(1 - alpha_bar_{t-1}); a recording with eta > 0 is shown with the full equation."""
     index = 1
     name = "DDIM"
     equation = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+", r"\sqrt{1-\bar\alpha_{t-1}}",
                 r"\hat\epsilon"]
     numbers = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "direction_coef"}
+    equation_with_noise = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+",
+                           r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}", r"\hat\epsilon", "+", r"\sigma_t", "z"]
+    numbers_with_noise = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev",
+                          r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}": "direction_coef", r"\sigma_t": "sigma_t"}

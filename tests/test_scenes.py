@@ -91,6 +91,30 @@ def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
     header = scene.header(step)
     assert f"{tr['t'][step]}" in header[2].get_tex_string()
     assert header[1].text.replace(" ", "") == f"{step + 1}/{len(tr['t'])}"
+    if scene_name == "ReverseProcessDDIM":  # recorded at eta = 0: no noise, so sqrt(1 - alpha_bar_{t-1}) is exact
+        assert not tr["sigma_t"].any() and r"\sqrt{1-\bar\alpha_{t-1}}" in scene.equation
+        assert tr["direction_coef"] == pytest.approx(np.sqrt(1 - tr["alpha_bar_prev"]), abs=1e-7)
+
+
+def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
+    """A DDIM recording with eta > 0 adds noise: the label becomes sqrt(1 - alpha_bar_{t-1} - sigma_t^2),
+    and sigma_t z is on screen with the recorded sigma_t."""
+    import reverse
+    from cache.lookup import Trajectory
+    from cache.specs import Reverse
+    from cache.store import to_display
+    from sampling.experiments import record
+    from sampling.loading import load_model
+    spec = Reverse("ddim", 20, 0, eta=0.5)
+    recording = record(load_model("embedded", device="cpu"), spec)
+    arrays = {name: to_display(x.numpy()) for name, x in recording.images.items()} | recording.numbers
+    monkeypatch.setattr(reverse.ReverseProcessDDIM, "trajectory", lambda self, *_: Trajectory(spec, {}, arrays))
+    scene, _ = render(reverse.ReverseProcessDDIM, until=1)
+    assert r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}" in scene.equation and r"\sigma_t" in scene.equation
+    for key, number in scene.values.items():
+        assert number.get_value() == pytest.approx(float(arrays[key][1]), abs=1e-9)
+    assert scene.values["sigma_t"].get_value() > 0
+    assert "sqrt(1 - alpha_bar_(t-1) - sigma_t^2) = " in scene.step_notes(1)
 
 
 def test_forward_panels_and_coefficients_are_the_trajectorys():
