@@ -140,6 +140,7 @@ class DiffvizScene(_scene_base()):
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
 
     def setup(self):
+        use_x264_preset()  # for every video this scene writes
         super().setup()
         self.camera.background_color = ManimColor(P.background)
         self.slide_notes: list[str] = []
@@ -211,29 +212,28 @@ def title_card(scene: Scene, title: str, subtitle: str) -> None:
 # Encoding. Manim hard-codes libx264 at its default preset ("medium"). Noise is the encoder's
 # worst case, and these scenes are full of it: "veryfast" encodes 2.2x faster at the same size
 # (benchmarks/encoder.py). DIFFVIZ_X264_PRESET picks another ("medium" for an archival copy).
-X264_PRESET = os.environ.get("DIFFVIZ_X264_PRESET", "veryfast")
 
 
 class _Container:
-    """An av output container whose libx264 streams use X264_PRESET."""
+    """An av output container whose libx264 streams use `preset`."""
 
-    def __init__(self, container):
-        self._container = container
+    def __init__(self, container, preset: str):
+        self._container, self._preset = container, preset
 
     def __getattr__(self, name):
         return getattr(self._container, name)
 
     def add_stream(self, codec_name, rate=None, options=None, **kwargs):
         if codec_name == "libx264":
-            options = {**(options or {}), "preset": X264_PRESET}
+            options = {**(options or {}), "preset": self._preset}
         return self._container.add_stream(codec_name, rate=rate, options=options, **kwargs)
 
 
 class _Av:
     """The av module as manim's file writer sees it: the same, but for the x264 preset."""
 
-    def __init__(self, module):
-        self._module = module
+    def __init__(self, module, preset: str):
+        self._module, self._preset = module, preset
 
     def __getattr__(self, name):
         return getattr(self._module, name)
@@ -241,13 +241,13 @@ class _Av:
     def open(self, *args, **kwargs):
         container = self._module.open(*args, **kwargs)
         writing = kwargs.get("mode", args[1] if len(args) > 1 else "r") == "w"
-        return _Container(container) if writing else container
+        return _Container(container, self._preset) if writing else container
 
 
-def _use_x264_preset() -> None:
+def use_x264_preset(preset: str | None = None) -> None:
+    """Make Manim's video writer encode with this x264 preset (DIFFVIZ_X264_PRESET, else "veryfast")
+    from now on, in this process. DiffvizScene.setup() takes this step; importing this module does not."""
     from manim.scene import scene_file_writer
-    if not isinstance(scene_file_writer.av, _Av):
-        scene_file_writer.av = _Av(scene_file_writer.av)
-
-
-_use_x264_preset()
+    module = scene_file_writer.av
+    module = module._module if isinstance(module, _Av) else module
+    scene_file_writer.av = _Av(module, preset or os.environ.get("DIFFVIZ_X264_PRESET", "veryfast"))

@@ -3,6 +3,7 @@ name per module, and importing a module changes no other library's behaviour."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -176,3 +177,30 @@ def test_the_stamp_never_records(tmp_path, isolated_cache):
     assert out.returncode == 1, out.stderr  # no stamp there yet
     assert len(out.stdout.strip()) == 64
     assert not isolated_cache.exists() or not any(isolated_cache.iterdir())
+def test_importing_the_theme_leaves_manims_video_writer_alone():
+    """The x264 preset is a step DiffvizScene takes in setup() (DIFFVIZ_X264_PRESET still picks it),
+    not a side effect of importing the theme."""
+    code = f"""
+import os, sys
+sys.path.insert(0, {str(ROOT / 'scenes')!r})
+import av
+from manim import tempconfig
+from manim.scene import scene_file_writer
+import theme
+print(scene_file_writer.av is av)
+
+class Empty(theme.DiffvizScene):
+    def construct(self):
+        pass
+
+with tempconfig({{"dry_run": True, "verbosity": "ERROR", "progress_bar": "none", "disable_caching": True}}):
+    Empty().render()
+stream = scene_file_writer.av.open(os.devnull, mode="w", format="mp4").add_stream("libx264", rate=30)
+print(scene_file_writer.av is av, stream.codec_context.options.get("preset"))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env=os.environ | {"DIFFVIZ_X264_PRESET": "faster"})
+    assert out.returncode == 0, out.stderr
+    importing, after_setup, preset = out.stdout.split()[-3:]
+    assert importing == "True", "importing scenes/theme.py patched Manim's video writer"
+    assert (after_setup, preset) == ("False", "faster")
