@@ -130,6 +130,19 @@ def _scene_base() -> type:
     return Scene
 
 
+def find_or_record(experiment: str, index: int, settings: Settings) -> Trajectory:
+    """The trajectory from the cache. Missing, it is recorded now where that takes seconds on a CPU (the
+    embedded model, the models without weights); for any other model MissingTrajectory names the command."""
+    try:
+        return trajectory(experiment, index, settings)
+    except MissingTrajectory:
+        if not records_in_seconds(settings.model):
+            raise
+    from sampling.build import build  # torch is needed only to record
+    build([experiment], settings)
+    return trajectory(experiment, index, settings)
+
+
 class DiffvizScene(_scene_base()):
     """A scene on the theme's background that reads its trajectory from the cache.
 
@@ -186,19 +199,6 @@ class DiffvizScene(_scene_base()):
         redraw(None)
 
 
-def find_or_record(experiment: str, index: int, settings: Settings) -> Trajectory:
-    """The trajectory from the cache. Missing, it is recorded now where that takes seconds on a CPU (the
-    embedded model, the models without weights); for any other model MissingTrajectory names the command."""
-    try:
-        return trajectory(experiment, index, settings)
-    except MissingTrajectory:
-        if not records_in_seconds(settings.model):
-            raise
-    from sampling.build import build  # torch is needed only to record
-    build([experiment], settings)
-    return trajectory(experiment, index, settings)
-
-
 def title_card(scene: Scene, title: str, subtitle: str) -> None:
     """A short title, then out of the way."""
     from manim import FadeIn, FadeOut
@@ -212,6 +212,7 @@ def title_card(scene: Scene, title: str, subtitle: str) -> None:
 # Encoding. Manim hard-codes libx264 at its default preset ("medium"). Noise is the encoder's
 # worst case, and these scenes are full of it: "veryfast" encodes 2.2x faster at the same size
 # (benchmarks/encoder.py). DIFFVIZ_X264_PRESET picks another ("medium" for an archival copy).
+X264_PRESET = os.environ.get("DIFFVIZ_X264_PRESET", "veryfast")
 
 
 class _Container:
@@ -244,10 +245,10 @@ class _Av:
         return _Container(container, self._preset) if writing else container
 
 
-def use_x264_preset(preset: str | None = None) -> None:
-    """Make Manim's video writer encode with this x264 preset (DIFFVIZ_X264_PRESET, else "veryfast")
-    from now on, in this process. DiffvizScene.setup() takes this step; importing this module does not."""
+def use_x264_preset(preset: str = X264_PRESET) -> None:
+    """Make Manim's video writer encode with this x264 preset from now on, in this process.
+    DiffvizScene.setup() takes this step; importing this module does not."""
     from manim.scene import scene_file_writer
     module = scene_file_writer.av
     module = module._module if isinstance(module, _Av) else module
-    scene_file_writer.av = _Av(module, preset or os.environ.get("DIFFVIZ_X264_PRESET", "veryfast"))
+    scene_file_writer.av = _Av(module, preset)

@@ -91,9 +91,18 @@ def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
     header = scene.header(step)
     assert f"{tr['t'][step]}" in header[2].get_tex_string()
     assert header[1].text.replace(" ", "") == f"{step + 1}/{len(tr['t'])}"
-    if scene_name == "ReverseProcessDDIM":  # recorded at eta = 0: no noise, so sqrt(1 - alpha_bar_{t-1}) is exact
-        assert not tr["sigma_t"].any() and r"\sqrt{1-\bar\alpha_{t-1}}" in scene.equation
-        assert tr["direction_coef"] == pytest.approx(np.sqrt(1 - tr["alpha_bar_prev"]), abs=1e-7)
+
+
+def test_ddim_recorded_at_eta_0_shows_the_short_label_which_is_exact_there():
+    """The recordings have eta = 0: no noise added, so sqrt(1 - alpha_bar_{t-1} - sigma_t^2) is
+    sqrt(1 - alpha_bar_{t-1}), the label on screen."""
+    import reverse
+    import theme
+    from cache.config import load_settings
+    tr = theme.find_or_record("reverse", reverse.ReverseProcessDDIM.index, load_settings())
+    assert tr.spec.scheduler == "ddim" and tr.spec.eta == 0
+    assert not tr["sigma_t"].any() and r"\sqrt{1-\bar\alpha_{t-1}}" in reverse.ReverseProcessDDIM.equation
+    assert tr["direction_coef"] == pytest.approx(np.sqrt(1 - tr["alpha_bar_prev"]), abs=1e-7)
 
 
 def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
