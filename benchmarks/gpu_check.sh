@@ -17,7 +17,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 timeout 180 python3 - <<'PY'
 import torch
 from diffusers import DDIMPipeline, DDPMPipeline
-from sampling.models import load_model
+from sampling.loading import load_model
 from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm
 for dev in ("cpu", "cuda"):
     m = load_model("embedded", device=dev)

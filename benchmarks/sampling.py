@@ -24,12 +24,13 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cache.config import Settings  # noqa: E402
-from cache.models import ModelFiles  # noqa: E402
+from cache.model_files import ModelFiles  # noqa: E402
 from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
 from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel  # noqa: E402
 from sampling.build import build  # noqa: E402
 from sampling.experiments import record  # noqa: E402
-from sampling.models import Model, load_model  # noqa: E402
+from sampling.loading import load_model  # noqa: E402
+from sampling.unet import UNetDenoiser  # noqa: E402
 
 # google/ddpm-celebahq-256 and google/ddpm-bedroom-256 (their config.json)
 GOOGLE_UNET = dict(sample_size=256, in_channels=3, out_channels=3, layers_per_block=2,
@@ -44,7 +45,7 @@ GOOGLE_SCHEDULER = dict(num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02
 class Notebook:
     """The reference: batch 1, serial, scheduler.step(), counting UNet calls."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: UNetDenoiser):
         self.unet, self.config, self.device, self.calls = model.unet, model.files.scheduler_config, model.device, 0
         self.shape = (1, *model.shape)
 
@@ -105,7 +106,7 @@ def timed(fn):
     return time.perf_counter() - started
 
 
-def seconds_per_image(model: Model, batch: int) -> float:
+def seconds_per_image(model: UNetDenoiser, batch: int) -> float:
     """The UNet's own best time per image at this batch size: what no pooling of calls can go below."""
     x = torch.randn((batch, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
     t = torch.full((batch,), 500, device=model.device)
@@ -118,7 +119,7 @@ def seconds_per_image(model: Model, batch: int) -> float:
 
 
 def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int,
-           model: Model, batch: int) -> str:
+           model: UNetDenoiser, batch: int) -> str:
     """The two lines of a case, then the bound: wall_ratio if every image-step ran at the UNet's best
     throughput (alone, or at the case's largest batch): what a perfect engine would reach on this machine."""
     print(f"  reference: {ref_calls:6d} UNet calls {ref_s:8.1f} s {image_steps / ref_s:8.1f} image-steps/s")
@@ -130,7 +131,7 @@ def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float
     return f"{name} calls_ratio={ref_calls / eng_calls:.1f} wall_ratio={ref_s / eng_s:.2f}"
 
 
-def counted(model: Model, fn) -> tuple[float, int]:
+def counted(model: UNetDenoiser, fn) -> tuple[float, int]:
     """Wall seconds of fn() and the largest batch the UNet saw meanwhile."""
     sizes = []
     hook = model.unet.register_forward_pre_hook(lambda module, args: sizes.append(len(args[0])))
@@ -140,7 +141,7 @@ def counted(model: Model, fn) -> tuple[float, int]:
         hook.remove()
 
 
-def case_grid(name: str, model: Model, steps: int, image: str | None) -> str:
+def case_grid(name: str, model: UNetDenoiser, steps: int, image: str | None) -> str:
     print(f"{name}: the noising-then-denoising grid at {steps} steps")
     spec = ForwardBackward("sample" if image is None else "file", steps, 0, min(10, steps - 1), min(8, steps))
     ref = Notebook(model)
@@ -152,7 +153,7 @@ def case_grid(name: str, model: Model, steps: int, image: str | None) -> str:
     return report(name, ref.calls, ref_s, model.calls - calls, eng_s, image_steps, model, batch)
 
 
-def case_full_build(name: str, model: Model, settings: Settings) -> str:
+def case_full_build(name: str, model: UNetDenoiser, settings: Settings) -> str:
     print(f"{name}: every experiment, as `diffviz cache build` records them")
     specs = [spec for e in NOTEBOOK_EXPERIMENTS for spec in specs_for(e, settings, model.files)]
     ref = Notebook(model)
@@ -164,15 +165,15 @@ def case_full_build(name: str, model: Model, settings: Settings) -> str:
     return report(name, ref.calls, ref_s, model.calls - calls, eng_s, ref.calls, model, batch)
 
 
-def google_architecture(device: str, dtype: str) -> Model:
+def google_architecture(device: str, dtype: str) -> UNetDenoiser:
     torch.manual_seed(0)
     unet = UNet2DModel(**GOOGLE_UNET).to(device, getattr(torch, dtype)).eval()
     print(f"google 256x256 architecture, random weights: {sum(p.numel() for p in unet.parameters()) / 1e6:.1f} M parameters")
     files = ModelFiles("google-architecture", Path("."), unet.config, GOOGLE_SCHEDULER, Path(__file__))
-    return Model(files, unet, device, dtype)
+    return UNetDenoiser(files, unet, device, dtype)
 
 
-def flops_per_call(model: Model) -> float:
+def flops_per_call(model: UNetDenoiser) -> float:
     from torch.utils.flop_counter import FlopCounterMode
     x = torch.zeros((1, *model.shape), device=model.device, dtype=getattr(torch, model.dtype))
     with FlopCounterMode(display=False) as counter, torch.no_grad():
@@ -187,7 +188,7 @@ def matmul_peak(device: str) -> float:
     return 2 * 2048 ** 3 * 5 / timed(lambda: [a @ a for _ in range(5)])
 
 
-def efficiency(model: Model, batch: int = 50) -> None:
+def efficiency(model: UNetDenoiser, batch: int = 50) -> None:
     """How close the UNet itself is to the machine's arithmetic limit, batched: batching removes
     per-call overhead, but no engine makes the arithmetic cheaper."""
     flops, peak = flops_per_call(model), matmul_peak(model.device)

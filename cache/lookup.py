@@ -1,4 +1,8 @@
-"""What scenes call: the trajectory for the configured model and settings, found by its key."""
+"""What scenes call: the trajectory for the configured model and settings, found by its key.
+
+The cache only finds: a missing trajectory is MissingTrajectory, with the command that records it.
+Whether to record it on the spot instead is the caller's decision (scenes/theme.py).
+"""
 from __future__ import annotations
 
 import shlex
@@ -7,12 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import store
-from .config import EMBEDDED, Settings, load_settings
-from .models import ModelError, locate_local
+from .config import Settings, load_settings
+from .model_files import ModelError, locate_local
 from .specs import Spec, specs_for
-
-
-WITHOUT_WEIGHTS = ("mixture:", "exact:")  # recorded on the spot like the embedded model: nothing to download
 
 
 class MissingTrajectory(LookupError):
@@ -59,8 +60,7 @@ def _recorded_elsewhere(command: str, index: int) -> store.Entry | None:
 def trajectory(experiment: str, index: int = 0, settings: Settings | None = None) -> Trajectory:
     """The `index`-th recording of `experiment` (see specs_for) for the settings file's model.
 
-    Missing, it is recorded now where the model is the embedded one or has no weights (seconds on
-    a CPU); for any other model MissingTrajectory says which command to run on a machine with the model.
+    Missing, MissingTrajectory says which command records it; IndexError past the experiment's last recording.
     """
     s = settings or load_settings()
     try:
@@ -74,10 +74,6 @@ def trajectory(experiment: str, index: int = 0, settings: Settings | None = None
     else:
         spec, entry = None, _recorded_elsewhere(build_command(experiment, s), index)
     if entry is None:
-        if s.model != EMBEDDED and not s.model.startswith(WITHOUT_WEIGHTS):
-            raise MissingTrajectory(f"no {experiment} trajectory of {s.model} in the cache; record it with: "
-                                    f"{build_command(experiment, s)}")
-        from sampling.build import build  # torch is needed only to record
-        build([experiment], s)
-        entry = store.find(key, spec.experiment)
+        raise MissingTrajectory(f"no {experiment} trajectory of {s.model} in the cache; record it with: "
+                                f"{build_command(experiment, s)}")
     return Trajectory(spec or entry.manifest["spec"], entry.manifest, entry.load())

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from .config import Settings
-from .models import ModelFiles
+from .config import EMBEDDED, Settings
+from .model_files import ExactFiles, ModelError, ModelFiles, locate_exact, locate_local
 
 
 class SpecError(ValueError):
@@ -144,7 +144,7 @@ def image_source(image: str) -> str:
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
+def specs_for(experiment: str, s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
     """The recordings that make up one experiment, validated against the model."""
     if experiment not in EXPERIMENTS:
         raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
@@ -154,7 +154,6 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
         grid, extent = TOY_GRID.get(dim, (9, 2.0))
         return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent)]
     if experiment == "memorisation":
-        from .exact import locate_exact
         training = training_images(model)
         return [Memorisation(s.steps, s.seed, 4, training, locate_exact(training).data_sha256)]
     if experiment == "forward":
@@ -172,7 +171,7 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles) -> list[Spec]:
     return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
 
 
-def experiments_for(model: ModelFiles) -> list[str]:
+def experiments_for(model: ModelFiles | ExactFiles) -> list[str]:
     """What `diffviz cache build` records when no experiment is named: what this model can record."""
     if _is_mixture(model):
         return ["toy"]
@@ -184,8 +183,6 @@ def experiments_for(model: ModelFiles) -> list[str]:
 def memorisation_model(s: Settings) -> str:
     """The model the memorisation experiment compares: the configured one where `diffviz train`
     made it (a training.json names its images), else the embedded model."""
-    from .config import EMBEDDED
-    from .models import ModelError, locate_local
     try:
         path = getattr(locate_local(s.model), "unet_dir", None)
     except ModelError:
@@ -193,7 +190,7 @@ def memorisation_model(s: Settings) -> str:
     return s.model if path is not None and (path / "training.json").exists() else EMBEDDED
 
 
-def training_images(model: ModelFiles) -> str:
+def training_images(model: ModelFiles | ExactFiles) -> str:
     """exact:<dataset> for a model that `diffviz train` made (its training.json names the dataset)."""
     path = getattr(model, "unet_dir", None)
     info = path / "training.json" if path is not None else None
@@ -209,11 +206,11 @@ USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "f
         "memorisation": set()}
 
 
-def _is_mixture(model: ModelFiles) -> bool:
+def _is_mixture(model: ModelFiles | ExactFiles) -> bool:
     return getattr(model, "is_mixture", False)
 
 
-def validate(s: Settings, model: ModelFiles, experiment: str | None = None) -> None:
+def validate(s: Settings, model: ModelFiles | ExactFiles, experiment: str | None = None) -> None:
     """The settings an experiment uses (all, without one) inside the range the model allows;
     SpecError naming the first that is not."""
     T, side = model.num_train_timesteps, model.image_size

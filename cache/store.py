@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import cache_root
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the reverse steps' coefficients by their papers' names (cache/stored_arrays.py)
 ARRAYS, MANIFEST = "trajectory.npz", "manifest.json"
 
 

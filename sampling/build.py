@@ -15,10 +15,12 @@ from cache.specs import specs_for
 
 from .engine import run_together
 from .experiments import record
-from .models import Model, load_model
+from .denoiser import Denoiser
+from .loading import load_model
 
 
-def _manifest(model: Model, spec, settings: Settings, experiment: str, index: int, seconds: float, recording) -> dict:
+def _manifest(model: Denoiser, spec, settings: Settings, experiment: str, index: int, seconds: float,
+              recording) -> dict:
     return {
         "model": model.files.identity(), "spec": spec.key_fields(), "dtype": model.dtype, "device": model.device,
         "experiment": experiment, "index": index, "build_command": build_command(experiment, settings),
@@ -49,7 +51,7 @@ def _timed(fn, *args):
     return fn(*args), time.perf_counter() - started
 
 
-def _store(model: Model, spec, settings: Settings, experiment: str, index: int, key: str, recording,
+def _store(model: Denoiser, spec, settings: Settings, experiment: str, index: int, key: str, recording,
            seconds: float) -> store.Entry:
     arrays = {name: store.to_display(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
               for name, x in recording.images.items()} | recording.numbers
@@ -57,7 +59,7 @@ def _store(model: Model, spec, settings: Settings, experiment: str, index: int, 
 
 
 def build(experiments: list[str], settings: Settings, device: str = "auto", force: bool = False,
-          report: Callable[[str], None] = lambda line: None, model: Model | None = None,
+          report: Callable[[str], None] = lambda line: None, model: Denoiser | None = None,
           progress: Callable[[int], None] | None = None) -> list[store.Entry]:
     """Record every spec of the experiments that is missing (or all with force); returns their entries.
     progress(batch size) follows every batched UNet call."""

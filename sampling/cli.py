@@ -10,7 +10,7 @@ import click
 
 from cache import store
 from cache.config import ConfigError, Settings, config_path, load_settings
-from cache.models import ModelError
+from cache.model_files import ModelError
 from cache.specs import EXPERIMENTS, SpecError, experiments_for, memorisation_model
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -95,7 +95,7 @@ def cache_build(experiments, force, compile_, config, device, **values):
     mixture:smiley (what scenes/toy.py shows); with --model mixture:NAME, that one.
     `memorisation` needs a model made by `diffviz train`; for any other it records the embedded one."""
     from .build import build
-    from .models import load_model
+    from .loading import load_model
 
     for settings, names in _builds(settings_from(config, **values), list(experiments)):
         model = run_checked(load_model, settings.model, device=device, dtype=settings.dtype, compile=compile_)
@@ -107,7 +107,7 @@ def cache_build(experiments, force, compile_, config, device, **values):
 def _builds(s: Settings, names: list[str]) -> list[tuple[Settings, list[str]]]:
     """What to record with which model: toy on the mixtures (unless one is configured), memorisation on
     a model that `diffviz train` made, the rest (all the model can, when none is named) on s's model."""
-    from cache.exact import MIXTURES
+    from cache.mixtures import MIXTURES
     builds = []
     if "toy" in names and not s.model.startswith("mixture:"):
         names.remove("toy")
@@ -228,7 +228,7 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
 def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int, device: str) -> None:
     """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
-    from .models import resolve_device
+    from .loading import resolve_device
     from .train import TrainSpec, train as run_training
 
     spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed)

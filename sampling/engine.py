@@ -13,7 +13,7 @@ from typing import Callable
 
 import torch
 
-from .models import Model
+from .denoiser import Denoiser
 
 
 class _Run:
@@ -30,7 +30,7 @@ class _Run:
 
 
 class BatchPool:
-    def __init__(self, model: Model, runs: int, on_call: Callable[[int], None] | None = None):
+    def __init__(self, model: Denoiser, runs: int, on_call: Callable[[int], None] | None = None):
         self.model = model
         self.on_call = on_call  # told each batch's size, after the call
         self.live = runs
@@ -83,7 +83,7 @@ class BatchPool:
         self.cond.notify_all()
 
 
-def run_together(model: Model, jobs: list[Callable[[Model], object]],
+def run_together(model: Denoiser, jobs: list[Callable[[Denoiser], object]],
                  on_call: Callable[[int], None] | None = None) -> tuple[list, BatchPool]:
     """Run jobs(model) at once with their UNet calls pooled; their results in job order.
     on_call(batch size) follows every batched UNet call."""

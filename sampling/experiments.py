@@ -1,7 +1,8 @@
 """The recordings: each turns one spec (cache/specs.py) into arrays, by running the samplers once.
 
 A recording is two dicts: `images`, float32 (..., C, H, W) in model units (stored for display
-as uint8), and `numbers`, stored exactly as computed. Noise is drawn as diffusers' pipelines draw
+as uint8), and `numbers`, stored exactly as computed; together they hold exactly the arrays that
+cache/stored_arrays.py lists for the experiment. Noise is drawn as diffusers' pipelines draw
 it: a CPU torch.Generator seeded with the spec's seed, randn_tensor of shape (n, C, H, W).
 """
 from __future__ import annotations
@@ -13,10 +14,11 @@ import torch
 from PIL import Image
 
 from cache.specs import DdimSteps, Forward, ForwardBackward, Memorisation, NoiseSweep, Reverse, SimilarNoise, Spec, Toy
+from cache.stored_arrays import stored_arrays
 from diffusers.utils.torch_utils import randn_tensor
 
-from .models import Model
-from .samplers import (Schedule, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
+from .denoiser import Denoiser
+from .samplers import (Schedule, Step, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
                        stack_runs)
 
 DISPLAY_FRAMES = 51  # states kept per run where a run is longer (ddim_steps at 1000 steps)
@@ -26,6 +28,7 @@ DISPLAY_FRAMES = 51  # states kept per run where a run is longer (ddim_steps at 
 class Recording:
     images: dict[str, np.ndarray] = field(default_factory=dict)
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
+    variant: str | None = None  # which arrays of cache/stored_arrays.py beyond the experiment's own
 
 
 def _np(x: torch.Tensor) -> np.ndarray:
@@ -42,11 +45,11 @@ def heatmap(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).abs().mean(dim=1)
 
 
-def starting_noise(model: Model, n: int, generator: torch.Generator) -> torch.Tensor:
+def starting_noise(model: Denoiser, n: int, generator: torch.Generator) -> torch.Tensor:
     return randn_tensor((n, *model.shape), generator=generator, device=torch.device(model.device))
 
 
-def run(model: Model, scheduler: str, steps: int, x_T: torch.Tensor, eta: float = 0.0,
+def run(model: Denoiser, scheduler: str, steps: int, x_T: torch.Tensor, eta: float = 0.0,
         generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
     """One reverse run of `steps` steps with the model's own DDPM or DDIM schedule, from x_T to x_0."""
     if scheduler == "ddpm":
@@ -58,7 +61,7 @@ def run(model: Model, scheduler: str, steps: int, x_T: torch.Tensor, eta: float 
     return sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, eta=eta, generator=generator, callback=callback)
 
 
-def load_image(model: Model, source: str, path: str, generator: torch.Generator) -> torch.Tensor:
+def load_image(model: Denoiser, source: str, path: str, generator: torch.Generator) -> torch.Tensor:
     """x_0 as (1, C, H, W) in [-1, 1]: an image file (converted to RGB, resized to the model), or a DDIM sample."""
     C, H, W = model.shape
     if source == "sample":
@@ -71,7 +74,7 @@ def load_image(model: Model, source: str, path: str, generator: torch.Generator)
     return torch.from_numpy(np.asarray(image, dtype=np.float32) / 127.5 - 1).permute(2, 0, 1)[None].to(model.device)
 
 
-def record_forward(model: Model, spec: Forward, image_path: str | None = None) -> Recording:
+def record_forward(model: Denoiser, spec: Forward, image_path: str | None = None) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     x0 = load_image(model, spec.image, image_path, gen)
     eps = starting_noise(model, 1, gen)
@@ -98,24 +101,20 @@ def record_forward(model: Model, spec: Forward, image_path: str | None = None) -
 
 
 class StepLog:
-    """A callback that keeps what the sampler reports at every step, for a batch that moves together."""
+    """A callback that keeps the Step the sampler reports at every step, for a batch that moves together."""
 
     def __init__(self):
-        self.steps: list[dict] = []
+        self.steps: list[Step] = []
 
-    def __call__(self, s: dict) -> None:
-        self.steps.append({k: (v.detach().cpu() if torch.is_tensor(v) else
-                               {n: c.detach().cpu() for n, c in v.items()} if isinstance(v, dict) else v)
-                           for k, v in s.items()})
+    def __call__(self, step: Step) -> None:
+        self.steps.append(step.cpu())
 
     def stack(self, name: str) -> torch.Tensor:
-        return torch.stack([s[name] for s in self.steps])
-
-    def coef(self, name: str) -> torch.Tensor:
-        return torch.stack([s["coef"][name] for s in self.steps])
+        """One field of every step, stacked: (S, B, ...)."""
+        return torch.stack([getattr(s, name) for s in self.steps])
 
 
-def record_reverse(model: Model, spec: Reverse) -> Recording:
+def record_reverse(model: Denoiser, spec: Reverse) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     x_T = starting_noise(model, 1, gen)
     log = StepLog()
@@ -125,11 +124,13 @@ def record_reverse(model: Model, spec: Reverse) -> Recording:
     return Recording(
         images={"x": xs, "eps_hat": log.stack("eps_hat")[:, 0], "x0_hat": log.stack("x0_hat")[:, 0],
                 "z": log.stack("z")[:, 0]},
-        numbers={"t": t.numpy(), "t_prev": t_prev.numpy(), "x_final": _np(x_0[0]), "clipped": _np(log.stack("clipped")[:, 0]),
-                 **{f"coef_{name}": _np(log.coef(name)[:, 0]) for name in log.steps[0]["coef"]}})
+        numbers={"t": t.numpy(), "t_prev": t_prev.numpy(), "x_final": _np(x_0[0]),
+                 "clipped": _np(log.stack("clipped")[:, 0]),
+                 **{name: _np(log.stack(name)[:, 0]) for name in log.steps[0].coefficients}},
+        variant=spec.scheduler)
 
 
-def record_forward_backward(model: Model, spec: ForwardBackward, image_path: str | None = None) -> Recording:
+def record_forward_backward(model: Denoiser, spec: ForwardBackward, image_path: str | None = None) -> Recording:
     """Row r of the grid is noised to scheduler.timesteps[N-1-r] (more noise further down) with
     fresh noise, then denoised by DDIM; every row and the single run share one batch."""
     gen = torch.Generator().manual_seed(spec.seed)
@@ -147,8 +148,8 @@ def record_forward_backward(model: Model, spec: ForwardBackward, image_path: str
     columns = torch.full((len(levels), N + 2, *model.shape), float("nan"))
     columns[:, 0], columns[:, 1] = x0.cpu(), x_t.cpu()
 
-    def keep(s: dict) -> None:
-        columns[s["rows"], s["i"] + 2] = s["x_prev"].cpu()
+    def keep(s: Step) -> None:
+        columns[s.rows, s.i + 2] = s.x_prev.cpu()
 
     final = sample_ddim(model, x_t, schedule, t, t_prev, callback=keep)
     steps_taken = torch.tensor([N - i for i in levels])
@@ -179,7 +180,7 @@ def perturb_global(noise: torch.Tensor, fresh: torch.Tensor, s: float) -> torch.
     return (1 - s ** 2) ** 0.5 * noise + s * fresh
 
 
-def record_similar_noise(model: Model, spec: SimilarNoise) -> Recording:
+def record_similar_noise(model: Denoiser, spec: SimilarNoise) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     noise_a, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
     noise_b = (perturb_patch(noise_a, fresh, spec.patch_size, spec.patch_x, spec.patch_y) if spec.kind == "patch"
@@ -199,7 +200,7 @@ def record_similar_noise(model: Model, spec: SimilarNoise) -> Recording:
                  "patch": np.array([spec.patch_x, spec.patch_y, spec.patch_size])})
 
 
-def record_noise_sweep(model: Model, spec: NoiseSweep) -> Recording:
+def record_noise_sweep(model: Denoiser, spec: NoiseSweep) -> Recording:
     gen = torch.Generator().manual_seed(spec.seed)
     noise, fresh = starting_noise(model, 1, gen), starting_noise(model, 1, gen)
     side = model.shape[-1]
@@ -216,7 +217,7 @@ def record_noise_sweep(model: Model, spec: NoiseSweep) -> Recording:
                  "global_noise_distance": noise_d[k:], "global_output_distance": out_d[k:]})
 
 
-def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
+def record_ddim_steps(model: Denoiser, spec: DdimSteps) -> Recording:
     """DDIM at each step count in one batch (short runs leave early), then DDPM; states kept at
     DISPLAY_FRAMES points of normalised time, so the runs can advance side by side."""
     gen = torch.Generator().manual_seed(spec.seed)
@@ -227,21 +228,21 @@ def record_ddim_steps(model: Model, spec: DdimSteps) -> Recording:
     frames[:, 0] = x_T.cpu()
 
     def keeper(offset: int):
-        def keep(s: dict) -> None:
-            for row, x in zip(s["rows"].tolist(), s["x_prev"].cpu()):
-                done = s["i"] + 1
+        def keep(s: Step) -> None:
+            for row, x in zip(s.rows.tolist(), s.x_prev.cpu()):
+                done = s.i + 1
                 for j, at in enumerate(keep_at[row + offset]):
                     if at == done:
                         frames[row + offset, j] = x
         return keep
 
-    def ddim_runs(m: Model) -> torch.Tensor:
+    def ddim_runs(m: Denoiser) -> torch.Tensor:
         ddim = m.ddim()
         t, t_prev = stack_runs([ddim_timesteps(ddim, n) for n in counts])
         return sample_ddim(m, x_T.expand(len(counts), -1, -1, -1).clone(), Schedule.of(ddim), t, t_prev,
                            callback=keeper(0))
 
-    def ddpm_run(m: Model) -> torch.Tensor:
+    def ddpm_run(m: Denoiser) -> torch.Tensor:
         ddpm = m.ddpm()
         t, t_prev = ddpm_timesteps(ddpm, spec.ddpm_steps)
         return sample_ddpm(m, x_T.clone(), Schedule.of(ddpm), t, t_prev, generator=gen, callback=keeper(len(counts)))
@@ -319,7 +320,7 @@ def record_toy(model, spec: Toy) -> Recording:
     numbers |= {"ddpm_stray": stray(mix, numbers["ddpm_final"], spec.stray_sd),
                 "ddim_stray": stray(mix, numbers["ddim_final"], spec.stray_sd),
                 "ddim_fine_stray": stray(mix, _np(fine), spec.stray_sd), "stray_sd": np.float64(spec.stray_sd)}
-    return Recording(numbers=numbers)
+    return Recording(numbers=numbers, variant=f"{D}d")
 
 
 def stray(mix, x: np.ndarray, sd: float) -> np.float64:
@@ -328,10 +329,10 @@ def stray(mix, x: np.ndarray, sd: float) -> np.float64:
     return np.float64((d.min(axis=1) > sd).mean())
 
 
-def record_memorisation(model: Model, spec: Memorisation) -> Recording:
+def record_memorisation(model: Denoiser, spec: Memorisation) -> Recording:
     """DDIM from the same noises with the trained UNet and with the exact denoiser of its training
     images; each output's nearest training image and the distance to it."""
-    from .exact import load_exact, training_images
+    from .exact_denoiser import load_exact, training_images
     exact = load_exact(spec.training)
     training = torch.from_numpy(training_images(exact.files))
     gen = torch.Generator().manual_seed(spec.seed)
@@ -352,10 +353,21 @@ def record_memorisation(model: Model, spec: Memorisation) -> Recording:
     return Recording(images=images, numbers=numbers)
 
 
-def record(model: Model, spec: Spec, image_path: str | None = None) -> Recording:
+def _recording(model: Denoiser, spec: Spec, image_path: str | None) -> Recording:
     if isinstance(spec, Forward):
         return record_forward(model, spec, image_path)
     if isinstance(spec, ForwardBackward):
         return record_forward_backward(model, spec, image_path)
     return {Reverse: record_reverse, SimilarNoise: record_similar_noise, NoiseSweep: record_noise_sweep,
             DdimSteps: record_ddim_steps, Toy: record_toy, Memorisation: record_memorisation}[type(spec)](model, spec)
+
+
+def record(model: Denoiser, spec: Spec, image_path: str | None = None) -> Recording:
+    """The recording of one spec, holding exactly the arrays that cache/stored_arrays.py lists for it."""
+    recording = _recording(model, spec, image_path)
+    written = sorted([*recording.images, *recording.numbers])
+    listed = sorted(stored_arrays(spec.experiment, recording.variant))
+    if written != listed:
+        raise RuntimeError(f"the {spec.experiment} recording ({recording.variant}) wrote {written}, but "
+                           f"cache/stored_arrays.py lists {listed}")
+    return recording

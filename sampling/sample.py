@@ -10,7 +10,7 @@ from PIL import Image
 from cache.store import to_display
 
 from .experiments import run, starting_noise
-from .models import load_model
+from .loading import load_model
 
 
 def sample_images(model_name: str, scheduler: str, steps: int, seed: int, n: int, device: str = "auto",

@@ -11,14 +11,69 @@ that recorded values equal what `scheduler.step()` returns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Callable, ClassVar
 
 import torch
 from diffusers.utils.torch_utils import randn_tensor
 
 Generator = torch.Generator | list[torch.Generator] | None
-Callback = Callable[[dict], None] | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a sampler reports after each step: k-diffusion's callback, with the papers' names.
+
+    For the B' samples that took part in the step (`rows` of the batch): images (B', C, H, W),
+    numbers (B',). DdpmStep and DdimStep add the coefficients of their update equation.
+    """
+    i: int                        # the step's index in the run
+    rows: torch.Tensor            # the samples of the batch that took part, int64
+    t: torch.Tensor               # int64
+    t_prev: torch.Tensor          # int64; negative on the last step, which ends at the final alpha_bar
+    x_t: torch.Tensor             # the state before the step
+    eps_hat: torch.Tensor         # the model's predicted noise eps_hat(x_t, t)
+    x0_hat: torch.Tensor          # the predicted x_0, Ho et al. (2020) eq. (15), clipped where the scheduler clips
+    x_prev: torch.Tensor          # the state after the step, x_{t_prev}
+    z: torch.Tensor               # the fresh N(0, I) noise the step added (zeros where it added none)
+    clipped: torch.Tensor         # the share of x0_hat's values that the clipping changed
+    alpha_bar_t: torch.Tensor
+    alpha_bar_prev: torch.Tensor  # alpha_bar_{t_prev}
+    sigma_t: torch.Tensor         # the standard deviation of the noise the step adds (0 where none)
+
+    coefficients: ClassVar[tuple[str, ...]] = ("alpha_bar_t", "alpha_bar_prev", "sigma_t")  # per-sample numbers
+
+    def cpu(self) -> "Step":
+        """The same step with every tensor detached and on the host, to be kept."""
+        return replace(self, **{f.name: getattr(self, f.name).detach().cpu() for f in fields(self)
+                                if torch.is_tensor(getattr(self, f.name))})
+
+
+@dataclass(frozen=True)
+class DdpmStep(Step):
+    """An ancestral step, Ho et al. (2020) eq. (11):
+    x_{t-1} = inv_sqrt_alpha_t (x_t - beta_t_over_sqrt_one_minus_alpha_bar_t eps_hat) + sigma_t z,
+    computed through the posterior mean of eq. (7): mu_tilde_x0_coef x0_hat + mu_tilde_xt_coef x_t."""
+    inv_sqrt_alpha_t: torch.Tensor                        # 1 / sqrt(alpha_t)
+    beta_t_over_sqrt_one_minus_alpha_bar_t: torch.Tensor  # beta_t / sqrt(1 - alpha_bar_t)
+    mu_tilde_x0_coef: torch.Tensor  # sqrt(alpha_bar_{t-1}) beta_t / (1 - alpha_bar_t)
+    mu_tilde_xt_coef: torch.Tensor  # sqrt(alpha_t) (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t)
+
+    coefficients: ClassVar[tuple[str, ...]] = Step.coefficients + (
+        "inv_sqrt_alpha_t", "beta_t_over_sqrt_one_minus_alpha_bar_t", "mu_tilde_x0_coef", "mu_tilde_xt_coef")
+
+
+@dataclass(frozen=True)
+class DdimStep(Step):
+    """A DDIM step, Song et al. (2021) eq. (12), with sigma_t of eq. (16) (0 at eta = 0):
+    x_{t-1} = sqrt_alpha_bar_prev x0_hat + direction_coef eps_hat + sigma_t z."""
+    sqrt_alpha_bar_prev: torch.Tensor  # sqrt(alpha_bar_{t-1})
+    direction_coef: torch.Tensor       # sqrt(1 - alpha_bar_{t-1} - sigma_t^2): sqrt(1 - alpha_bar_{t-1}) at eta = 0
+
+    coefficients: ClassVar[tuple[str, ...]] = Step.coefficients + ("sqrt_alpha_bar_prev", "direction_coef")
+
+
+Callback = Callable[[Step], None] | None
 
 
 @dataclass(frozen=True)
@@ -91,9 +146,9 @@ def _noise(like: torch.Tensor, rows: torch.Tensor, generator: Generator) -> torc
     return randn_tensor(like.shape, generator=generator, device=like.device, dtype=like.dtype)
 
 
-def _x0_hat(x, eps, a_t, clip):
+def _x0_hat(x, eps, alpha_bar_t, clip):
     """Predicted x_0 from predicted noise, Ho et al. (2020) eq. (15), clipped where the scheduler clips."""
-    x0 = (x - (1 - a_t) ** 0.5 * eps) / a_t ** 0.5
+    x0 = (x - (1 - alpha_bar_t) ** 0.5 * eps) / alpha_bar_t ** 0.5
     clipped = (x0.abs() > clip).flatten(1).float().mean(1) if clip is not None else x.new_zeros(len(x))
     return (x0.clamp(-clip, clip) if clip is not None else x0), clipped
 
@@ -110,29 +165,28 @@ def sample_ddpm(model, x: torch.Tensor, schedule: Schedule, t, t_prev, generator
         rows, ti, tp, x_t = _active(x, t, t_prev, i)
         eps_hat = model(x_t, ti)
         # 1. alphas, betas of this step (the step may skip many training steps)
-        a_t, a_prev = schedule.at(ti), schedule.at(tp)
-        alpha_t = a_t / a_prev
+        alpha_bar_t, alpha_bar_prev = schedule.at(ti), schedule.at(tp)
+        alpha_t = alpha_bar_t / alpha_bar_prev
         beta_t = 1 - alpha_t
         # 2. predicted x_0, eq. (15), clipped as the scheduler says
-        x0_hat, clipped = _x0_hat(x_t, eps_hat, a_t, schedule.clip)
-        # 3. posterior mean, eq. (7)
-        c_x0 = (a_prev ** 0.5 * beta_t) / (1 - a_t)
-        c_xt = alpha_t ** 0.5 * (1 - a_prev) / (1 - a_t)
-        mean = c_x0 * x0_hat + c_xt * x_t
+        x0_hat, clipped = _x0_hat(x_t, eps_hat, alpha_bar_t, schedule.clip)
+        # 3. posterior mean mu~_t, eq. (7)
+        mu_tilde_x0_coef = (alpha_bar_prev ** 0.5 * beta_t) / (1 - alpha_bar_t)
+        mu_tilde_xt_coef = alpha_t ** 0.5 * (1 - alpha_bar_prev) / (1 - alpha_bar_t)
+        mean = mu_tilde_x0_coef * x0_hat + mu_tilde_xt_coef * x_t
         # 4. sigma_t: "fixed_small" is the posterior variance beta~_t, eq. (7); "fixed_large" is beta_t
-        variance = torch.clamp((1 - a_prev) / (1 - a_t) * beta_t, min=1e-20)
+        variance = torch.clamp((1 - alpha_bar_prev) / (1 - alpha_bar_t) * beta_t, min=1e-20)
         if schedule.variance_type == "fixed_large":
             variance = beta_t
-        sigma = torch.where(ti.view(-1, 1, 1, 1) > 0, variance ** 0.5, 0.0)
+        sigma_t = torch.where(ti.view(-1, 1, 1, 1) > 0, variance ** 0.5, 0.0)
         z = _noise(x_t, rows, generator) if bool((t[i, rows] > 0).any()) else torch.zeros_like(x_t)
-        x_prev = mean + sigma * z
+        x_prev = mean + sigma_t * z
         if callback:
-            callback({"i": i, "rows": rows, "t": ti, "t_prev": tp, "x": x_t, "eps_hat": eps_hat,
-                      "x0_hat": x0_hat, "x_prev": x_prev, "z": z, "clipped": clipped,
-                      "coef": {"alpha_bar": a_t.flatten(), "alpha_bar_prev": a_prev.flatten(),
-                               "inv_sqrt_alpha": (1 / alpha_t ** 0.5).flatten(),
-                               "eps_coef": (beta_t / (1 - a_t) ** 0.5).flatten(),
-                               "sigma": sigma.flatten(), "c_x0": c_x0.flatten(), "c_xt": c_xt.flatten()}})
+            callback(DdpmStep(i, rows, ti, tp, x_t, eps_hat, x0_hat, x_prev, z, clipped, alpha_bar_t.flatten(),
+                              alpha_bar_prev.flatten(), sigma_t.flatten(),
+                              inv_sqrt_alpha_t=(1 / alpha_t ** 0.5).flatten(),
+                              beta_t_over_sqrt_one_minus_alpha_bar_t=(beta_t / (1 - alpha_bar_t) ** 0.5).flatten(),
+                              mu_tilde_x0_coef=mu_tilde_x0_coef.flatten(), mu_tilde_xt_coef=mu_tilde_xt_coef.flatten()))
         x = x.index_copy(0, rows.to(x.device), x_prev)
     return x
 
@@ -141,32 +195,29 @@ def sample_ddim(model, x: torch.Tensor, schedule: Schedule, t, t_prev, eta: floa
                 generator: Generator = None, callback: Callback = None) -> torch.Tensor:
     """Implements DDIM, eq. (12) of Song et al. (2021), with eta as in eq. (16), as DDIMScheduler.step does.
 
-    x_{t_prev} = sqrt(alpha_bar_prev) x0_hat + sqrt(1 - alpha_bar_prev - sigma^2) eps_hat + sigma z.
+    x_{t_prev} = sqrt(alpha_bar_prev) x0_hat + sqrt(1 - alpha_bar_prev - sigma_t^2) eps_hat + sigma_t z.
     """
     t, t_prev = _per_sample(t, len(x)), _per_sample(t_prev, len(x))
     for i in range(len(t)):
         rows, ti, tp, x_t = _active(x, t, t_prev, i)
         eps_hat = model(x_t, ti)
         # 2. alphas, betas
-        a_t, a_prev = schedule.at(ti), schedule.at(tp)
+        alpha_bar_t, alpha_bar_prev = schedule.at(ti), schedule.at(tp)
         # 3. predicted x_0, eq. (12); 4. clipped as the scheduler says
-        x0_hat, clipped = _x0_hat(x_t, eps_hat, a_t, schedule.clip)
+        x0_hat, clipped = _x0_hat(x_t, eps_hat, alpha_bar_t, schedule.clip)
         # 5. sigma_t(eta), eq. (16)
-        variance = (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)
-        sigma = eta * variance ** 0.5
+        variance = (1 - alpha_bar_prev) / (1 - alpha_bar_t) * (1 - alpha_bar_t / alpha_bar_prev)
+        sigma_t = eta * variance ** 0.5
         # 6. direction pointing to x_t; 7. x_{t_prev}, eq. (12)
-        direction = (1 - a_prev - sigma ** 2) ** 0.5
-        x_prev = a_prev ** 0.5 * x0_hat + direction * eps_hat
+        direction_coef = (1 - alpha_bar_prev - sigma_t ** 2) ** 0.5
+        x_prev = alpha_bar_prev ** 0.5 * x0_hat + direction_coef * eps_hat
         z = _noise(x_t, rows, generator) if eta > 0 else torch.zeros_like(x_t)
         if eta > 0:
-            x_prev = x_prev + sigma * z
+            x_prev = x_prev + sigma_t * z
         if callback:
-            callback({"i": i, "rows": rows, "t": ti, "t_prev": tp, "x": x_t, "eps_hat": eps_hat,
-                      "x0_hat": x0_hat, "x_prev": x_prev, "z": z, "clipped": clipped,
-                      "coef": {"alpha_bar": a_t.flatten(), "alpha_bar_prev": a_prev.flatten(),
-                               "sqrt_alpha_bar": (a_t ** 0.5).flatten(),
-                               "sqrt_alpha_bar_prev": (a_prev ** 0.5).flatten(),
-                               "sqrt_one_minus_alpha_bar": ((1 - a_t) ** 0.5).flatten(),
-                               "direction": direction.flatten(), "sigma": sigma.flatten()}})
+            callback(DdimStep(i, rows, ti, tp, x_t, eps_hat, x0_hat, x_prev, z, clipped, alpha_bar_t.flatten(),
+                              alpha_bar_prev.flatten(), sigma_t.flatten(),
+                              sqrt_alpha_bar_prev=(alpha_bar_prev ** 0.5).flatten(),
+                              direction_coef=direction_coef.flatten()))
         x = x.index_copy(0, rows.to(x.device), x_prev)
     return x

@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 from diffusers import DDPMScheduler, UNet2DModel
 
-from .datasets import load_dataset
+from cache.datasets import load_dataset
 
 # The schedule of google/ddpm-celebahq-256 and google/ddpm-bedroom-256, so that alpha_bar_t,
 # beta_t and sigma_t on screen mean the same for the embedded model as for theirs.

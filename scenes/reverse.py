@@ -1,7 +1,7 @@
 """The reverse process as predicted-noise subtraction, with the update's real coefficients.
 
     manim -qh scenes/reverse.py ReverseProcess        # DDPM, ancestral (adds sigma_t z)
-    manim -qh scenes/reverse.py ReverseProcessDDIM    # DDIM, deterministic
+    manim -qh scenes/reverse.py ReverseProcessDDIM    # DDIM, deterministic (eta = 0)
 """
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Indicate, Text,
 from theme import P, DiffvizScene, Memo, Number, Panel, Whole, label, tex, title_card
 
 SLOW_STEPS = 3
+SPOKEN = {  # an equation part as the speaker notes write it
+    r"\frac{1}{\sqrt{\alpha_t}}": "1/sqrt(alpha_t)",
+    r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t/sqrt(1 - alpha_bar_t)",
+    r"\sigma_t": "sigma_t", r"\sqrt{\bar\alpha_{t-1}}": "sqrt(alpha_bar_(t-1))",
+    r"\sqrt{1-\bar\alpha_{t-1}}": "sqrt(1 - alpha_bar_(t-1))",
+    r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}": "sqrt(1 - alpha_bar_(t-1) - sigma_t^2)",
+}
 
 
 class ReverseProcess(DiffvizScene):
@@ -19,13 +26,19 @@ class ReverseProcess(DiffvizScene):
     name = "DDPM"
     equation = ["x_{t-1}", "=", r"\frac{1}{\sqrt{\alpha_t}}", r"\Big(", "x_t", "-",
                 r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}", r"\hat\epsilon", r"\Big)", "+", r"\sigma_t", "z"]
-    # equation part -> recorded coefficient shown under it
-    numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "coef_inv_sqrt_alpha",
-               r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "coef_eps_coef", r"\sigma_t": "coef_sigma"}
+    # equation part -> recorded coefficient shown under it (cache/stored_arrays.py)
+    numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "inv_sqrt_alpha_t",
+               r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t_over_sqrt_one_minus_alpha_bar_t",
+               r"\sigma_t": "sigma_t"}
+    # the equation in full where the recording adds noise and the one above leaves it out (DDIM with eta > 0)
+    equation_with_noise: list[str] | None = None
+    numbers_with_noise: dict[str, str] | None = None
 
     def construct(self):
         tr = self.trajectory("reverse", self.index)
         self.tr = tr
+        if self.equation_with_noise and tr["sigma_t"].any():
+            self.equation, self.numbers = self.equation_with_noise, self.numbers_with_noise
         S = len(tr["t"])
         self.slide(f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
                    f"{tr['t'][-1]}; each step subtracts the noise the model predicts.")
@@ -104,10 +117,7 @@ class ReverseProcess(DiffvizScene):
         """Speaker notes for step i: the timesteps and the update's coefficients, as on screen."""
         tr = self.tr
         end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-        names = {"coef_inv_sqrt_alpha": "1/sqrt(alpha_t)", "coef_eps_coef": "beta_t/sqrt(1 - alpha_bar_t)",
-                 "coef_sigma": "sigma_t", "coef_sqrt_alpha_bar_prev": "sqrt(alpha_bar_(t-1))",
-                 "coef_direction": "sqrt(1 - alpha_bar_(t-1))"}
-        coefs = ", ".join(f"{names[key]} = {tr[key][i]:.4f}" for key in self.numbers.values())
+        coefs = ", ".join(f"{SPOKEN[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
         return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
 
     def header(self) -> VGroup:
@@ -178,9 +188,15 @@ class ReverseProcess(DiffvizScene):
 
 
 class ReverseProcessDDIM(ReverseProcess):
-    """DDIM: x_{t-1} = sqrt(alpha_bar_{t-1}) x0_hat + sqrt(1 - alpha_bar_{t-1}) eps_hat, no noise added."""
+    """DDIM, Song et al. (2021) eq. (12): x_{t-1} = sqrt(alpha_bar_{t-1}) x0_hat + sqrt(1 - alpha_bar_{t-1} - sigma_t^2)
+    eps_hat + sigma_t z. The recordings have eta = 0, so sigma_t = 0: no noise added, and the middle
+    coefficient is sqrt(1 - alpha_bar_{t-1}); a recording with eta > 0 is shown with the full equation."""
     index = 1
     name = "DDIM"
     equation = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+", r"\sqrt{1-\bar\alpha_{t-1}}",
                 r"\hat\epsilon"]
-    numbers = {r"\sqrt{\bar\alpha_{t-1}}": "coef_sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "coef_direction"}
+    numbers = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "direction_coef"}
+    equation_with_noise = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+",
+                           r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}", r"\hat\epsilon", "+", r"\sigma_t", "z"]
+    numbers_with_noise = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev",
+                          r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}": "direction_coef", r"\sigma_t": "sigma_t"}

@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.pa
 
 from cache.config import Settings, load_settings  # noqa: E402
 from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
-from cache.models import ModelError  # noqa: E402
+from cache.model_files import ModelError, records_in_seconds  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
 from panel_camera import PanelCamera  # noqa: E402
@@ -192,6 +192,19 @@ def _scene_base() -> type:
     return Scene
 
 
+def find_or_record(experiment: str, index: int, settings: Settings) -> Trajectory:
+    """The trajectory from the cache. Missing, it is recorded now where that takes seconds on a CPU (the
+    embedded model, the models without weights); for any other model MissingTrajectory names the command."""
+    try:
+        return trajectory(experiment, index, settings)
+    except MissingTrajectory:
+        if not records_in_seconds(settings.model):
+            raise
+    from sampling.build import build  # torch is needed only to record
+    build([experiment], settings)
+    return trajectory(experiment, index, settings)
+
+
 class DiffvizScene(_scene_base()):
     """A scene on the theme's background that reads its trajectory from the cache.
 
@@ -206,6 +219,7 @@ class DiffvizScene(_scene_base()):
         super().__init__(*args, camera_class=camera_class, **kwargs)
 
     def setup(self):
+        use_x264_preset()  # for every video this scene writes
         super().setup()
         self.camera.background_color = ManimColor(P.background)
         self.slide_notes: list[str] = []
@@ -227,7 +241,7 @@ class DiffvizScene(_scene_base()):
 
     def trajectory(self, experiment: str, index: int = 0) -> Trajectory:
         try:
-            return trajectory(experiment, index, self.settings(load_settings()))
+            return find_or_record(experiment, index, self.settings(load_settings()))
         except (MissingTrajectory, CacheError, ModelError, SpecError) as err:
             print(f"diffviz: {err}", file=sys.stderr)
             raise SystemExit(1) from None
@@ -311,25 +325,25 @@ X264_PRESET = os.environ.get("DIFFVIZ_X264_PRESET", "veryfast")
 
 
 class _Container:
-    """An av output container whose libx264 streams use X264_PRESET."""
+    """An av output container whose libx264 streams use `preset`."""
 
-    def __init__(self, container):
-        self._container = container
+    def __init__(self, container, preset: str):
+        self._container, self._preset = container, preset
 
     def __getattr__(self, name):
         return getattr(self._container, name)
 
     def add_stream(self, codec_name, rate=None, options=None, **kwargs):
         if codec_name == "libx264":
-            options = {**(options or {}), "preset": X264_PRESET}
+            options = {**(options or {}), "preset": self._preset}
         return self._container.add_stream(codec_name, rate=rate, options=options, **kwargs)
 
 
 class _Av:
     """The av module as manim's file writer sees it: the same, but for the x264 preset."""
 
-    def __init__(self, module):
-        self._module = module
+    def __init__(self, module, preset: str):
+        self._module, self._preset = module, preset
 
     def __getattr__(self, name):
         return getattr(self._module, name)
@@ -337,13 +351,13 @@ class _Av:
     def open(self, *args, **kwargs):
         container = self._module.open(*args, **kwargs)
         writing = kwargs.get("mode", args[1] if len(args) > 1 else "r") == "w"
-        return _Container(container) if writing else container
+        return _Container(container, self._preset) if writing else container
 
 
-def _use_x264_preset() -> None:
+def use_x264_preset(preset: str = X264_PRESET) -> None:
+    """Make Manim's video writer encode with this x264 preset from now on, in this process.
+    DiffvizScene.setup() takes this step; importing this module does not."""
     from manim.scene import scene_file_writer
-    if not isinstance(scene_file_writer.av, _Av):
-        scene_file_writer.av = _Av(scene_file_writer.av)
-
-
-_use_x264_preset()
+    module = scene_file_writer.av
+    module = module._module if isinstance(module, _Av) else module
+    scene_file_writer.av = _Av(module, preset)

@@ -16,7 +16,7 @@ from forward import EQUATION, NOISE, SIGNAL
 from reverse import ReverseProcess, ReverseProcessDDIM
 from theme import P, DiffvizScene, Number, label, tex, title_card
 
-from cache.exact import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
+from cache.mixtures import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
 
 EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
 EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from cache import store
 from cache.config import Settings
 from cache.lookup import MissingTrajectory, trajectory
-from cache.models import read_model_folder
+from cache.model_files import read_model_folder
 from cache.specs import SpecError, validate
 from tests.conftest import make_model_folder
 
@@ -140,9 +140,9 @@ def test_hand_edited_manifest_is_detected(isolated_cache):
 def test_older_format_is_refused_with_the_rebuild_command(isolated_cache):
     entry = written(isolated_cache)
     manifest = json.loads((entry.path / "manifest.json").read_text())
-    manifest["format"] = 0
+    manifest["format"] = 1  # before the reverse steps' coefficients took their papers' names
     (entry.path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(store.CacheError, match="format 0.*reads format 1.*diffviz cache build reverse"):
+    with pytest.raises(store.CacheError, match="format 1.*reads format 2.*diffviz cache build reverse"):
         store.read_entry(entry.path)
 
 

@@ -7,7 +7,7 @@ import torch
 from cache.specs import ForwardBackward, Reverse, SimilarNoise
 from sampling.engine import run_together
 from sampling.experiments import record
-from sampling.models import load_model
+from sampling.loading import load_model
 
 
 def test_pooled_recordings_equal_serial_ones_in_as_many_calls_as_the_longest():

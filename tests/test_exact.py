@@ -8,15 +8,20 @@ import torch
 from PIL import Image
 
 from cache.config import Settings
-from cache.exact import MIXTURES, locate_exact
-from cache.lookup import trajectory
-from cache.models import ModelError, locate_local
+from cache.mixtures import MIXTURES
+from cache.model_files import ModelError, locate_exact, locate_local
 from cache.specs import SpecError, specs_for
+from sampling.build import build
 from sampling.experiments import run
-from sampling.models import load_model
+from sampling.loading import load_model
 
 # the embedded model's schedule, written out: linear betas, 1000 steps
 ALPHA_BAR = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000, dtype=np.float64))
+
+
+def recorded_toy(settings: Settings) -> dict[str, np.ndarray]:
+    """The toy recording of a mixture, from the cache or recorded now."""
+    return build(["toy"], settings)[0].load()
 
 
 def sample_mixture(mix, n, rng):
@@ -51,7 +56,7 @@ def test_exact_denoiser_matches_monte_carlo_posterior_mean(name):
 
 
 def test_forward_marginal_matches_the_analytic_mixture_per_component():
-    tr = trajectory("toy", 0, Settings(model="mixture:1d"))
+    tr = recorded_toy(Settings(model="mixture:1d"))
     mix = MIXTURES["1d"]()
     component, forward = tr["component"], tr["forward"][..., 0]
     for f in (20, 100, 200):
@@ -87,7 +92,7 @@ def test_ddim_with_many_steps_lands_within_the_modes():
 
 
 def test_ddpm_toy_run_ends_in_the_modes_for_the_smiley():
-    tr = trajectory("toy", 0, Settings(model="mixture:smiley", steps=50))
+    tr = recorded_toy(Settings(model="mixture:smiley", steps=50))
     mix = MIXTURES["smiley"]()
     for final in (tr["ddpm_final"], tr["ddim_final"]):
         d = np.linalg.norm(final[:, None, :] - mix.means[None], axis=2).min(1)
@@ -98,7 +103,7 @@ def test_ddpm_toy_run_ends_in_the_modes_for_the_smiley():
 def test_ddim_strays_off_the_smiley_with_few_steps_and_not_with_many():
     """What ToyDiffusion2D says on screen: with 50 steps DDIM leaves points between the strokes,
     with 1000 it does not; the denoiser is exact, so that is the error of large steps."""
-    tr = trajectory("toy", 0, Settings(model="mixture:smiley", steps=50))
+    tr = recorded_toy(Settings(model="mixture:smiley", steps=50))
     mix = MIXTURES["smiley"]()
 
     def off(x):  # further than 3 sd from every stroke (component)

@@ -8,7 +8,7 @@ from diffusers.utils.torch_utils import randn_tensor
 
 from cache.specs import DdimSteps, Forward, ForwardBackward, NoiseSweep, Reverse, SimilarNoise
 from sampling.experiments import record
-from sampling.models import load_model
+from sampling.loading import load_model
 from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm
 
 
@@ -53,38 +53,43 @@ def test_reverse_records_every_step_as_diffusers_steps_it(tiny_model, scheduler)
     sched.set_timesteps(8)
     assert rec.numbers["t"].tolist() == sched.timesteps.tolist()
     alpha_bar, T = sched.alphas_cumprod.double().numpy(), sched.config.num_train_timesteps
-    c = {name[len("coef_"):]: v for name, v in rec.numbers.items() if name.startswith("coef_")}
+    c = rec.numbers
     for i, t in enumerate(sched.timesteps.tolist()):
         # the previous timestep and alpha_bar there, as each scheduler's step() takes them
         prev = sched.previous_timestep(t) if scheduler == "ddpm" else t - T // 8
         a_t = alpha_bar[t]
         a_prev = alpha_bar[prev] if prev >= 0 else (1.0 if scheduler == "ddpm" else float(sched.final_alpha_cumprod))
         assert rec.numbers["t_prev"][i] == prev
-        assert c["alpha_bar"][i] == pytest.approx(a_t, rel=1e-5)
+        assert c["alpha_bar_t"][i] == pytest.approx(a_t, rel=1e-5)
         assert c["alpha_bar_prev"][i] == pytest.approx(a_prev, rel=1e-5)
         if scheduler == "ddpm":
             # Ho et al. (2020), Algorithm 2, with alpha_t = alpha_bar_t / alpha_bar_prev for a strided schedule;
             # sigma_t^2 = beta~_t = (1 - alpha_bar_prev) / (1 - alpha_bar_t) beta_t, eq. (7); no noise at t = 0
             alpha = a_t / a_prev
             beta = 1 - alpha
-            assert c["inv_sqrt_alpha"][i] == pytest.approx(1 / np.sqrt(alpha), rel=1e-5)
-            assert c["eps_coef"][i] == pytest.approx(beta / np.sqrt(1 - a_t), rel=1e-5)
+            assert c["inv_sqrt_alpha_t"][i] == pytest.approx(1 / np.sqrt(alpha), rel=1e-5)
+            assert c["beta_t_over_sqrt_one_minus_alpha_bar_t"][i] == pytest.approx(beta / np.sqrt(1 - a_t), rel=1e-5)
             sigma = np.sqrt((1 - a_prev) / (1 - a_t) * beta) if t > 0 else 0.0
-            assert c["sigma"][i] == pytest.approx(sigma, rel=1e-5, abs=1e-12)
+            assert c["sigma_t"][i] == pytest.approx(sigma, rel=1e-5, abs=1e-12)
             out = sched.step(eps_hat[i][None], t, x[i][None], generator=torch.Generator().manual_seed(i))
             drawn = randn_tensor(x[i][None].shape, generator=torch.Generator().manual_seed(i)) if t > 0 else 0
             mean = out.prev_sample - float(sched._get_variance(t)) ** 0.5 * drawn  # diffusers' step, less its noise
-            assert abs(x[i + 1] - (mean[0] + c["sigma"][i] * z[i])).max() <= 1e-5
+            assert abs(x[i + 1] - (mean[0] + c["sigma_t"][i] * z[i])).max() <= 1e-5
         else:
             # Song et al. (2021), eq. (12) at eta = 0: no noise, the direction to x_t is sqrt(1 - alpha_bar_prev)
-            assert c["sqrt_alpha_bar"][i] == pytest.approx(np.sqrt(a_t), rel=1e-5)
             assert c["sqrt_alpha_bar_prev"][i] == pytest.approx(np.sqrt(a_prev), rel=1e-5)
-            assert c["sqrt_one_minus_alpha_bar"][i] == pytest.approx(np.sqrt(1 - a_t), rel=1e-5)
-            assert c["direction"][i] == pytest.approx(np.sqrt(1 - a_prev), rel=1e-5) and c["sigma"][i] == 0
+            assert c["direction_coef"][i] == pytest.approx(np.sqrt(1 - a_prev), rel=1e-5) and c["sigma_t"][i] == 0
             out = sched.step(eps_hat[i][None], t, x[i][None], eta=0.0)
             assert abs(x[i + 1] - out.prev_sample[0]).max() <= 1e-5
         assert abs(x0_hat[i] - out.pred_original_sample[0]).max() <= 1e-5
     assert abs(rec.numbers["x_final"] - x[-1].numpy()).max() == 0
+
+
+def test_every_kind_of_recording_lists_its_stored_arrays():
+    """cache/stored_arrays.py has an entry for every spec's experiment, and nothing else."""
+    from cache.specs import Spec
+    from cache.stored_arrays import STORED_ARRAYS
+    assert set(STORED_ARRAYS) == {cls.experiment for cls in Spec.__subclasses__()}
 
 
 def test_grid_first_column_is_x0_and_rows_equal_serial_ddim():

@@ -9,8 +9,8 @@ import time
 import pytest
 from safetensors import safe_open
 
-from cache.models import EMBEDDED_DIR, ModelError
-from sampling.models import load_model
+from cache.model_files import EMBEDDED_DIR, ModelError
+from sampling.loading import load_model
 
 
 def test_local_folder_loads_with_hub_offline(tiny_model):

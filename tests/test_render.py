@@ -105,7 +105,7 @@ def test_speaker_notes_carry_the_schedules_numbers(rendered):
     """The numbers in the notes are the closed-form ones of the model's scheduler, not just the scene's own."""
     from diffusers import DDPMScheduler
     from pptx import Presentation
-    from cache.models import EMBEDDED_DIR
+    from cache.model_files import EMBEDDED_DIR
     out, _, _ = rendered
     alpha_bar = DDPMScheduler.from_pretrained(EMBEDDED_DIR).alphas_cumprod.double().numpy()
     notes = [s.notes_slide.notes_text_frame.text for s in Presentation(str(out / "deck.pptx")).slides]

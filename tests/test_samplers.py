@@ -6,7 +6,7 @@ import torch
 from diffusers import DDIMPipeline, DDPMPipeline, UNet2DModel
 from diffusers.utils.torch_utils import randn_tensor
 
-from sampling.models import load_model
+from sampling.loading import load_model
 from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm, stack_runs
 from tests.conftest import make_model_folder
 
@@ -67,24 +67,24 @@ def test_recorded_steps_equal_scheduler_step(tiny_model, kind):
     steps = []
     x = torch.randn((1, *model.shape), generator=torch.Generator().manual_seed(0))
     sampler(model, x, Schedule.of(sched), t, t_prev, generator=torch.Generator().manual_seed(1),
-            callback=lambda s: steps.append({k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()}))
+            callback=steps.append)
     assert len(steps) == 12
     for s in steps:
-        out = sched.step(s["eps_hat"], int(s["t"][0]), s["x"], **({} if kind == "ddim" else {"generator": None}),
+        out = sched.step(s.eps_hat, int(s.t[0]), s.x_t, **({} if kind == "ddim" else {"generator": None}),
                          **({"variance_noise": None} if kind == "ddim" else {}))
-        assert abs(out.pred_original_sample - s["x0_hat"]).max() <= TOL
-        if kind == "ddim" or int(s["t"][0]) == 0:
-            assert abs(out.prev_sample - s["x_prev"]).max() <= TOL
+        assert abs(out.pred_original_sample - s.x0_hat).max() <= TOL
+        if kind == "ddim" or int(s.t[0]) == 0:
+            assert abs(out.prev_sample - s.x_prev).max() <= TOL
         else:  # ancestral step: the scheduler drew its own z; the recorded sigma_t is its variance's root
-            sigma = float(sched._get_variance(int(s["t"][0])) ** 0.5)
-            assert abs(float(s["coef"]["sigma"][0]) - sigma) <= 1e-6
+            sigma = float(sched._get_variance(int(s.t[0])) ** 0.5)
+            assert abs(float(s.sigma_t[0]) - sigma) <= 1e-6
             # and x_prev is the scheduler's mean (its step with a known z, less sigma_t z) plus sigma_t times ours
             known = torch.Generator().manual_seed(7)
-            out = sched.step(s["eps_hat"], int(s["t"][0]), s["x"], generator=known)
-            drawn = randn_tensor(s["x"].shape, generator=torch.Generator().manual_seed(7))
-            assert abs(out.prev_sample - sigma * drawn + sigma * s["z"] - s["x_prev"]).max() <= TOL
-            assert s["z"].abs().max() > 0.5, "the step drew fresh noise"
-    assert [int(s["t"][0]) for s in steps] == sched.timesteps.tolist()
+            out = sched.step(s.eps_hat, int(s.t[0]), s.x_t, generator=known)
+            drawn = randn_tensor(s.x_t.shape, generator=torch.Generator().manual_seed(7))
+            assert abs(out.prev_sample - sigma * drawn + sigma * s.z - s["x_prev"]).max() <= TOL
+            assert s.z.abs().max() > 0.5, "the step drew fresh noise"
+    assert [int(s.t[0]) for s in steps] == sched.timesteps.tolist()
 
 
 def test_batched_rows_of_different_lengths_equal_serial_runs():
@@ -103,3 +103,27 @@ def test_batched_rows_of_different_lengths_equal_serial_runs():
     for b, (ts, ps) in enumerate(runs):
         serial = sample_ddim(model, x[b:b + 1], schedule, ts, ps)
         assert abs(batched[b] - serial[0]).max() <= TOL
+
+
+@pytest.mark.parametrize("eta", [0.0, 0.6])
+def test_ddim_step_record_is_eq_12_with_the_schedulers_sigma(tiny_model, eta):
+    """sigma_t, sqrt(alpha_bar_prev) and sqrt(1 - alpha_bar_prev - sigma_t^2) as DDIMScheduler has them for
+    this eta, and x_prev = sqrt_alpha_bar_prev x0_hat + direction_coef eps_hat + sigma_t z from the record alone."""
+    model = load_model(str(tiny_model), device="cpu")
+    sched = model.ddim()
+    t, t_prev = ddim_timesteps(sched, 8)
+    steps = []
+    x = torch.randn((2, *model.shape), generator=torch.Generator().manual_seed(0))
+    sample_ddim(model, x, Schedule.of(sched), t, t_prev, eta=eta, generator=torch.Generator().manual_seed(1),
+                callback=steps.append)
+    for s in steps:
+        ti, tp = int(s.t[0]), int(s.t_prev[0])
+        alpha_bar_prev = float(sched.alphas_cumprod[tp] if tp >= 0 else sched.final_alpha_cumprod)
+        sigma = eta * float(sched._get_variance(ti, tp)) ** 0.5
+        assert s.sigma_t.tolist() == pytest.approx([sigma] * 2, abs=1e-6)
+        assert s.sqrt_alpha_bar_prev.tolist() == pytest.approx([alpha_bar_prev ** 0.5] * 2, abs=1e-6)
+        assert s.direction_coef.tolist() == pytest.approx([(1 - alpha_bar_prev - sigma ** 2) ** 0.5] * 2, abs=1e-6)
+        a, b, c = (getattr(s, name).view(-1, 1, 1, 1) for name in ("sqrt_alpha_bar_prev", "direction_coef", "sigma_t"))
+        x_prev = a * s.x0_hat + b * s.eps_hat + c * s.z
+        assert abs(x_prev - s.x_prev).max() <= TOL
+    assert (max(float(s.sigma_t.max()) for s in steps) > 0) == (eta > 0)

@@ -2,6 +2,7 @@
 trajectory's images, the numbers they show are the trajectory's, and torch stays out."""
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
 
 from manim import config, tempconfig  # noqa: E402
 
+from cache.stored_arrays import every_stored_array  # noqa: E402
 from tests.conftest import scene_cache_for_module  # noqa: E402
 
 LOW = {"dry_run": True, "pixel_height": 540, "pixel_width": 960, "frame_rate": 6, "disable_caching": True,
@@ -26,12 +28,33 @@ scene_cache_folder, scene_cache = scene_cache_for_module(
     "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n")
 
 
+@contextlib.contextmanager
+def arrays_read():
+    """The (experiment, array name) of every array read from a trajectory meanwhile."""
+    from cache.lookup import Trajectory
+    read, get = set(), Trajectory.__getitem__
+
+    def reading(self, name):
+        read.add((self.spec["experiment"] if isinstance(self.spec, dict) else self.spec.experiment, name))
+        return get(self, name)
+
+    Trajectory.__getitem__ = reading
+    try:
+        yield read
+    finally:
+        Trajectory.__getitem__ = get
+
+
 def render(scene_cls, until: int | None):
-    with tempconfig(LOW):
+    """Render a scene up to step `until`; every array it reads must be listed in cache/stored_arrays.py."""
+    with tempconfig(LOW), arrays_read() as read:
         scene = scene_cls()
         scene.until_step = until
         scene.render()
-        return scene, scene.renderer.get_frame()[..., :3]
+        frame = scene.renderer.get_frame()[..., :3]
+    unlisted = sorted((experiment, name) for experiment, name in read if name not in every_stored_array(experiment))
+    assert not unlisted, f"{scene_cls.__name__} reads arrays that cache/stored_arrays.py does not list: {unlisted}"
+    return scene, frame
 
 
 def crop(frame: np.ndarray, mobject, size: int) -> np.ndarray:
@@ -70,6 +93,39 @@ def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
     assert scene.t_prev_slot.key == (tr["t_prev"][step] < 0)
 
 
+def test_ddim_recorded_at_eta_0_shows_the_short_label_which_is_exact_there():
+    """The recordings have eta = 0: no noise added, so sqrt(1 - alpha_bar_{t-1} - sigma_t^2) is
+    sqrt(1 - alpha_bar_{t-1}), the label on screen."""
+    import reverse
+    import theme
+    from cache.config import load_settings
+    tr = theme.find_or_record("reverse", reverse.ReverseProcessDDIM.index, load_settings())
+    assert tr.spec.scheduler == "ddim" and tr.spec.eta == 0
+    assert not tr["sigma_t"].any() and r"\sqrt{1-\bar\alpha_{t-1}}" in reverse.ReverseProcessDDIM.equation
+    assert tr["direction_coef"] == pytest.approx(np.sqrt(1 - tr["alpha_bar_prev"]), abs=1e-7)
+
+
+def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
+    """A DDIM recording with eta > 0 adds noise: the label becomes sqrt(1 - alpha_bar_{t-1} - sigma_t^2),
+    and sigma_t z is on screen with the recorded sigma_t."""
+    import reverse
+    from cache.lookup import Trajectory
+    from cache.specs import Reverse
+    from cache.store import to_display
+    from sampling.experiments import record
+    from sampling.loading import load_model
+    spec = Reverse("ddim", 20, 0, eta=0.5)
+    recording = record(load_model("embedded", device="cpu"), spec)
+    arrays = {name: to_display(x.numpy()) for name, x in recording.images.items()} | recording.numbers
+    monkeypatch.setattr(reverse.ReverseProcessDDIM, "trajectory", lambda self, *_: Trajectory(spec, {}, arrays))
+    scene, _ = render(reverse.ReverseProcessDDIM, until=1)
+    assert r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}" in scene.equation and r"\sigma_t" in scene.equation
+    for key, number in scene.values.items():
+        assert number.get_value() == pytest.approx(float(arrays[key][1]), abs=1e-9)
+    assert scene.values["sigma_t"].get_value() > 0
+    assert "sqrt(1 - alpha_bar_(t-1) - sigma_t^2) = " in scene.step_notes(1)
+
+
 def test_forward_panels_and_coefficients_are_the_trajectorys():
     import forward
     scene, frame = render(forward.ForwardProcess, until=2)
@@ -106,8 +162,9 @@ def torch_after_render(modules: list[str], scene: str, until: int) -> list[str]:
 
 
 def test_scene_with_cached_trajectory_never_imports_torch(tmp_path):
-    from cache.lookup import trajectory
-    trajectory("reverse", 0)  # recorded now, into this test's cache
+    from cache.config import load_settings
+    from sampling.build import build
+    build(["reverse"], load_settings())  # recorded now, into this test's cache
     assert torch_after_render(["reverse"], "ReverseProcess", until=1) == ["False", "False"]
 
 

@@ -101,7 +101,7 @@ def test_toy_2d_arrows_point_along_minus_eps_hat():
 
 def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
     import toy
-    from cache.exact import MIXTURES
+    from cache.mixtures import MIXTURES
     scene, frame = render(toy.ToyDiffusion2D, until=None)
     tr = scene.tr
     for s, cloud in scene.clouds.items():
@@ -132,7 +132,7 @@ def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
     assert tr["unet_nearest_distance"].min() > 10 * tr["exact_nearest_distance"].max()
     assert np.array_equal(tr["exact_x"][-1], tr["exact_nearest"])
     # the nearest training image and the distance to it, from the training images loaded here
-    from sampling.datasets import load_dataset
+    from cache.datasets import load_dataset
     training = load_dataset(tr.manifest["spec"]["training"].partition(":")[2], side).astype(np.float64)
     assert len(training) == tr["training_count"]
     for key in ("unet", "exact"):
@@ -155,8 +155,8 @@ def test_memorisation_distances_on_screen_are_the_trajectorys():
 
 def test_toy_scenes_from_a_filled_cache_never_import_torch():
     from cache.config import Settings
-    from cache.lookup import trajectory
-    trajectory("toy", 0, Settings(model="mixture:1d", steps=20))
+    from sampling.build import build
+    build(["toy"], Settings(model="mixture:1d", steps=20))
     assert torch_after_render(["toy", "memorisation"], "ToyDiffusion1D", until=0) == ["False", "False"]
 
 
@@ -169,16 +169,16 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
 
     import theme
     import toy
-    from cache import exact, specs
+    from cache import mixtures, model_files, specs
 
     circle = np.linspace(0, 2 * np.pi, 7, endpoint=False)
-    monkeypatch.setitem(exact.MIXTURES, "1d", lambda: exact.Mixture(
+    monkeypatch.setitem(mixtures.MIXTURES, "1d", lambda: mixtures.Mixture(
         np.array([0.4, 0.6]), np.array([[-0.5], [0.5]]), np.array([0.1, 0.08])))
-    monkeypatch.setitem(exact.MIXTURES, "smiley", lambda: exact.Mixture(
+    monkeypatch.setitem(mixtures.MIXTURES, "smiley", lambda: mixtures.Mixture(
         np.full(7, 1 / 7), 0.8 * np.column_stack([np.cos(circle), np.sin(circle)]), np.full(7, 0.03)))
-    schedule = json.loads(exact.SCHEDULER_CONFIG.read_text()) | {"num_train_timesteps": 300}
+    schedule = json.loads(model_files.SCHEDULER_CONFIG.read_text()) | {"num_train_timesteps": 300}
     (tmp_path / "scheduler_config.json").write_text(json.dumps(schedule))
-    monkeypatch.setattr(exact, "SCHEDULER_CONFIG", tmp_path / "scheduler_config.json")
+    monkeypatch.setattr(model_files, "SCHEDULER_CONFIG", tmp_path / "scheduler_config.json")
     monkeypatch.setitem(specs.TOY_POINTS, 1, 37)
     monkeypatch.setitem(specs.TOY_POINTS, 2, 53)
     monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))  # settings: steps = 20, as the module's

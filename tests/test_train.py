@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from sampling.cli import main
-from sampling.datasets import EMOJI_FACES, emoji_faces
-from sampling.models import load_model
+from cache.datasets import EMOJI_FACES, emoji_faces
+from sampling.loading import load_model
 
 
 def test_train_20_steps_on_a_folder_writes_a_loadable_model(tmp_path):

@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sampling.datasets import EMOJI_FACES
+from cache.datasets import EMOJI_FACES
 
 CARD = """# emoji-faces-32: diffviz's embedded model
 
@@ -27,7 +27,7 @@ epsilon prediction, clip_sample, fixed_small variance), so the numbers on screen
 ## Data
 {n_faces} emoji of Unicode's face blocks (U+1F600–U+1F644, U+1F910–U+1F92F, U+1F970–U+1F97A,
 U+1F9D0, U+263A, U+2639, U+1FAE0–U+1FAE4, U+1FAE8, without hands, people, clothes and the
-non-yellow faces), rendered from the font at training time (`sampling/datasets.py`; no image
+non-yellow faces), rendered from the font at training time (`cache/datasets.py`; no image
 is stored), on white, resized to 32x32 with Lanczos, flipped left-right at random.
 Font: Noto Color Emoji (Debian package `fonts-noto-color-emoji`), SIL Open Font License 1.1.
 

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from cache.exact import MIXTURES, ExactFiles, Mixture, locate_exact
+from cache.datasets import load_dataset
+from cache.mixtures import MIXTURES, Mixture
+from cache.model_files import ExactFiles, locate_exact
 
-from .models import Schedulers
+from .denoiser import Denoiser
 
 
 @dataclass
-class ExactDenoiser(Schedulers):
-    """A Mixture as the function eps_hat(x_t, t), shaped like Model: x (B, C, H, W), t (B,) int64.
+class ExactDenoiser(Denoiser):
+    """A Mixture as the function eps_hat(x_t, t), called as every Denoiser: x (B, C, H, W), t (B,) int64.
 
     Computed in float64 on the CPU (the weights become one-hot at high resolution; log-sum-exp
     keeps them finite), returned as float32 on x's device.
@@ -70,7 +72,6 @@ class ExactDenoiser(Schedulers):
 
 def training_images(files: ExactFiles) -> np.ndarray:
     """The images of exact:FOLDER (or a recipe) as float32 (N, 3, H, W) in [-1, 1], as training sees them."""
-    from .datasets import load_dataset
     return load_dataset(files.source, files.image_size)
 
 

@@ -1,0 +1,227 @@
+"""A model's name resolved to its files on this machine, and what determines its outputs, without torch.
+
+Every kind of model name is resolved here, by `locate_local`:
+
+    embedded          the project's own UNet (sampling/models/emoji-faces-32/)
+    FOLDER            a local diffusers model folder
+    owner/name        a hub id already in the local Hugging Face cache (downloading is sampling's business)
+    mixture:NAME      a Gaussian mixture (cache/mixtures.py): a model without weights
+    exact:FOLDER      the images of a folder (or exact:emoji-faces, the embedded model's training set):
+                      a mixture of one delta per image, what a network that memorised them does
+
+A model without weights has an exact denoiser instead of a UNet, and the embedded model's schedule.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import EMBEDDED, PROJECT_ROOT
+from .datasets import IMAGE_SUFFIXES, load_dataset
+from .mixtures import MIXTURES
+
+EMBEDDED_DIR = PROJECT_ROOT / "sampling" / "models" / "emoji-faces-32"
+SCHEDULER_CONFIG = EMBEDDED_DIR / "scheduler_config.json"  # the schedule of the models without weights
+WEIGHT_FILES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")
+MODEL_FILES = ["config.json", "scheduler_config.json", "model_index.json", *WEIGHT_FILES,
+               *(f"unet/{f}" for f in ("config.json", *WEIGHT_FILES)), "scheduler/scheduler_config.json"]
+HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+WITHOUT_WEIGHTS = ("mixture:", "exact:")  # the prefixes of the models without weights
+RECIPES = {"emoji-faces": 32}  # built-in datasets (cache/datasets.py) and the side they are made at
+
+
+class ModelError(ValueError):
+    """A model that cannot be used; the message names it and says what to do."""
+
+
+def records_in_seconds(name: str) -> bool:
+    """Whether a missing trajectory of this model may be recorded where it is needed: the embedded
+    model and the models without weights need nothing downloaded and record in seconds on a CPU."""
+    return name == EMBEDDED or name.startswith(WITHOUT_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The files of one UNet2DModel and its scheduler config."""
+    name: str
+    unet_dir: Path
+    config: dict
+    scheduler_config: dict
+    weights: Path
+
+    @property
+    def image_size(self) -> int:
+        size = self.config["sample_size"]
+        return size if isinstance(size, int) else size[0]
+
+    @property
+    def num_train_timesteps(self) -> int:
+        return int(self.scheduler_config.get("num_train_timesteps", 1000))
+
+    def identity(self) -> dict:
+        """Everything about the model that determines a trajectory."""
+        return {"name": self.name, "weights_sha256": file_sha256(self.weights),
+                "scheduler_config": {k: v for k, v in self.scheduler_config.items() if k != "_diffusers_version"}}
+
+
+@dataclass(frozen=True)
+class ExactFiles:
+    """What names a model without weights, as ModelFiles names a UNet: its data and its schedule."""
+    name: str
+    source: str                # the mixture's name, a folder, or a recipe name
+    shape: tuple[int, int, int]  # (C, H, W): (D, 1, 1) for a mixture
+    data_sha256: str
+    scheduler_config: dict
+
+    @property
+    def image_size(self) -> int:
+        return self.shape[-1]
+
+    @property
+    def num_train_timesteps(self) -> int:
+        return int(self.scheduler_config.get("num_train_timesteps", 1000))
+
+    @property
+    def is_mixture(self) -> bool:
+        return self.name.startswith("mixture:")
+
+    def identity(self) -> dict:
+        """Everything that determines a trajectory: the data (by content) and the schedule."""
+        return {"name": self.name, "data_sha256": self.data_sha256, "shape": list(self.shape),
+                "scheduler_config": {k: v for k, v in self.scheduler_config.items() if k != "_diffusers_version"}}
+
+
+_HASHES: dict[tuple, str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    stat = path.stat()
+    memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if memo not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[memo] = digest.hexdigest()
+    return _HASHES[memo]
+
+
+def read_model_folder(name: str, folder: Path) -> ModelFiles:
+    """Check that a folder holds a diffusers UNet2DModel with a scheduler config, and read it."""
+    folder = Path(folder)
+    unet_dir = folder / "unet" if (folder / "unet" / "config.json").exists() else folder
+    sched_file = next((p for p in (folder / "scheduler_config.json", folder / "scheduler" / "scheduler_config.json")
+                       if p.exists()), None)
+    if not (unet_dir / "config.json").exists():
+        raise ModelError(f"{name}: {folder} is not a diffusers model folder (no config.json)")
+    config = json.loads((unet_dir / "config.json").read_text())
+    kind = config.get("_class_name")
+    if kind != "UNet2DModel":
+        what = {"UNet2DConditionModel": " (a text-conditioned model)", "VQModel": " (a latent autoencoder)",
+                "AutoencoderKL": " (a latent autoencoder)"}.get(kind, "")
+        raise ModelError(f"{name}: holds a {kind}{what}; diffviz shows unconditional pixel-space "
+                         "UNet2DModel models such as google/ddpm-celebahq-256")
+    index = folder / "model_index.json"
+    if index.exists() and "vqvae" in json.loads(index.read_text()):
+        raise ModelError(f"{name}: is a latent diffusion pipeline (it has a vqvae); diffviz shows pixel-space models")
+    if sched_file is None:
+        raise ModelError(f"{name}: {folder} has no scheduler_config.json")
+    weights = next((unet_dir / f for f in WEIGHT_FILES if (unet_dir / f).exists()), None)
+    if weights is None:
+        raise ModelError(f"{name}: {unet_dir} has no weights ({' or '.join(WEIGHT_FILES)})")
+    return ModelFiles(name, unet_dir, config, json.loads(sched_file.read_text()), weights)
+
+
+def hub_snapshot(name: str) -> Path | None:
+    """The local copy of a hub model, or None where there is none (no network is used)."""
+    from huggingface_hub import snapshot_download
+    try:
+        return Path(snapshot_download(name, allow_patterns=MODEL_FILES, local_files_only=True))
+    except Exception:
+        return None
+
+
+_FOLDERS: dict[tuple, tuple[int, str]] = {}
+
+
+def _folder(name: str, folder: Path) -> tuple[int, str]:
+    """(side, sha256 of the files) of an image folder; the side is the smallest image's longer side."""
+    from PIL import Image
+    fix = "give exact:FOLDER a folder of PNG/JPEG images, or exact:emoji-faces"
+    if not folder.is_dir():
+        raise ModelError(f"model {name!r}: {folder} is not a folder; {fix}")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise ModelError(f"model {name!r}: {folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); {fix}")
+    memo = (str(folder.resolve()), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if memo not in _FOLDERS:
+        digest, sides = hashlib.sha256(), []
+        for p in files:
+            try:
+                with Image.open(p) as im:
+                    im.verify()
+                    sides.append(max(im.size))
+            except Exception:
+                raise ModelError(f"model {name!r}: {p} is not an image Pillow can read; remove it from "
+                                 f"the folder") from None
+            digest.update(p.name.encode() + b"\0" + p.read_bytes())
+        _FOLDERS[memo] = (min(sides), digest.hexdigest())
+    return _FOLDERS[memo]
+
+
+_RECIPES: dict[tuple, str] = {}
+
+
+def _recipe_sha256(recipe: str, side: int) -> str:
+    """A built-in dataset is named by its pixels: rendering it again must give the same images."""
+    if (recipe, side) not in _RECIPES:
+        try:
+            pixels = load_dataset(recipe, side)
+        except FileNotFoundError as err:
+            raise ModelError(f"model 'exact:{recipe}': {err}") from None
+        _RECIPES[recipe, side] = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
+    return _RECIPES[recipe, side]
+
+
+def locate_exact(name: str) -> ExactFiles:
+    """The ExactFiles of 'mixture:NAME' or 'exact:FOLDER'; ModelError with the fix otherwise."""
+    scheduler = json.loads(SCHEDULER_CONFIG.read_text())  # the embedded model's schedule
+    kind, _, source = name.partition(":")
+    if kind == "mixture":
+        if source not in MIXTURES:
+            raise ModelError(f"model {name!r}: no such mixture; the mixtures are "
+                             f"{', '.join('mixture:' + m for m in MIXTURES)}")
+        m = MIXTURES[source]()
+        return ExactFiles(name, source, (m.dim, 1, 1), m.sha256(), scheduler)
+    if not source:
+        raise ModelError(f"model {name!r}: name the images, as exact:FOLDER or exact:emoji-faces")
+    if source in RECIPES:
+        side = RECIPES[source]
+        return ExactFiles(name, source, (3, side, side), _recipe_sha256(source, side), scheduler)
+    folder = Path(source).expanduser()
+    side, digest = _folder(name, folder)
+    return ExactFiles(f"exact:{folder.resolve()}", str(folder.resolve()), (3, side, side), digest, scheduler)
+
+
+def locate_local(name: str) -> ModelFiles | ExactFiles:
+    """The model's files on this machine (ExactFiles for a model without weights); ModelError where there are none."""
+    if name.startswith(WITHOUT_WEIGHTS):
+        return locate_exact(name)
+    if name == EMBEDDED:
+        return read_model_folder(name, EMBEDDED_DIR)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return read_model_folder(str(path.resolve()), path)
+    if path.exists() or name.startswith((".", "/", "~")) or not HUB_ID.match(name):
+        raise ModelError(f"model {name!r} is neither 'embedded', a diffusers model folder, nor a hub id like "
+                         "google/ddpm-celebahq-256")
+    snapshot = hub_snapshot(name)
+    if snapshot is None:
+        raise ModelError(f"model {name!r} is not on this machine: run `hf download {name}` where there is "
+                         f"network, or pass --model <local folder>")
+    return read_model_folder(name, snapshot)

@@ -1,0 +1,77 @@
+"""A trained diffusers UNet2DModel as a Denoiser: loaded by one `from_pretrained` path for every model folder."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from diffusers import UNet2DModel
+from diffusers.utils import logging as diffusers_logging
+
+from cache.model_files import ModelError, ModelFiles
+
+from .denoiser import Denoiser
+
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+VARIANCE_TYPES = ("fixed_small", "fixed_small_log", "fixed_large")
+diffusers_logging.set_verbosity_error()  # its advice to install accelerate drowns our own messages
+
+
+def check_scheduler(files: ModelFiles) -> None:
+    cfg = files.scheduler_config
+    if cfg.get("prediction_type", "epsilon") != "epsilon":
+        raise ModelError(f"{files.name}: predicts {cfg['prediction_type']!r}; diffviz shows epsilon-prediction models")
+    if cfg.get("thresholding"):
+        raise ModelError(f"{files.name}: uses dynamic thresholding, which diffviz does not implement")
+    if cfg.get("variance_type", "fixed_small") not in VARIANCE_TYPES:
+        raise ModelError(f"{files.name}: variance_type {cfg['variance_type']!r} is not one of {VARIANCE_TYPES}")
+
+
+@dataclass
+class UNetDenoiser(Denoiser):
+    """A loaded UNet as the function eps_hat(x_t, t), with its schedulers.
+
+    The UNet runs in `dtype`; batches that do not fit in GPU memory are split in halves until they
+    do, and the smaller size is kept.
+    """
+    files: ModelFiles
+    unet: UNet2DModel
+    device: str
+    dtype: str
+    chunk: int | None = None
+    calls: int = field(default=0)
+
+    def __call__(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        out = torch.empty(x.shape, dtype=torch.float32, device=x.device)
+        start = 0
+        while start < len(x):
+            n = min(self.chunk or len(x), len(x) - start)
+            try:
+                with torch.inference_mode():
+                    part = x[start:start + n].to(self.device, DTYPES[self.dtype])
+                    if self.device == "cuda":
+                        part = part.contiguous(memory_format=torch.channels_last)
+                    out[start:start + n] = self.unet(part, t[start:start + n].to(self.device)).sample.float()
+                start += n
+            except torch.cuda.OutOfMemoryError:
+                if n == 1:
+                    raise
+                self.chunk = n // 2
+                torch.cuda.empty_cache()
+        return out
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        cfg = self.unet.config
+        return (cfg.in_channels, self.files.image_size, self.files.image_size)
+
+
+def load_unet(files: ModelFiles, device: str, dtype: str, compile: bool = False) -> UNetDenoiser:
+    """The UNet of a model folder on `device` (resolved already) in `dtype`; NHWC on CUDA."""
+    check_scheduler(files)
+    unet = UNet2DModel.from_pretrained(files.unet_dir, torch_dtype=DTYPES[dtype]).to(device).eval()
+    if device == "cuda":
+        unet = unet.to(memory_format=torch.channels_last)
+    if compile:
+        unet = torch.compile(unet)
+    return UNetDenoiser(files, unet, device, dtype)
