@@ -115,9 +115,11 @@ def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
     from sampling.experiments import record
     from sampling.loading import load_model
     spec = Reverse("ddim", 20, 0, eta=0.5)
-    recording = record(load_model("embedded", device="cpu"), spec)
+    model = load_model("embedded", device="cpu")
+    recording = record(model, spec)
     arrays = {name: to_display(x.numpy()) for name, x in recording.images.items()} | recording.numbers
-    monkeypatch.setattr(reverse.ReverseProcessDDIM, "trajectory", lambda self, *_: Trajectory(spec, {}, arrays))
+    manifest = {"model": model.files.identity()}
+    monkeypatch.setattr(reverse.ReverseProcessDDIM, "trajectory", lambda self, *_: Trajectory(spec, manifest, arrays))
     scene, _ = render(reverse.ReverseProcessDDIM, until=1)
     assert r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}" in scene.equation and r"\sigma_t" in scene.equation
     for key, number in scene.values.items():
