@@ -3,9 +3,9 @@
     python benchmarks/render.py [--quality l|m|h|k] [SCENE ...]     # all scenes at 1080p60 by default
 
 From a filled cache (it runs `diffviz cache build` for the scenes first, untimed). For each scene:
-1. the bound: the fast path's frames encoded alone with the scenes' encoder settings (libx264, crf 23,
-   yuv420p, the scenes' preset), from the RGBA arrays the renderer hands the writer, so the colour
-   conversion is counted. No drawing code can beat it. The frames come from a dry render (which also
+1. the bound: the fast path's frames encoded alone as the scenes' writer encodes them (libx264, crf 23,
+   yuv420p, the scenes' preset, frames handed over as scenes/encoding.py does), from the RGBA arrays the
+   renderer hands the writer, so the colour conversion is counted. No drawing code can beat it. The frames come from a dry render (which also
    fills the LaTeX and text caches for what follows), encoded in chunks of about 1 GB, each chunk
    timed from its first frame to its last;
 2. a render with Manim's Camera (stock_s) and one with PanelCamera (fast_s), both writing the video
@@ -46,7 +46,7 @@ from manim import Camera, tempconfig  # noqa: E402
 from manim.constants import QUALITIES  # noqa: E402
 
 from panel_camera import PanelCamera  # noqa: E402
-from theme import X264_PRESET  # noqa: E402
+from encoding import X264_PRESET, video_frame  # noqa: E402
 
 QUALITY = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 CHUNK_BYTES = 1 << 30
@@ -114,8 +114,8 @@ class Encoder:
     def encode_pending(self, last: bool = False) -> None:
         start = time.perf_counter()
         for frame, repeats in self.pending:
-            for _ in range(repeats):  # as Manim's writer does: a new av frame per repeat
-                self.container.mux(self.stream.encode(av.VideoFrame.from_ndarray(frame, format="rgba")))
+            for _ in range(repeats):  # as the scenes' writer does: a new av frame per repeat
+                self.container.mux(self.stream.encode(video_frame(frame)))
         if last:
             self.container.mux(self.stream.encode())
         self.seconds += time.perf_counter() - start

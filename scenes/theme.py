@@ -27,6 +27,7 @@ from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.model_files import ModelError, records_in_seconds  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
+from encoding import use_encoder  # noqa: E402
 from panel_camera import PanelCamera  # noqa: E402
 
 
@@ -219,7 +220,7 @@ class DiffvizScene(_scene_base()):
         super().__init__(*args, camera_class=camera_class, **kwargs)
 
     def setup(self):
-        use_x264_preset()  # for every video this scene writes
+        use_encoder()  # for every video this scene writes
         super().setup()
         self.camera.background_color = ManimColor(P.background)
         self.slide_notes: list[str] = []
@@ -316,48 +317,3 @@ def title_card(scene: Scene, title: str, subtitle: str) -> None:
     scene.play(FadeIn(VGroup(t, s), shift=UP * 0.2), run_time=0.8)
     scene.wait(0.8)
     scene.play(FadeOut(VGroup(t, s)), run_time=0.5)
-
-
-# Encoding. Manim hard-codes libx264 at its default preset ("medium"). Noise is the encoder's
-# worst case, and these scenes are full of it: "veryfast" encodes 2.2x faster at the same size
-# (benchmarks/encoder.py). DIFFVIZ_X264_PRESET picks another ("medium" for an archival copy).
-X264_PRESET = os.environ.get("DIFFVIZ_X264_PRESET", "veryfast")
-
-
-class _Container:
-    """An av output container whose libx264 streams use `preset`."""
-
-    def __init__(self, container, preset: str):
-        self._container, self._preset = container, preset
-
-    def __getattr__(self, name):
-        return getattr(self._container, name)
-
-    def add_stream(self, codec_name, rate=None, options=None, **kwargs):
-        if codec_name == "libx264":
-            options = {**(options or {}), "preset": self._preset}
-        return self._container.add_stream(codec_name, rate=rate, options=options, **kwargs)
-
-
-class _Av:
-    """The av module as manim's file writer sees it: the same, but for the x264 preset."""
-
-    def __init__(self, module, preset: str):
-        self._module, self._preset = module, preset
-
-    def __getattr__(self, name):
-        return getattr(self._module, name)
-
-    def open(self, *args, **kwargs):
-        container = self._module.open(*args, **kwargs)
-        writing = kwargs.get("mode", args[1] if len(args) > 1 else "r") == "w"
-        return _Container(container, self._preset) if writing else container
-
-
-def use_x264_preset(preset: str = X264_PRESET) -> None:
-    """Make Manim's video writer encode with this x264 preset from now on, in this process.
-    DiffvizScene.setup() takes this step; importing this module does not."""
-    from manim.scene import scene_file_writer
-    module = scene_file_writer.av
-    module = module._module if isinstance(module, _Av) else module
-    scene_file_writer.av = _Av(module, preset)

@@ -77,3 +77,31 @@ def test_panel_camera_draws_manims_frames_exactly(transparent):
     assert np.any(stock[len(stock) // 2] != background, axis=-1).mean() > 0.1
     if transparent:
         assert stock[-1][0, 0, 3] == 0, "a transparent render keeps the background's alpha at 0"
+
+
+def test_frames_handed_to_the_encoder_without_a_copy_encode_to_the_same_video(tmp_path):
+    """scenes/encoding.py gives x264 each frame's own memory instead of from_ndarray's copy: the
+    encoded video is byte for byte the one Manim's way gives, repeated frames included."""
+    from fractions import Fraction
+
+    import av
+
+    from encoding import video_frame
+
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 256, (72, 128, 4), dtype=np.uint8) for _ in range(6)]
+    repeats = [1, 3, 1, 2, 1, 4]
+
+    def encode(path, make):
+        with av.open(str(path), mode="w") as container:
+            stream = container.add_stream("libx264", rate=Fraction(15), options={"crf": "23", "preset": "veryfast"})
+            stream.pix_fmt, stream.width, stream.height = "yuv420p", 128, 72
+            for frame, n in zip(frames, repeats, strict=True):
+                for _ in range(n):
+                    container.mux(stream.encode(make(frame)))
+            container.mux(stream.encode())
+        return path.read_bytes()
+
+    manims = encode(tmp_path / "a.mp4", lambda f: av.VideoFrame.from_ndarray(f, format="rgba"))
+    ours = encode(tmp_path / "b.mp4", video_frame)
+    assert len(manims) > 1000 and ours == manims
