@@ -206,7 +206,8 @@ def main() -> int:
     if unknown:
         ap.error(f"no scene {', '.join(sorted(unknown))}; ./render.sh --list names them")
     experiments = sorted({file for file, _ in picked})
-    subprocess.run(["diffviz", "cache", "build", *experiments], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "sampling.cli", "cache", "build", *experiments], check=True,
+                   stdout=subprocess.DEVNULL)
     total = {"frames": 0, "stock_s": 0.0, "fast_s": 0.0, "bound_s": 0.0} | ({} if a.before == "none" else
                                                                             {"before_s": 0.0})
     equal = True
