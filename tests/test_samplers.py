@@ -82,7 +82,7 @@ def test_recorded_steps_equal_scheduler_step(tiny_model, kind):
             known = torch.Generator().manual_seed(7)
             out = sched.step(s.eps_hat, int(s.t[0]), s.x_t, generator=known)
             drawn = randn_tensor(s.x_t.shape, generator=torch.Generator().manual_seed(7))
-            assert abs(out.prev_sample - sigma * drawn + sigma * s.z - s["x_prev"]).max() <= TOL
+            assert abs(out.prev_sample - sigma * drawn + sigma * s.z - s.x_prev).max() <= TOL
             assert s.z.abs().max() > 0.5, "the step drew fresh noise"
     assert [int(s.t[0]) for s in steps] == sched.timesteps.tolist()
 
