@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .beta_schedules import DEFAULT_SCHEDULE, with_schedule
 from .config import EMBEDDED, PROJECT_ROOT
 from .datasets import IMAGE_SUFFIXES, load_dataset
 from .mixtures import MIXTURES
-from .beta_schedules import DEFAULT_SCHEDULE, with_schedule
 
 EMBEDDED_DIR = PROJECT_ROOT / "sampling" / "models" / "emoji-faces-32"
 SCHEDULER_CONFIG = EMBEDDED_DIR / "scheduler_config.json"  # the schedule of the models without weights

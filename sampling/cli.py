@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from cache import store
+from cache.beta_schedules import SCHEDULES
 from cache.config import ConfigError, Settings, config_path, load_settings
 from cache.model_files import ModelError
-from cache.beta_schedules import SCHEDULES
 from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model
 
 DEVICES = ("auto", "cuda", "mps", "cpu")

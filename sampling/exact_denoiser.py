@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from cache.beta_schedules import with_schedule
 from cache.datasets import load_dataset
 from cache.mixtures import MIXTURES, Mixture
 from cache.model_files import ExactFiles, locate_exact
-from cache.beta_schedules import with_schedule
 
 from .denoiser import Denoiser
 
