@@ -30,7 +30,7 @@ USAGE
 SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM similar_noise:PatchPerturbation
         similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
         forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts toy:ToyDiffusion1D toy:ToyDiffusion2D
-        memorisation:GeneraliseOrMemorise)
+        memorisation:GeneraliseOrMemorise schedules:NoiseSchedules guidance:ClassifierFreeGuidance flow:FlowMatching)
 quality=h model="" theme="" slides="" transparent="" out="" dry_run="" picked=()
 while (($#)); do
   case "$1" in

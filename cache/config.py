@@ -33,6 +33,7 @@ class Settings:
     image: str = "sample"
     ddim_step_counts: tuple[int, ...] = (10, 50, 1000)
     grid_levels: int = 8
+    schedule: str = "linear"        # the beta schedule of the toy recordings (cache/beta_schedules.py)
 
     def replace(self, **changes) -> "Settings":
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -41,6 +41,8 @@ def build_command(experiment: str, s: Settings) -> str:
     if experiment == "similar_noise":
         words += ["--patch-size", str(s.patch_size), "--patch-x", str(s.patch_x), "--patch-y", str(s.patch_y),
                   "--noise-scaling", str(s.noise_scaling)]
+    if experiment == "toy" and s.schedule != "linear":
+        words += ["--schedule", s.schedule]
     if experiment == "ddim_steps":
         words += ["--ddim-steps", ",".join(map(str, s.ddim_step_counts))]
     return shlex.join(words)

@@ -1,7 +1,8 @@
 """The Gaussian mixtures behind the models without weights (cache/model_files.py names them).
 
     mixture:1d        a 1D mixture of three Gaussians, as in chapter 18 of Understanding Deep Learning
-    mixture:smiley    a 2D mixture of small Gaussians along a smiley face
+    mixture:smiley    a 2D mixture of small Gaussians along a smiley face, labelled by its parts
+                      (outline, eyes, mouth): the classes of classifier-free guidance
 
 An image folder (exact:FOLDER) is the same kind of mixture, one delta per image (s_k = 0). Data
 lives in [-1, 1] like images, so the same samplers run on both.
@@ -16,24 +17,43 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Mixture:
-    """sum_k w_k N(mu_k, s_k^2 I): weights (K,), means (K, D), stds (K,), all float64."""
+    """sum_k w_k N(mu_k, s_k^2 I): weights (K,), means (K, D), stds (K,), all float64. A labelled
+    mixture also has the class of each component, labels (K,) int, indexing `classes`."""
     weights: np.ndarray
     means: np.ndarray
     stds: np.ndarray
+    labels: np.ndarray | None = None
+    classes: tuple[str, ...] = ()
 
     @property
     def dim(self) -> int:
         return self.means.shape[1]
 
     def sha256(self) -> str:
-        return hashlib.sha256(b"".join(np.ascontiguousarray(a, np.float64).tobytes()
-                                       for a in (self.weights, self.means, self.stds))).hexdigest()
+        arrays = [np.ascontiguousarray(a, np.float64).tobytes() for a in (self.weights, self.means, self.stds)]
+        if self.labels is not None:  # a labelled mixture is named by its classes as well
+            arrays += [np.ascontiguousarray(self.labels, np.int64).tobytes(), "\0".join(self.classes).encode()]
+        return hashlib.sha256(b"".join(arrays)).hexdigest()
+
+    def of_class(self, name: str) -> "Mixture":
+        """p(x | c): the components of class `name`, their weights renormalised (Bayes with p(c) = their sum)."""
+        keep = self.class_components(name)
+        return Mixture(self.weights[keep] / self.weights[keep].sum(), self.means[keep], self.stds[keep])
+
+    def class_components(self, name: str) -> np.ndarray:
+        """(K,) bool: the components of class `name`."""
+        if name not in self.classes:
+            raise KeyError(f"no class {name!r}; the classes are {', '.join(self.classes) or 'none (unlabelled)'}")
+        return self.labels == self.classes.index(name)
 
 
-def _mixture(parts: list[tuple[float, list[float], float]]) -> Mixture:
-    w, mu, s = zip(*parts)
+def _mixture(parts: list[tuple[float, list[float], float]] | dict[str, list]) -> Mixture:
+    """A mixture of (weight, mean, std) parts; a dict of such lists by class name makes a labelled one."""
+    classes = tuple(parts) if isinstance(parts, dict) else ()
+    labels = np.concatenate([np.full(len(parts[c]), i) for i, c in enumerate(classes)]) if classes else None
+    w, mu, s = zip(*(sum(parts.values(), []) if classes else parts), strict=True)
     w = np.array(w, np.float64)
-    return Mixture(w / w.sum(), np.array(mu, np.float64), np.array(s, np.float64))
+    return Mixture(w / w.sum(), np.array(mu, np.float64), np.array(s, np.float64), labels, classes)
 
 
 def one_d() -> Mixture:
@@ -42,16 +62,14 @@ def one_d() -> Mixture:
 
 
 def smiley() -> Mixture:
-    """A face outline, two eyes and a mouth, drawn with 104 small Gaussians."""
-    parts = []
-    for a in np.linspace(0, 2 * np.pi, 64, endpoint=False):  # the outline
-        parts.append((1.0, [0.82 * np.cos(a), 0.82 * np.sin(a)], 0.025))
-    for x in (-0.3, 0.3):  # the eyes, a little taller than wide
-        for dy in np.linspace(-0.09, 0.09, 5):
-            parts.append((1.0, [x, 0.28 + dy], 0.035))
-    for a in np.linspace(np.radians(205), np.radians(335), 30):  # the mouth
-        parts.append((1.0, [0.5 * np.cos(a), 0.05 + 0.5 * np.sin(a)], 0.025))
-    return _mixture(parts)
+    """A face outline, two eyes and a mouth, drawn with 104 small Gaussians; the three parts are its classes."""
+    outline = [(1.0, [0.82 * np.cos(a), 0.82 * np.sin(a)], 0.025)
+               for a in np.linspace(0, 2 * np.pi, 64, endpoint=False)]
+    eyes = [(1.0, [x, 0.28 + dy], 0.035) for x in (-0.3, 0.3)  # a little taller than wide
+            for dy in np.linspace(-0.09, 0.09, 5)]
+    mouth = [(1.0, [0.5 * np.cos(a), 0.05 + 0.5 * np.sin(a)], 0.025)
+             for a in np.linspace(np.radians(205), np.radians(335), 30)]
+    return _mixture({"outline": outline, "eyes": eyes, "mouth": mouth})
 
 
 MIXTURES = {"1d": one_d, "smiley": smiley}

@@ -9,7 +9,9 @@ Every kind of model name is resolved here, by `locate_local`:
     exact:FOLDER      the images of a folder (or exact:emoji-faces, the embedded model's training set):
                       a mixture of one delta per image, what a network that memorised them does
 
-A model without weights has an exact denoiser instead of a UNet, and the embedded model's schedule.
+A model without weights has an exact denoiser instead of a UNet, and the embedded model's schedule;
+a mixture's x0_hat is never clipped (its data may reach beyond [-1, 1]), and its recordings may
+diffuse it with another beta schedule (cache/beta_schedules.py), which their spec names.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .beta_schedules import DEFAULT_SCHEDULE, with_schedule
 from .config import EMBEDDED, PROJECT_ROOT
 from .datasets import IMAGE_SUFFIXES, load_dataset
 from .mixtures import MIXTURES
@@ -197,7 +200,8 @@ def locate_exact(name: str) -> ExactFiles:
             raise ModelError(f"model {name!r}: no such mixture; the mixtures are "
                              f"{', '.join('mixture:' + m for m in MIXTURES)}")
         m = MIXTURES[source]()
-        return ExactFiles(name, source, (m.dim, 1, 1), m.sha256(), scheduler)
+        unclipped = with_schedule(scheduler, DEFAULT_SCHEDULE) | {"clip_sample": False}
+        return ExactFiles(name, source, (m.dim, 1, 1), m.sha256(), unclipped)
     if not source:
         raise ModelError(f"model {name!r}: name the images, as exact:FOLDER or exact:emoji-faces")
     if source in RECIPES:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from .beta_schedules import SCHEDULES
 from .config import EMBEDDED, Settings
 from .model_files import ExactFiles, ModelError, ModelFiles, locate_exact, locate_local
 
@@ -108,6 +109,60 @@ class Toy(Spec):
     grid: int = 21        # q(x_t) and eps_hat are evaluated on grid points per axis ...
     extent: float = 2.0   # ... over [-extent, extent]
     stray_sd: float = 3.0  # a sample further than this many sd from every component is off the data
+    schedule: str = "linear"  # the beta schedule (cache/beta_schedules.py) the mixture is diffused with
+
+    def key_fields(self) -> dict:
+        return super().key_fields() | {"betas": SCHEDULES[self.schedule]}
+
+
+@dataclass(frozen=True)
+class Schedules(Spec):
+    """Beta schedules side by side: alpha_bar and log SNR, one image noised with the same eps under each,
+    and DDIM on a 2D mixture from the same noise under each."""
+    experiment: ClassVar[str] = "schedules"
+    schedules: tuple[str, ...]    # names in cache/beta_schedules.py; the key holds their betas too
+    points: int
+    step_counts: tuple[int, ...]  # DDIM's
+    seed: int
+    image: str                    # exact:<dataset>: x_0 is one of the embedded model's training images ...
+    image_index: int
+    image_sha256: str             # ... the dataset by content
+    frames: int = 101             # the t values of the image sweep, evenly spaced over the training steps
+    snr_low: float = 0.1          # the SNR window whose steps are counted
+    snr_high: float = 10.0
+    stray_sd: float = 3.0
+
+    def key_fields(self) -> dict:
+        return super().key_fields() | {"betas": {name: SCHEDULES[name] for name in self.schedules}}
+
+
+@dataclass(frozen=True)
+class Guidance(Spec):
+    """Classifier-free guidance with exact denoisers: eps_w = eps_u + w (eps_c - eps_u) on a labelled
+    2D mixture, its fields at one t, and DDIM samples of one class at several w from the same noises."""
+    experiment: ClassVar[str] = "guidance"
+    condition: str                # the class c sampled
+    points: int
+    steps: int
+    seed: int
+    weights: tuple[float, ...]    # guidance scales w
+    field_t: int                  # the t of the fields
+    grid: int = 21                # fields on grid x grid points ...
+    extent: float = 2.0           # ... over [-extent, extent]^2
+    stray_sd: float = 3.0         # within this many sd of a component is on it
+
+
+@dataclass(frozen=True)
+class Flow(Spec):
+    """Flow matching on a 2D mixture: x_s = (1 - s) x_0 + s eps, Euler on the exact velocity
+    E[eps - x_0 | x_s], against DDIM with as many evaluations, from the same noises."""
+    experiment: ClassVar[str] = "flow"
+    points: int
+    paths: int                    # points whose every state is kept
+    seed: int
+    step_counts: tuple[int, ...]  # Euler steps = DDIM steps = denoiser evaluations
+    timestep_spacing: str = "trailing"  # DDIM's timesteps: from t = T - 1, where Euler starts at s = 1
+    stray_sd: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -122,7 +177,9 @@ class Memorisation(Spec):
 
 
 NOTEBOOK_EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")  # the seminar's
-EXPERIMENTS = NOTEBOOK_EXPERIMENTS + ("toy", "memorisation")
+MIXTURE_EXPERIMENTS = {"toy": ("1d", "smiley"), "schedules": ("smiley",), "guidance": ("smiley",),
+                       "flow": ("smiley",)}  # experiment -> the mixtures (cache/mixtures.py) it is recorded on
+EXPERIMENTS = NOTEBOOK_EXPERIMENTS + ("toy", "memorisation", "schedules", "guidance", "flow")
 TOY_POINTS = {1: 400, 2: 2000}  # by the mixture's dimension
 TOY_GRID = {1: (241, 3.0), 2: (21, 2.0)}  # points per axis, extent: a fine density in 1D, arrows in 2D
 
@@ -152,7 +209,17 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles | ExactFiles) -> l
     if experiment == "toy":
         dim = model.shape[0]
         grid, extent = TOY_GRID.get(dim, (9, 2.0))
-        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent)]
+        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent,
+                    schedule=s.schedule)]
+    if experiment == "schedules":
+        images = "exact:emoji-faces"
+        return [Schedules(tuple(SCHEDULES), TOY_POINTS[2], (10, 50), s.seed, images, 0,
+                          locate_exact(images).data_sha256)]
+    if experiment == "guidance":
+        return [Guidance("mouth", TOY_POINTS[2], s.steps, s.seed, (0.0, 1.0, 3.0, 7.0),
+                         round(0.3 * model.num_train_timesteps))]
+    if experiment == "flow":
+        return [Flow(TOY_POINTS[2], 8, s.seed, (1, 2, 5, 50))]
     if experiment == "memorisation":
         training = training_images(model)
         return [Memorisation(s.steps, s.seed, 4, training, locate_exact(training).data_sha256)]
@@ -174,7 +241,7 @@ def specs_for(experiment: str, s: Settings, model: ModelFiles | ExactFiles) -> l
 def experiments_for(model: ModelFiles | ExactFiles) -> list[str]:
     """What `diffviz cache build` records when no experiment is named: what this model can record."""
     if _is_mixture(model):
-        return ["toy"]
+        return [e for e, mixtures in MIXTURE_EXPERIMENTS.items() if model.source in mixtures]
     path = getattr(model, "unet_dir", None)
     trained = path is not None and (path / "training.json").exists()
     return list(NOTEBOOK_EXPERIMENTS) + (["memorisation"] if trained else [])
@@ -203,7 +270,7 @@ def training_images(model: ModelFiles | ExactFiles) -> str:
 
 USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},
         "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}, "toy": set(),
-        "memorisation": set()}
+        "memorisation": set(), "schedules": set(), "guidance": set(), "flow": set()}
 
 
 def _is_mixture(model: ModelFiles | ExactFiles) -> bool:
@@ -215,12 +282,15 @@ def validate(s: Settings, model: ModelFiles | ExactFiles, experiment: str | None
     SpecError naming the first that is not."""
     T, side = model.num_train_timesteps, model.image_size
     uses = USES[experiment] if experiment else set().union(*USES.values())
-    if experiment == "toy" and not _is_mixture(model):
-        raise SpecError("model", f"the toy experiment needs a mixture model (mixture:1d, mixture:smiley), "
-                        f"not {model.name!r}")
-    if experiment not in (None, "toy") and _is_mixture(model):
+    on = MIXTURE_EXPERIMENTS.get(experiment)
+    if on and not (_is_mixture(model) and model.source in on):
+        raise SpecError("model", f"the {experiment} experiment needs a mixture model "
+                        f"({', '.join('mixture:' + m for m in on)}), not {model.name!r}")
+    if experiment is not None and not on and _is_mixture(model):
         raise SpecError("model", f"{model.name!r} is a low-dimensional mixture, not an image model: record "
                         f"the toy experiment with it, or use an image model for {experiment}")
+    if s.schedule not in SCHEDULES:
+        raise SpecError("schedule", f"schedule={s.schedule!r} is not one of {', '.join(SCHEDULES)}")
     if not 1 <= s.steps <= T:
         raise SpecError("steps", f"steps={s.steps} is outside 1..{T} (the model's num_train_timesteps)")
     if not 0 <= s.seed < 2**63:

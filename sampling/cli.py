@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from cache import store
+from cache.beta_schedules import SCHEDULES
 from cache.config import ConfigError, Settings, config_path, load_settings
 from cache.model_files import ModelError
-from cache.specs import EXPERIMENTS, SpecError, experiments_for, memorisation_model
+from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("float32", "float16", "bfloat16")
@@ -19,6 +20,7 @@ SETTING_OPTIONS = {  # option name -> Settings field
     "model": "model", "steps": "steps", "seed": "seed", "dtype": "dtype", "image": "image",
     "forward_timestep": "forward_timestep", "patch_size": "patch_size", "patch_x": "patch_x", "patch_y": "patch_y",
     "noise_scaling": "noise_scaling", "ddim_steps": "ddim_step_counts", "grid_levels": "grid_levels",
+    "schedule": "schedule",
 }
 
 
@@ -49,6 +51,8 @@ def model_options(f):
         click.option("--patch-y", type=int, help="Top edge of the patch, in pixels."),
         click.option("--noise-scaling", type=float, help="s in sqrt(1 - s^2) n_a + s n_b, in [0, 1]."),
         click.option("--ddim-steps", callback=_step_counts, help="DDIM step counts to compare, e.g. 10,50,1000."),
+        click.option("--schedule", type=click.Choice(list(SCHEDULES)),
+                     help="The beta schedule the mixtures' toy recordings diffuse with [default: linear]."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -91,8 +95,9 @@ def cache() -> None:
 def cache_build(experiments, force, compile_, config, device, **values):
     """Record EXPERIMENTS (all the model can when none is named) for the configured model into the cache.
 
-    `toy` runs on the mixtures: with an image model configured, it records mixture:1d and
-    mixture:smiley (what scenes/toy.py shows); with --model mixture:NAME, that one.
+    `toy`, `schedules`, `guidance` and `flow` run on the mixtures: with an image model configured, toy
+    records mixture:1d and mixture:smiley (what scenes/toy.py shows), the others mixture:smiley; with
+    --model mixture:NAME, that one. With none named and an image model, they are recorded too.
     `memorisation` needs a model made by `diffviz train`; for any other it records the embedded one."""
     from .build import build
     from .loading import load_model
@@ -105,19 +110,23 @@ def cache_build(experiments, force, compile_, config, device, **values):
 
 
 def _builds(s: Settings, names: list[str]) -> list[tuple[Settings, list[str]]]:
-    """What to record with which model: toy on the mixtures (unless one is configured), memorisation on
-    a model that `diffviz train` made, the rest (all the model can, when none is named) on s's model."""
+    """What to record with which model: the mixture experiments on their mixtures (unless one is configured),
+    memorisation on a model that `diffviz train` made, the rest (all the model can, when none is named) on
+    s's model; with none named and an image model, the mixture experiments as well."""
     from cache.mixtures import MIXTURES
-    builds = []
-    if "toy" in names and not s.model.startswith("mixture:"):
-        names.remove("toy")
-        builds += [(s.replace(model=f"mixture:{name}"), ["toy"]) for name in MIXTURES]
+    builds, everything = [], not names
+    if not s.model.startswith("mixture:"):
+        wanted = list(MIXTURE_EXPERIMENTS) if everything else [e for e in names if e in MIXTURE_EXPERIMENTS]
+        names = [e for e in names if e not in MIXTURE_EXPERIMENTS]
+        for mixture in MIXTURES:
+            on = [e for e in wanted if mixture in MIXTURE_EXPERIMENTS[e]]
+            builds += [(s.replace(model=f"mixture:{mixture}"), on)] if on else []
     if "memorisation" in names and memorisation_model(s) != s.model:
         names.remove("memorisation")
         click.echo(f"memorisation: {s.model} names no training images (training.json); "
                    f"recording {memorisation_model(s)}")
         builds.append((s.replace(model=memorisation_model(s)), ["memorisation"]))
-    if names or not builds:
+    if names or not builds or everything:
         builds.append((s, names))
     return builds
 

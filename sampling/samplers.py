@@ -221,3 +221,33 @@ def sample_ddim(model, x: torch.Tensor, schedule: Schedule, t, t_prev, eta: floa
                               direction_coef=direction_coef.flatten()))
         x = x.index_copy(0, rows.to(x.device), x_prev)
     return x
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """What sample_euler reports after each step, with flow matching's names: s = 1 is noise, s = 0 data."""
+    i: int
+    s: torch.Tensor        # (B,) the time of the state before the step
+    s_next: torch.Tensor   # (B,) the time after it
+    x_s: torch.Tensor      # the state before the step
+    v_hat: torch.Tensor    # the velocity v(x_s, s): E[eps - x_0 | x_s] for the exact one
+    x_next: torch.Tensor   # x_s + (s_next - s) v_hat
+
+    def cpu(self) -> "FlowStep":
+        return replace(self, **{f.name: getattr(self, f.name).detach().cpu() for f in fields(self)
+                                if torch.is_tensor(getattr(self, f.name))})
+
+
+def sample_euler(velocity, x: torch.Tensor, s: torch.Tensor, callback: Callable[[FlowStep], None] | None = None
+                 ) -> torch.Tensor:
+    """Implements Euler's method on the flow's ODE dx/ds = v(x, s) from s[0] = 1 (noise) down the times s,
+    the sampler of rectified flow (Liu et al. 2023, eq. 1) and flow matching (Lipman et al. 2023):
+    x_{s_next} = x_s + (s_next - s) v(x_s, s)."""
+    for i in range(len(s) - 1):
+        s_i, s_next = s[i].expand(len(x)), s[i + 1].expand(len(x))
+        v_hat = velocity(x, s_i)
+        x_next = x + (s[i + 1] - s[i]) * v_hat
+        if callback:
+            callback(FlowStep(i, s_i, s_next, x, v_hat, x_next))
+        x = x_next
+    return x

@@ -282,10 +282,11 @@ def arrow_field(starts: np.ndarray, vectors: np.ndarray, head: float = 0.3) -> n
 
 
 class Cloud(Group):
-    """Thousands of points in a square plot of [-EXTENT_2D, EXTENT_2D]^2, drawn as one image; points
-    outside are left out."""
+    """Thousands of points in a square plot of [-extent, extent]^2 ([-EXTENT_2D, EXTENT_2D]^2 unless
+    given), drawn as one image; points outside are left out."""
 
-    def __init__(self, side: float):
+    def __init__(self, side: float, extent: float = EXTENT_2D):
+        self.extent = extent
         # one image pixel per video pixel, so that dots stay round and sharp at every quality
         self.px = int(round(config.pixel_height * side / config.frame_height))
         self.radius = max(1, round(self.px / 360))
@@ -297,12 +298,12 @@ class Cloud(Group):
         super().__init__(self.image, self.frame)
 
     def show(self, points: np.ndarray, color: str) -> "Cloud":
-        self.image.pixel_array = scatter_pixels(points, color, self.px, radius=self.radius)
+        self.image.pixel_array = scatter_pixels(points, color, self.px, self.extent, radius=self.radius)
         return self
 
     def to_scene(self, points: np.ndarray) -> np.ndarray:
         """Data points (N, 2) -> scene points (N, 3) inside the frame."""
-        scale = self.frame.width / (2 * EXTENT_2D)
+        scale = self.frame.width / (2 * self.extent)
         return np.column_stack([points * scale, np.zeros(len(points))]) + self.frame.get_center()
 
 

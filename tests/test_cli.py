@@ -125,3 +125,21 @@ def test_wrong_type_in_config_is_named(tmp_path):
     cfg.write_text('steps = "fifty"\n')
     result = CliRunner().invoke(main, ["cache", "build", "--config", str(cfg)])
     assert result.exit_code == 2 and "steps must be int" in result.output
+
+
+def test_mixture_experiments_are_recorded_on_their_mixtures_and_by_a_plain_build():
+    from sampling.cli import _builds
+
+    def plan(names):
+        return [(s.model, e) for s, e in _builds(Settings(), names)]
+    assert plan(["schedules", "guidance", "flow"]) == [("mixture:smiley", ["schedules", "guidance", "flow"])]
+    assert plan(["toy", "reverse"]) == [("mixture:1d", ["toy"]), ("mixture:smiley", ["toy"]), ("embedded", ["reverse"])]
+    assert plan([]) == [("mixture:1d", ["toy"]), ("mixture:smiley", ["toy", "schedules", "guidance", "flow"]),
+                        ("embedded", [])]  # [] : all the embedded model can record
+    assert [(s.model, e) for s, e in _builds(Settings(model="mixture:smiley"), [])] == [("mixture:smiley", [])]
+
+
+def test_a_schedule_that_diffusers_does_not_define_is_a_bad_parameter():
+    result = CliRunner().invoke(main, ["cache", "build", "toy", "--schedule", "sigmoid"])
+    assert result.exit_code == 2 and "squaredcos_cap_v2" in result.output
+    assert not store.entries()

@@ -214,7 +214,8 @@ def test_mixtures_only_run_the_toy_experiment_and_the_toy_needs_a_mixture():
 
 def test_cache_build_picks_what_each_model_can_record(tiny_model, tmp_path):
     from cache.specs import experiments_for, memorisation_model
-    assert experiments_for(locate_local("mixture:smiley")) == ["toy"]
+    assert experiments_for(locate_local("mixture:smiley")) == ["toy", "schedules", "guidance", "flow"]
+    assert experiments_for(locate_local("mixture:1d")) == ["toy"]
     assert experiments_for(locate_local("embedded"))[-1] == "memorisation"
     assert "memorisation" not in experiments_for(locate_local(str(tiny_model)))  # no training.json
     assert "toy" not in experiments_for(locate_local("embedded"))

@@ -1,0 +1,146 @@
+"""Classifier-free guidance, exactly: the smiley's parts as classes, the exact unconditional and
+conditional denoisers, and eps_w = eps_u + w (eps_c - eps_u) at w = 0, 1, 3, 7.
+
+    manim -qh scenes/guidance.py ClassifierFreeGuidance
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup, VMobject, Write
+from theme import DiffvizScene, Number, P, label, tex, title_card
+from toy import EXTENT_2D, Cloud, arrow_field
+
+GUIDED = r"\hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u)"
+FIELD_COLUMNS = (-4.6, 0.0, 4.6)
+ZOOM = 1.1  # the samples' squares show [-ZOOM, ZOOM]^2: the smiley reaches 0.9 from its centre
+SAMPLE_COLUMNS = (-5.6, -2.8, 0.0, 2.8, 5.6)
+
+
+def field_arrows(cloud: Cloud, grid: np.ndarray, eps: np.ndarray, spacing: float) -> np.ndarray:
+    """-eps as arrows on the grid points inside the cloud's square: |eps| = 3 spans one grid spacing,
+    longer ones are capped there (as ToyDiffusion2D draws its field)."""
+    inside = np.abs(grid).max(1) < EXTENT_2D - 0.05
+    v = -eps[inside]
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    v = v / np.maximum(norm, 1e-9) * 0.9 * spacing * np.minimum(norm / 3, 1)
+    return arrow_field(cloud.to_scene(grid[inside]), np.column_stack([v, np.zeros(len(v))]))
+
+
+class ClassifierFreeGuidance(DiffvizScene):
+    """The three fields at one t, then DDIM samples of one class at each w beside p(x | c) itself, with their
+    spread and where they land."""
+
+    @classmethod
+    def settings(cls, configured):
+        return configured.replace(model="mixture:smiley")
+
+    def construct(self):
+        tr = self.tr = self.trajectory("guidance")
+        c, weights = tr.spec.condition, tr["weights"]
+        self.slide(f"Classifier-free guidance with exact denoisers: the smiley's parts are classes, c = {c}. "
+                   f"eps_u is the exact denoiser of all of it, eps_c of the {c} alone; guided: "
+                   "eps_u + w (eps_c - eps_u).")
+        title_card(self, "Classifier-free guidance", f"exact denoisers, c = {c}")
+        self.fields(tr, c, weights)
+        if self.stop_here(1):
+            return
+        self.samples(tr, c, weights)
+
+    def fields(self, tr, c: str, weights: np.ndarray) -> None:
+        side = 3.7
+        clouds = self.field_clouds = [Cloud(side).move_to([x, 0.35, 0]) for x in FIELD_COLUMNS]
+        clouds[0].show(tr["final"][0], P.dim)       # p(x): the unguided samples, faint
+        for cloud in clouds[1:]:
+            cloud.show(tr["reference"], P.dim)       # p(x | c), drawn directly
+        grid = tr["grid"]
+        spacing = side / (2 * EXTENT_2D) * (grid[1, 0] - grid[0, 0])  # the grid is x-fastest
+        arrows = self.arrows = [VMobject(stroke_color=P.eps_hat, stroke_width=2) for _ in clouds]
+        arrows[0].set_points(field_arrows(clouds[0], grid, tr["eps_uncond_field"], spacing))
+        arrows[1].set_points(field_arrows(clouds[1], grid, tr["eps_cond_field"], spacing))
+        places = 0 if np.all(weights == np.round(weights)) else 1
+        w_value = Number(weights[0], num_decimal_places=places, font_size=30, color=P.eps_hat)
+        captions = VGroup(tex(r"-\hat\epsilon_u(x_t, t)", size=30), tex(r"-\hat\epsilon_c(x_t, t)", size=30),
+                          VGroup(tex("-(" + GUIDED + ")", size=30),
+                                 VGroup(tex("w =", size=30), w_value).arrange(buff=0.12)).arrange(DOWN, buff=0.12))
+        for caption, cloud in zip(captions, clouds, strict=True):
+            caption.set_color(P.eps_hat).next_to(cloud, DOWN, buff=0.15)
+        headers = VGroup(label("unconditional: p(x)", size=24), label(f"conditional: p(x | {c})", size=24),
+                         label("guided", size=24))
+        for header, cloud in zip(headers, clouds, strict=True):
+            header.next_to(cloud, UP, buff=0.12)
+        t_note = VGroup(tex("t", "=", size=30, colors={"t": P.time}),
+                        Number(tr["field_t"], num_decimal_places=0, font_size=30, color=P.time)).arrange(buff=0.12)
+        t_note.to_edge(UP, buff=0.15)
+        self.play(*[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_note), run_time=0.8)
+        self.play(FadeIn(arrows[0]), FadeIn(arrows[1]), FadeIn(captions[:2]), run_time=1.0)
+        self.slide(f"At t = {tr['field_t']}: the exact fields, -eps_hat as arrows (|eps_hat| = 3 spans one grid "
+                   f"spacing). Faint: p(x) on the left, p(x | {c}) in the others.")
+        self.play(FadeIn(captions[2]), run_time=0.5)
+        self.guided_w = []
+        for j, w in enumerate(weights):
+            arrows[2].set_points(field_arrows(clouds[2], grid, tr["eps_guided_field"][j], spacing))
+            w_value.set_value(w)
+            if j == 0:
+                self.play(FadeIn(arrows[2]), run_time=0.5)
+            self.guided_w.append(w)
+            self.wait(1.0)
+        self.guided_index = len(weights) - 1
+        self.slide(f"Guided at w = {', '.join(f'{w:g}' for w in weights)}: w = 0 is the unconditional field, w = 1 "
+                   f"the conditional one, w = {weights[-1]:g} pushes past it, away from what is not the {c}.")
+        self.play(*[FadeOut(m) for m in (*clouds, *arrows, captions, headers, t_note)], run_time=0.6)
+
+    def samples(self, tr, c: str, weights: np.ndarray) -> None:
+        side = 2.45
+        clouds = self.sample_clouds = [Cloud(side, ZOOM).move_to([x, 0.7, 0]) for x in SAMPLE_COLUMNS]
+        N = len(tr["reference"])
+        sd = f"{tr['stray_sd']:g}"
+        places = 0 if np.all(weights == np.round(weights)) else 1
+        headers = VGroup(*[VGroup(tex("w", "=", size=30, colors={"w": P.eps_hat}),
+                                  Number(w, num_decimal_places=places, font_size=30, color=P.eps_hat)
+                                  ).arrange(buff=0.12) for w in weights],
+                         VGroup(label(f"p(x | {c})", size=22, color=P.x0), label("itself", size=22, color=P.x0))
+                         .arrange(DOWN, buff=0.08))
+        for header, cloud in zip(headers, clouds, strict=True):
+            header.next_to(cloud, UP, buff=0.15)
+        equation = tex(r"\hat\epsilon_w = " + GUIDED, size=36).to_edge(UP, buff=0.2)
+        for cloud in clouds[:-1]:
+            cloud.show(tr["frames"][0, 0], P.x_t)
+        clouds[-1].show(tr["reference"], P.x0)
+        t_value = Number(tr["frame_t"][0], num_decimal_places=0, font_size=30, color=P.time)
+        t_group = VGroup(label(f"DDIM, {len(tr['frame_t']) - 1} steps, from the same {N} noises,", size=24),
+                         tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(buff=0.15)
+        t_group.next_to(Group(*clouds[:-1]), DOWN, buff=0.3)
+        self.play(Write(equation), *[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_group), run_time=1.0)
+        self.slide(f"{N} noises, the same for every w; DDIM with the guided eps_hat. Right: {N} points drawn from "
+                   f"p(x | {c}) itself, the truth.")
+        k = ValueTracker(0)
+        frames = len(tr["frame_t"])
+
+        def reverse(_):
+            j = self.frame_index = int(round(k.get_value()))
+            for i, cloud in enumerate(clouds[:-1]):
+                cloud.show(tr["frames"][i, j], P.x_t if j < frames - 1 else P.x0)
+            t_value.set_value(max(tr["frame_t"][j], 0))
+
+        self.sweep(k, reverse, [*[cl.image for cl in clouds[:-1]], t_value], (frames - 1, 6))
+        rows = [("spread", lambda i: f"{tr['spread'][i]:.3f}", f"{tr['true_spread']:.3f}"),
+                (f"on {c}", lambda i: f"{tr['on_class'][i]:.1%}", None),
+                ("covers", lambda i: f"{tr['coverage'][i]:.0%}", f"{tr['reference_coverage']:.0%}")]
+        numbers = self.numbers = VGroup(*[
+            VGroup(*[label(f"{name} {value(i) if i < len(weights) else truth}", size=18,
+                           color=P.text if i < len(weights) else P.x0)
+                     for name, value, truth in rows if i < len(weights) or truth is not None]
+                   ).arrange(DOWN, buff=0.12).next_to(cloud, DOWN, buff=0.2)
+            for i, cloud in enumerate(clouds)])
+        legend = label(f"spread: RMS distance to the samples' mean · on {c}: within {sd} sd of one of its "
+                       f"Gaussians\ncovers: the share of its Gaussians with a sample that near", size=18,
+                       color=P.dim).to_edge(DOWN, buff=0.15)
+        self.play(FadeOut(t_group), FadeIn(numbers), FadeIn(legend), run_time=0.8)
+        at = {f"{w:g}": i for i, w in enumerate(weights)}
+        self.slide("Spread " + ", ".join(f"w = {w:g}: {tr['spread'][i]:.3f}" for i, w in enumerate(weights))
+                   + f"; p(x | {c}) itself: {tr['true_spread']:.3f}. On the {c}: "
+                   + ", ".join(f"{tr['on_class'][i]:.1%}" for i in range(len(weights)))
+                   + ". Covering its Gaussians: " + ", ".join(f"{tr['coverage'][i]:.0%}" for i in range(len(weights)))
+                   + (f". At w = 1 the samples follow p(x | {c}); past it they are no longer p(x | {c}) but a "
+                      "narrower distribution." if "1" in at else "."))
+        self.wait(2)
