@@ -19,9 +19,10 @@ class DdimStepCounts(DiffvizScene):
         runs = [name.replace("\n", " ") for name in names]
         self.slide("One starting noise; DDIM with " + ", ".join(str(n) for n, d in zip(counts, is_ddpm) if not d)
                    + " steps, and DDPM, advancing together in the same normalised time.", title="How many steps?",
-                   description="The title: How many steps? The same starting noise, DDIM at several step counts, and "
-                               f"DDPM. Then {len(runs)} images of that noise side by side, named " + ", ".join(runs)
-                               + "; each has a step counter at 0, and above them all: 0 % of the way.")
+                   description='The title "How many steps?", and under it "the same starting noise, DDIM at several '
+                               f'step counts, and DDPM". Then {len(runs)} images of that noise side by side, named '
+                               + ", ".join(runs) + '; each has a step counter at 0, and above them all "0% of the '
+                               'way".')
         title_card(self, "How many steps?", "the same starting noise, DDIM at several step counts, and DDPM")
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]

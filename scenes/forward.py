@@ -32,8 +32,8 @@ class ForwardProcess(DiffvizScene):
         T = len(alpha_bar)
         self.slide(f"The forward process adds Gaussian noise over T = {T} steps; thanks to the closed form "
                    f"we can jump from x_0 to any x_t in one go.", title="Adding noise",
-                   description=f"The title: Adding noise, the forward process, in one jump. Noise is added over "
-                               f"T = {T} steps.")
+                   description=f'The title "Adding noise", and under it "the forward process, in one jump". Noise '
+                               f'is added over T = {T} steps.')
         title_card(self, "Adding noise", "the forward process, in one jump")
         self.slide(f"x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps. At t = {t[0]}: "
                    f"sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][0]:.4f}, "
@@ -131,7 +131,7 @@ class ForwardProcess(DiffvizScene):
                        description=f"t runs from {t[start]} to {t[stop]}: x_t grows noisier, its coefficients "
                                    f"become {tr['sqrt_alpha_bar'][stop]:.4f} for x_0 and "
                                    f"{tr['sqrt_one_minus_alpha_bar'][stop]:.4f} for eps, and the dots slide along "
-                                   f"the curves. A caption shows for a moment: {text}.")
+                                   f'the curves. A caption shows for a moment: "{text}".')
             self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
             start = stop
             note = label(text, size=34, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
@@ -149,7 +149,7 @@ class ForwardProcess(DiffvizScene):
                    f"{tr['closed_form_noise_std'][mid]:.3f}; sqrt(1 - alpha_bar_t) = "
                    f"{tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.", title="Many small steps, or one jump",
                    description=f"The plot and the equation clear; x_t at t = {t[mid]} moves to the upper left, marked "
-                               f"one jump to t = {t[mid]}. Below, the single step q(x_t | x_(t-1)) = "
+                               f'"one jump to t = {t[mid]}". Below, the single step q(x_t | x_(t-1)) = '
                                f"N(sqrt(1 - beta_t) x_(t-1), beta_t I) and a row of images, "
                                + ", ".join(f"x_{t[i]}" if i else "x_0" for i in chain_picks(mid))
                                + f", joined by arrows, each noisier than the last. Beside the jump: the spread of the "

@@ -22,8 +22,9 @@ class GeneraliseOrMemorise(DiffvizScene):
         S, n, N = len(tr["t"]), tr["unet_x"].shape[1], int(tr["training_count"])
         self.slide(f"The trained UNet against the exact denoiser of its {N} training images (what a network "
                    "that memorised them would do), from the same starting noises.", title="Generalise or memorise?",
-                   description=f"The title: Generalise or memorise? The trained UNet against the exact denoiser of its "
-                               f"{N} training images. Then two rows of {n} noise images: top, the trained UNet, its "
+                   description=f'The title "Generalise or memorise?", and under it "the trained UNet against the exact '
+                               f'denoiser of its {N} training images". Then two rows of {n} noise images: top, the '
+                               f"trained UNet, its "
                                f"learnt eps_hat(x_t, t); bottom, the exact denoiser, E[x_0 | x_t] over its {N} images. "
                                f"Above: DDIM, one starting noise per column, t = {tr['t'][0]}.")
         title_card(self, "Generalise or memorise?", f"the trained UNet against the exact denoiser of its {N} "
@@ -65,9 +66,9 @@ class GeneraliseOrMemorise(DiffvizScene):
                    description="The exact denoiser's row gives way to the training image nearest to each UNet output. "
                                "Under them, the distances: UNet output to this image, "
                                + ", ".join(f"{d:.2f}" for d in unet) + "; exact output to its own nearest, "
-                               + ", ".join(f"{d:.2f}" for d in exact) + f". Then the note: exact: copies (distance at "
-                               f"most {exact.max():.2f}); UNet: {unet.min():.1f} to {unet.max():.1f} away, images of "
-                               "its own.")
+                               + ", ".join(f"{d:.2f}" for d in exact) + ". Then a note: the exact outputs are copies "
+                               f"(distance at most {exact.max():.2f}); the UNet's are {unet.min():.1f} to "
+                               f"{unet.max():.1f} away, faces of its own.")
         if self.stop_here(1):
             return
 

@@ -34,8 +34,8 @@ class ReverseProcess(DiffvizScene):
         self.slide(f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
                    f"{tr['t'][-1]}; each step subtracts the noise the model predicts.",
                    title=f"Removing noise with {self.name}",
-                   description=f"The title: Removing noise, {self.name}: subtract the predicted noise, one step at a "
-                               f"time. {S} steps, from t = {tr['t'][0]} down to {tr['t'][-1]}.")
+                   description=f'The title "Removing noise", and under it "{self.name}: subtract the predicted noise, '
+                               f'one step at a time". {S} steps, from t = {tr["t"][0]} down to {tr["t"][-1]}.')
         title_card(self, "Removing noise", f"{self.name}: subtract the predicted noise, one step at a time")
         self.slide(self.step_notes(0) + " Panels: x_t, the predicted noise, the next image, and the model's "
                    "guess of the clean image.", title="One step of the update",
@@ -97,8 +97,8 @@ class ReverseProcess(DiffvizScene):
         self.slide(f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}, fast; the guess x0_hat settles long before the "
                    f"image does. The last: {self.step_notes(S - 1)}",
                    title=f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}",
-                   description=f"The other steps play quickly, up to step {S}: x_t turns from noise into an image "
-                               f"and the guess x0_hat sharpens with it. At the last step: {self.shown_at(S - 1)}")
+                   description=f"The other steps play quickly, up to the last: x_t turns from noise into an image "
+                               f"and the guess x0_hat sharpens with it. {self.shown_at(S - 1)}")
         self.sweep(k, lambda _: self.show_step(int(round(k.get_value())), header),
                    [header, *self.clip_numbers, *self.values.values(),
                     *[p.image for p in self.panels.values()]],
@@ -111,8 +111,8 @@ class ReverseProcess(DiffvizScene):
         self.slide(f"The {self.name} run at a glance, t = "
                    + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
                    + ", then the result.", title="The run at a glance",
-                   description=f"The equation and the panels clear. Under the title {self.name}, {S} steps, from "
-                               "noise to image: five images in a row, x_t at t = "
+                   description=f'The equation and the panels clear. Under the title "{self.name}, {S} steps, from '
+                               'noise to image", five images in a row, x_t at t = '
                                + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
                                + ", then the final image x_0.")
         self.play(*[FadeOut(m) for m in (eq, *self.values.values(), minus, arrow, guess, self.extra, header,

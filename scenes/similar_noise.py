@@ -52,7 +52,8 @@ class PatchPerturbation(DiffvizScene):
         S = len(tr["t"])
         self.slide(f"{self.heading}. DDIM is deterministic, so the starting noise alone decides the image: "
                    "two runs from two noises that differ a little.", title=self.heading,
-                   description=f"The title: {self.heading}. DDIM is deterministic: the noise alone decides the image.")
+                   description=f'The title "{self.heading}", and under it "DDIM is deterministic: the noise alone '
+                               'decides the image".')
         title_card(self, self.heading, "DDIM is deterministic: the noise alone decides the image")
         self.slide(f"{self.describe(tr)} Distance between the starting noises: {tr['noise_distance']:.2f}; "
                    "right, where they differ.", title="Two starting noises",
@@ -82,7 +83,7 @@ class PatchPerturbation(DiffvizScene):
         self.wait(1.5)
         self.slide("The starting noises, a and b, alternating.", loop=True, title="Noise a, noise b",
                    description="The panel x^b switches three times between noise b and noise a, under the label "
-                               "flicker: starting noise a ↔ b.")
+                               '"flicker: starting noise a ↔ b".')
         self.flicker(b, tr["x"][0, 0], tr["x"][0, 1], "starting noise")
         if self.stop_here(0):
             return
@@ -145,7 +146,7 @@ class PatchPerturbation(DiffvizScene):
         self.wait(1)
         self.slide("The outputs, a and b, alternating.", loop=True, title="Output a, output b",
                    description="The panel x^b switches three times between output b and output a, under the label "
-                               "flicker: outputs a ↔ b.")
+                               '"flicker: outputs a ↔ b".')
         self.flicker(b, tr["x"][S, 0], tr["x"][S, 1], "outputs")
         self.slide(f"Output distance {tr['output_distance']:.2f} for noise distance {tr['noise_distance']:.2f}.",
                    title="Summary",
@@ -210,7 +211,7 @@ class PerturbationSweep(DiffvizScene):
         ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
         self.slide("Many pairs of DDIM runs: the distance of the outputs against the distance of the starting "
                    "noises, for patches of growing size and for growing global mixes.", title="Output against noise",
-                   description="Under the title Is the output distance tied to the noise distance?, an empty plot: "
+                   description='Under the title "Is the output distance tied to the noise distance?", an empty plot: '
                                f"across, the distance of the starting noises ||n_a - n_b||, 0 to {xmax:.1f}; up, the "
                                f"distance of the outputs ||x_0^a - x_0^b||, 0 to {ymax:.1f}.")
         x_step, y_step = nice_step(xmax), nice_step(ymax)
@@ -235,7 +236,7 @@ class PerturbationSweep(DiffvizScene):
             legend.shift(RIGHT * 0.9 + DOWN * (0.1 if kind == "patch" else 0.6))
             notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
                                                          for t, x, y in zip(tags, xs, ys)) + "."
-            shown = (f"A series named {name} joins the plot, one point for each of {len(tags)} pairs of runs, "
+            shown = (f'A series, "{name}", joins the plot, one point for each of {len(tags)} pairs of runs, '
                      "labelled: " + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
                                               for t, x, y in zip(tags, xs, ys)) + ".")
             series.append((kind, dots, line, legend, VGroup(*[label(t, size=20, color=color) for t in tags]), notes,

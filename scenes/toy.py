@@ -139,11 +139,12 @@ class ToyDiffusion1D(ToyScene):
         self.slide(f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with the image "
                    f"models' schedule (T = {T}) and denoised with its exact eps_hat, no training.",
                    title="Diffusion in one dimension",
-                   description=f"The title: Diffusion in one dimension, a mixture of {K} Gaussians and its exact "
-                               "denoiser. Then the equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps; "
+                   description=f'The title "Diffusion in one dimension", and under it "a mixture of {K} Gaussians and '
+                               'its exact denoiser". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
+                               "sqrt(1 - alpha_bar_t) eps; "
                                f"an empty plot of x_t, up from {-self.extent:g} to {self.extent:g}, against t, across "
                                f"from 0 to {T}; beside it, on its side, the density q(x_0) of the {K} components; a "
-                               f"footer: exact denoiser, E[x_0 | x_t] by Bayes over the {K} components, no training; "
+                               f'footer, "exact denoiser: E[x_0 | x_t] by Bayes over the {K} components, no training"; '
                                f"and {self.shown_paths} samples x_0 as dots at t = 0.")
         title_card(self, "Diffusion in one dimension", f"a mixture of {K} Gaussians and its exact denoiser")
 
@@ -344,8 +345,9 @@ class ToyDiffusion2D(ToyScene):
         self.slide(f"{len(tr['x0'])} points of a smiley in two dimensions: the same schedule and the same "
                    "sampler code as the image models, with the mixture's exact denoiser.",
                    title="Diffusion in two dimensions",
-                   description="The title: Diffusion in two dimensions, a smiley of points, the same schedule as the "
-                               "images. Then the equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, and "
+                   description='The title "Diffusion in two dimensions", and under it "a smiley of points, the same '
+                               'schedule as the images". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
+                               "sqrt(1 - alpha_bar_t) eps, and "
                                f"on the left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a "
                                f"mixture of {in_words(self.components)} small Gaussians.")
         title_card(self, "Diffusion in two dimensions", "a smiley of points, the same schedule as the images")
@@ -380,7 +382,8 @@ class ToyDiffusion2D(ToyScene):
                    title="Forward: the smiley dissolves",
                    description="Beside the cloud: t, sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t); over it, dashed "
                                "circles at " + " and ".join(f"{r} sd" for r in sds) + " of N(0, I). The caption "
-                               f"becomes x_t: each point, noised step by step. t runs to {last}: the smiley blurs and "
+                               'becomes "x_t: each point, noised step by step". '
+                               f"t runs to {last}: the smiley blurs and "
                                f"spreads into a round cloud, sqrt(alpha_bar_t) falls to {np.sqrt(alpha_bar[last]):.4f} "
                                f"and sqrt(1 - alpha_bar_t) rises to {np.sqrt(1 - alpha_bar[last]):.4f}.")
         if self.stop_here(0):
