@@ -21,9 +21,10 @@ usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--s
   --dry-run     only say, per scene, `same` (up to date) or `render` (would be rendered); render nothing
 
 Outputs, per scene, in DIR: <Scene>.mp4 (H.264, yuv420p), <Scene>.png (its last frame, the summary),
-<Scene>.gif (short, looping), <Scene>.stamp. A scene whose inputs (its code and the project modules it
-imports, its trajectories, quality, versions) have not changed since its outputs were made is not
-rendered again.
+<Scene>.gif (short, looping), <Scene>.chapters.vtt and <Scene>.descriptions.vtt (WebVTT: a title and a
+description in words of each slide, from its slide break to the next), <Scene>.stamp. A scene whose
+inputs (its code and the project modules it imports, its trajectories, quality, versions) have not changed
+since its outputs were made is not rendered again.
 USAGE
 }
 
@@ -103,7 +104,8 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
   printf '[CLI]\ntext_dir = {media_dir}/texts-%s\ntex_dir = {media_dir}/Tex-%s\n' "$cls" "$cls" >"$logs/$cls.cfg"
   local manim=(manim -q"$quality" --progress_bar none --config_file "$logs/$cls.cfg" --media_dir "$media"
                "scenes/$file.py" "$cls")
-  rm -f "$out/slides/$cls.json" "$out/$cls.mov" "$out/$cls.stamp"  # none of an older render may outlive it
+  local breaks="$media/videos/$file/$resolution/$cls.slides.json"  # the scene writes it: its slide breaks
+  rm -f "$out/slides/$cls.json" "$out/$cls.mov" "$out/$cls.stamp" "$breaks"  # none of an older render may outlive it
   if ! (
       set -e
       if [ -n "$slides" ]; then  # a manim-slides Slide: the same video, cut at the slide breaks
@@ -112,6 +114,7 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
         "${manim[@]}"
       fi
       cp "$media/videos/$file/$resolution/$cls.mp4" "$out/$cls.mp4"
+      python tools/captions.py "$breaks" "$out"
       python tools/frames.py "$out/$cls.mp4" "$out" --still --gif
       if [ -n "$transparent" ]; then
         "${manim[@]}" --transparent
@@ -140,7 +143,7 @@ fi
 echo
 echo "made, in $out:"
 for t in "${targets[@]}"; do
-  for f in "$out/${t#*:}".{mp4,png,gif,mov}; do
+  for f in "$out/${t#*:}".{mp4,png,gif,chapters.vtt,descriptions.vtt,mov}; do
     [ -f "$f" ] && printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"
   done
 done

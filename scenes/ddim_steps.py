@@ -16,8 +16,13 @@ class DdimStepCounts(DiffvizScene):
         counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
         F = tr["frames"].shape[1]
         names = [f"{'DDPM' if d else 'DDIM'}\n{n} steps" for n, d in zip(counts, is_ddpm)]
+        runs = [name.replace("\n", " ") for name in names]
         self.slide("One starting noise; DDIM with " + ", ".join(str(n) for n, d in zip(counts, is_ddpm) if not d)
-                   + " steps, and DDPM, advancing together in the same normalised time.")
+                   + " steps, and DDPM, advancing together in the same normalised time.", title="How many steps?",
+                   description='The title "How many steps?", and under it "the same starting noise, DDIM at several '
+                               f'step counts, and DDPM". Then {len(runs)} images of that noise side by side, named '
+                               + ", ".join(runs) + '; each has a step counter at 0, and above them all "0% of the '
+                               'way".')
         title_card(self, "How many steps?", "the same starting noise, DDIM at several step counts, and DDPM")
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
@@ -42,14 +47,21 @@ class DdimStepCounts(DiffvizScene):
         self.wait(1)
         if self.stop_here(0):
             return
-        self.slide("All runs from noise to image, side by side, looping.", loop=True)
+        self.slide("All runs from noise to image, side by side, looping.", loop=True, title="All runs at once",
+                   description="All runs go from noise to image together, in the same normalised time: the share "
+                               "at the top climbs from 0 to 100 % of the way while the step counters run up to "
+                               + ", ".join(f"{n}" for n in counts) + " steps.")
         self.sweep(k, follow, [*[p.image for p in panels], *steps, progress], (F - 1, 8))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
         self.slide(f"Distance of each result to {reference.replace(chr(10), ' with ')}: " + "; ".join(
-            f"{name.replace(chr(10), ' ')}: {float(d):.2f}" for name, d in zip(names, tr["distance_to_reference"])) + ".")
+            f"{run}: {float(d):.2f}" for run, d in zip(runs, tr["distance_to_reference"])) + ".",
+            title="Distances to the reference",
+            description="Under each result, its distance to the reference ||x - x_ref||, the reference being "
+                        f"{reference.replace(chr(10), ' with ')}: " + "; ".join(
+                            f"{run}, {float(d):.2f}" for run, d in zip(runs, tr["distance_to_reference"])) + ".")
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
                             Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps)]

@@ -20,18 +20,33 @@ def telling_frames(t: np.ndarray, alpha_bar: np.ndarray) -> list[int]:
     return sorted({int(np.argmin(abs(a - 0.9))), int(np.argmin(abs(a - 0.5))), len(t) - 1})
 
 
+def chain_picks(mid: int) -> np.ndarray:
+    """The steps of the chain x_0 -> ... -> x_t shown beside the one jump to frame `mid`."""
+    return np.unique(np.linspace(0, mid, 5).round().astype(int))
+
+
 class ForwardProcess(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("forward")
         t, alpha_bar = tr["t"], tr["alpha_bar"]
         T = len(alpha_bar)
         self.slide(f"The forward process adds Gaussian noise over T = {T} steps; thanks to the closed form "
-                   f"we can jump from x_0 to any x_t in one go.")
+                   f"we can jump from x_0 to any x_t in one go.", title="Adding noise",
+                   description=f'The title "Adding noise", and under it "the forward process, in one jump". Noise '
+                               f'is added over T = {T} steps.')
         title_card(self, "Adding noise", "the forward process, in one jump")
         self.slide(f"x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps. At t = {t[0]}: "
                    f"sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][0]:.4f}, "
                    f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. "
-                   "Right: both coefficients over t, their squares sum to 1.")
+                   "Right: both coefficients over t, their squares sum to 1.", title="The noising equation",
+                   description=f"The equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps is written at "
+                               f"the top, then its images in a row: the noisy image x_t at t = {t[0]} equals the clean "
+                               f"image x_0 times {tr['sqrt_alpha_bar'][0]:.4f}, plus the noise eps, a speckle of "
+                               f"random pixels, times {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. On the right, a plot "
+                               f"of both coefficients over t from 0 to {T}: sqrt(alpha_bar_t) falls from "
+                               f"{np.sqrt(alpha_bar[0]):.2f} to {np.sqrt(alpha_bar[-1]):.2f}, sqrt(1 - alpha_bar_t) "
+                               f"rises from {np.sqrt(1 - alpha_bar[0]):.2f} to {np.sqrt(1 - alpha_bar[-1]):.2f}; a dot "
+                               f"on each curve marks the current t.")
 
         # The equation, and the three images in its order
         equation = tex(*EQUATION, size=56, colors=SIGNAL | NOISE).to_edge(UP, buff=0.45)
@@ -104,12 +119,19 @@ class ForwardProcess(DiffvizScene):
         notes = {0.9: "a little noise: the image is still all there",
                  0.5: "signal and noise in equal parts",
                  "end": "almost pure noise: x_T is close to N(0, I)"}
+        titles = {0.9: "a little noise", 0.5: "half signal, half noise", "end": "almost pure noise"}
         start = 0
         for n, stop in enumerate(telling_frames(t, alpha_bar), start=1):
             a = alpha_bar[t[stop]]
-            text = notes["end"] if stop == len(t) - 1 else notes[min((0.9, 0.5), key=lambda v: abs(v - a))]
+            telling = "end" if stop == len(t) - 1 else min((0.9, 0.5), key=lambda v: abs(v - a))
+            text = notes[telling]
             self.slide(f"t = {t[stop]}: sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][stop]:.4f}, "
-                       f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][stop]:.4f}: {text}.")
+                       f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][stop]:.4f}: {text}.",
+                       title=f"t = {t[stop]}: {titles[telling]}",
+                       description=f"t runs from {t[start]} to {t[stop]}: x_t grows noisier, its coefficients "
+                                   f"become {tr['sqrt_alpha_bar'][stop]:.4f} for x_0 and "
+                                   f"{tr['sqrt_one_minus_alpha_bar'][stop]:.4f} for eps, and the dots slide along "
+                                   f'the curves. A caption shows for a moment: "{text}".')
             self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
             start = stop
             note = label(text, size=34, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
@@ -125,7 +147,15 @@ class ForwardProcess(DiffvizScene):
         self.slide(f"Taking the {t[mid]} single steps q(x_t | x_(t-1)) one after another gives noise of the same "
                    f"spread as the one jump: {tr['chain_noise_std'][mid]:.3f} against "
                    f"{tr['closed_form_noise_std'][mid]:.3f}; sqrt(1 - alpha_bar_t) = "
-                   f"{tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.")
+                   f"{tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.", title="Many small steps, or one jump",
+                   description=f"The plot and the equation clear; x_t at t = {t[mid]} moves to the upper left, marked "
+                               f'"one jump to t = {t[mid]}". Below, the single step q(x_t | x_(t-1)) = '
+                               f"N(sqrt(1 - beta_t) x_(t-1), beta_t I) and a row of images, "
+                               + ", ".join(f"x_{t[i]}" if i else "x_0" for i in chain_picks(mid))
+                               + f", joined by arrows, each noisier than the last. Beside the jump: the spread of the "
+                               f"noise part x_t - sqrt(alpha_bar_t) x_0 is {tr['chain_noise_std'][mid]:.3f} after "
+                               f"{t[mid]} single steps and {tr['closed_form_noise_std'][mid]:.3f} after the one jump; "
+                               f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.")
         self.play(*[FadeOut(m) for m in (axes, axis_t, curve_a, curve_b, legend, anchor, x0, eps, plus, equals,
                                           times_a, coef_a, times_b, coef_b, t_group)],
                   k.animate.set_value(mid), run_time=0.8)
@@ -134,7 +164,7 @@ class ForwardProcess(DiffvizScene):
 
     def chain_versus_jump(self, tr, mid: int, jump: Panel):
         t = tr["t"]
-        picks = np.unique(np.linspace(0, mid, 5).round().astype(int))
+        picks = chain_picks(mid)
         chain = Group(*[Panel(tr["chain"][i] if i else tr["x0"], 1.5, P.x_t if i else P.x0,
                               tex(f"x_{{{t[i]}}}" if i else "x_0", size=30, colors={f"x_{{{t[i]}}}": P.x_t}))
                         for i in picks])

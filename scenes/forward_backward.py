@@ -18,9 +18,14 @@ class NoiseThenDenoise(DiffvizScene):
         steps = len(tr["t"]) - int(np.flatnonzero(tr["t"] == tr["forward_t"])[0]) + 1
         t = int(tr["forward_t"])
         self.slide(f"Noise a clean image to t = {t} with the forward equation, then run DDIM back to t = 0: "
-                   "how much of x_0 survives?")
+                   "how much of x_0 survives?", title="Noise it, then denoise it",
+                   description=f'The title "Noise it, then denoise it", and under it "x_0 noised to t = {t}, then DDIM '
+                               'back to t = 0".')
         title_card(self, "Noise it, then denoise it", f"x_0 noised to t = {t}, then DDIM back to t = 0")
-        self.slide(f"x_0, and x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps.")
+        self.slide(f"x_0, and x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps.", title=f"Noised to t = {t}",
+                   description=f"At the top: x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, then DDIM "
+                               f'from t = {t} to 0. Below, the clean image x_0, an arrow marked "noise", and the '
+                               f"noised image x_{t}.")
         h = 2.5
         x0 = Panel(tr["x0"], h, P.x0, tex("x_0", size=40))
         noisy = Panel(tr["noised"], h, P.x_t, tex(f"x_{{{t}}}", size=40, colors={f"x_{{{t}}}": P.x_t}))
@@ -51,7 +56,11 @@ class NoiseThenDenoise(DiffvizScene):
             counter.set(max(i - 1, 0))
 
         self.slide(f"{steps - 1} DDIM steps from t = {t} back to 0; then the difference to x_0: "
-                   f"distance {float(tr['distance']):.2f}.")
+                   f"distance {float(tr['distance']):.2f}.", title="Back with DDIM",
+                   description='An arrow marked "DDIM" leads to a third image, "denoised", which clears over '
+                               f"{steps - 1} DDIM steps as its counter runs to step {steps - 1} / {steps - 1}. Then a "
+                               "heat map of the difference |x_0 - denoised|, and under the images "
+                               f"||x_0 - denoised|| = {float(tr['distance']):.2f}.")
         self.play(FadeIn(arrows[1]), FadeIn(over[1]), FadeIn(back), FadeIn(counter), run_time=0.6)
         self.sweep(k, follow, [back.image, counter], (steps, float(np.clip(0.25 * steps, 2, 8))))
         back.show(tr["reconstruction"])
@@ -76,7 +85,11 @@ class NoiseDenoiseGrid(DiffvizScene):
         n = len(rows)
         cell = min(0.7, 5.4 / n)
         self.slide("Each row noises x_0 to a larger t with fresh noise, then denoises it with DDIM; the bar is "
-                   "the distance of the result to x_0.")
+                   "the distance of the result to x_0.", title="How much noise can the model undo?",
+                   description=f'Under the title "How much noise can the model undo?", {n} rows appear one by one, x_0 '
+                               "noised to t = " + ", ".join(str(int(tr["row_t"][row])) for row in rows) + ". Each row "
+                               f"shows x_0, the noised image, {self.columns - 2} DDIM states on the way and the "
+                               "result, then a bar as long as the result's distance to x_0, with its number.")
         self.play(FadeIn(title), run_time=0.5)
         far = float(tr["final_distance"].max())
         top = UP * 2.45
@@ -106,5 +119,8 @@ class NoiseDenoiseGrid(DiffvizScene):
             if self.stop_here(r):
                 return
         self.slide("Distance of the result to x_0: " + "; ".join(
-            f"t = {int(tr['row_t'][row])}: {float(tr['final_distance'][row]):.1f}" for row in rows) + ".")
+            f"t = {int(tr['row_t'][row])}: {float(tr['final_distance'][row]):.1f}" for row in rows) + ".",
+            title="Distances to x_0",
+            description="All rows on screen. Each result's distance to x_0, by the t it was noised to: " + "; ".join(
+                f"t = {int(tr['row_t'][row])}, {float(tr['final_distance'][row]):.1f}" for row in rows) + ".")
         self.wait(4)

@@ -21,7 +21,12 @@ class GeneraliseOrMemorise(DiffvizScene):
         tr = self.tr = self.trajectory("memorisation")
         S, n, N = len(tr["t"]), tr["unet_x"].shape[1], int(tr["training_count"])
         self.slide(f"The trained UNet against the exact denoiser of its {N} training images (what a network "
-                   "that memorised them would do), from the same starting noises.")
+                   "that memorised them would do), from the same starting noises.", title="Generalise or memorise?",
+                   description=f'The title "Generalise or memorise?", and under it "the trained UNet against the exact '
+                               f'denoiser of its {N} training images". Then two rows of {n} noise images: top, the '
+                               f"trained UNet, its "
+                               f"learnt eps_hat(x_t, t); bottom, the exact denoiser, E[x_0 | x_t] over its {N} images. "
+                               f"Above: DDIM, one starting noise per column, t = {tr['t'][0]}.")
         title_card(self, "Generalise or memorise?", f"the trained UNet against the exact denoiser of its {N} "
                                                     "training images")
         rows = {"unet": Group(*[Panel(tr["unet_x"][0, i], SIDE, P.x_t) for i in range(n)]),
@@ -36,7 +41,9 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
                   run_time=1.0)
         self.panels = rows
-        self.slide(f"{n} starting noises, the same for both rows; DDIM with {S} steps.")
+        self.slide(f"{n} starting noises, the same for both rows; DDIM with {S} steps.", title=f"DDIM, {S} steps",
+                   description=f"Both rows denoise together as t falls from {tr['t'][0]} to 0 in {S} DDIM steps: each "
+                               "column turns from one noise into two images, one per row.")
         if self.stop_here(0):
             return
 
@@ -53,8 +60,15 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.sweep(k, step, [*[p.image for row in rows.values() for p in row], t_value], (S, 6))
         for row in rows.values():
             self.play(*[p.frame.animate.set_color(P.x0) for p in row], run_time=0.3)
+        unet, exact = tr["unet_nearest_distance"], tr["exact_nearest_distance"]
         self.slide("Same noise, two answers: the exact denoiser lands on a training image, the UNet on a face "
-                   "of its own.")
+                   "of its own.", title="The nearest training images",
+                   description="The exact denoiser's row gives way to the training image nearest to each UNet output. "
+                               "Under them, the distances: UNet output to this image, "
+                               + ", ".join(f"{d:.2f}" for d in unet) + "; exact output to its own nearest, "
+                               + ", ".join(f"{d:.2f}" for d in exact) + ". Then a note: the exact outputs are copies "
+                               f"(distance at most {exact.max():.2f}); the UNet's are {unet.min():.1f} to "
+                               f"{unet.max():.1f} away, faces of its own.")
         if self.stop_here(1):
             return
 
@@ -77,13 +91,16 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.play(FadeIn(nearest), FadeIn(near_name), run_time=0.8)
         self.play(FadeIn(rows_of_numbers), FadeIn(captions), run_time=0.8)
         self.nearest = nearest
-        unet, exact = tr["unet_nearest_distance"], tr["exact_nearest_distance"]
         note = label(f"exact: copies (distance ≤ {exact.max():.2f});  UNet: {unet.min():.1f} to {unet.max():.1f} "
                      "away, faces of its own", size=24, color=P.text)
         note.to_edge(DOWN, buff=0.35)
         self.play(FadeIn(note), run_time=0.6)
         self.slide(f"Distances (L2 over all pixels, values in [-1, 1]) to the nearest of the {N} training "
-                   f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.")
+                   f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.",
+                   title="Summary",
+                   description=f"The last frame: the UNet's {n} outputs over their nearest training images, "
+                               f"{unet.min():.1f} to {unet.max():.1f} away; the exact denoiser's were copies, within "
+                               f"{exact.max():.2f}.")
         self.wait(3)
 
     @classmethod

@@ -33,18 +33,27 @@ class ReverseProcess(DiffvizScene):
     # the equation in full where the recording adds noise and the one above leaves it out (DDIM with eta > 0)
     equation_with_noise: list[str] | None = None
     numbers_with_noise: dict[str, str] | None = None
+    in_words_with_noise: str | None = None
+    in_words = "x_(t-1) = 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alpha_bar_t) eps_hat) + sigma_t z"
 
     def construct(self):
         tr = self.trajectory("reverse", self.index)
         self.tr = tr
         if self.equation_with_noise and tr["sigma_t"].any():
             self.equation, self.numbers = self.equation_with_noise, self.numbers_with_noise
+            self.in_words = self.in_words_with_noise
         S = len(tr["t"])
         self.slide(f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
-                   f"{tr['t'][-1]}; each step subtracts the noise the model predicts.")
+                   f"{tr['t'][-1]}; each step subtracts the noise the model predicts.",
+                   title=f"Removing noise with {self.name}",
+                   description=f'The title "Removing noise", and under it "{self.name}: subtract the predicted noise, '
+                               f'one step at a time". {S} steps, from t = {tr["t"][0]} down to {tr["t"][-1]}.')
         title_card(self, "Removing noise", f"{self.name}: subtract the predicted noise, one step at a time")
         self.slide(self.step_notes(0) + " Panels: x_t, the predicted noise, the next image, and the model's "
-                   "guess of the clean image.")
+                   "guess of the clean image.", title="One step of the update",
+                   description=f"The update {self.in_words} is written at the top. {self.shown_at(0)} Below, four "
+                               "images: x_t, pure noise; minus the predicted noise eps_hat(x_t, t); an arrow to the "
+                               "next image x_(t-1); and the model's guess of the clean image, x0_hat.")
 
         eq = tex(*self.equation, size=50).to_edge(UP, buff=0.9)
         self.values = {}
@@ -83,7 +92,9 @@ class ReverseProcess(DiffvizScene):
 
         # The first steps slowly: x_{t-1} becomes the next x_t
         for i in range(1, min(SLOW_STEPS, S)):
-            self.slide(self.step_notes(i) + " x_(t-1) becomes the next x_t.")
+            self.slide(self.step_notes(i) + " x_(t-1) becomes the next x_t.", title=f"Step {i + 1}",
+                       description="The image x_(t-1) slides onto x_t and becomes the next step's input; every "
+                                   f"panel and number changes. {self.shown_at(i)} The predicted noise flashes.")
             moving = self.panels["x_prev"].image.copy()
             self.play(moving.animate.move_to(self.panels["x"].image), run_time=0.8)
             self.remove(moving)
@@ -96,7 +107,10 @@ class ReverseProcess(DiffvizScene):
         # Then the rest, fast
         k = ValueTracker(min(SLOW_STEPS, S - 1))
         self.slide(f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}, fast; the guess x0_hat settles long before the "
-                   f"image does. The last: {self.step_notes(S - 1)}")
+                   f"image does. The last: {self.step_notes(S - 1)}",
+                   title=f"Steps {min(SLOW_STEPS, S - 1) + 1} to {S}",
+                   description=f"The other steps play quickly, up to the last: x_t turns from noise into an image "
+                               f"and the guess x0_hat sharpens with it. {self.shown_at(S - 1)}")
         self.sweep(k, lambda _: self.show_step(int(round(k.get_value())), header),
                    [header, *self.clip_numbers, *self.values.values(),
                     *[p.image for p in self.panels.values()]],
@@ -108,7 +122,11 @@ class ReverseProcess(DiffvizScene):
         # The run at a glance: five evenly spaced images, as in the original notebook
         self.slide(f"The {self.name} run at a glance, t = "
                    + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
-                   + ", then the result.")
+                   + ", then the result.", title="The run at a glance",
+                   description=f'The equation and the panels clear. Under the title "{self.name}, {S} steps, from '
+                               'noise to image", five images in a row, x_t at t = '
+                               + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
+                               + ", then the final image x_0.")
         self.play(*[FadeOut(m) for m in (eq, *self.values.values(), minus, arrow, guess, self.extra, header,
                                           *self.panels.values())], run_time=0.6)
         self.strip()
@@ -119,6 +137,25 @@ class ReverseProcess(DiffvizScene):
         end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
         coefs = ", ".join(f"{SPOKEN[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
         return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
+
+    def shown_at(self, i: int) -> str:
+        """In words, what the header, the numbers under the equation and the footnote read at step i."""
+        tr = self.tr
+        end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
+        coefs = ", ".join(f"{SPOKEN[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
+        text = f"The header reads {self.name} step {i + 1} / {len(tr['t'])}, t = {tr['t'][i]} to {end}; under the " \
+               f"equation: {coefs}."
+        clip = self.clip_range()
+        if clip is not None:
+            share = float(tr["clipped"][i])
+            text += (f" A footnote: the step uses x0_hat clipped to [-{clip:g}, {clip:g}]; values clipped: "
+                     f"{100 * share:.{0 if share >= 0.01 else 1}f} %.")
+        return text
+
+    def clip_range(self) -> float | None:
+        """The range x0_hat is clipped to, where the model's scheduler clips."""
+        scheduler = self.tr.manifest["model"].get("scheduler_config", {})
+        return scheduler.get("clip_sample_range", 1.0) if scheduler.get("clip_sample") else None
 
     def header(self) -> VGroup:
         """`DDPM step i / S   t = t -> t_prev` at the first step: the text made once, the numbers
@@ -143,12 +180,11 @@ class ReverseProcess(DiffvizScene):
         the number changes, self.clip_numbers), nothing where it does not."""
         self.clipped = Number(0, num_decimal_places=1, font_size=24, color=P.dim, text=True)
         self.clipped_unit = label("%", size=24, color=P.dim)
-        scheduler = self.tr.manifest["model"].get("scheduler_config", {})
-        if not scheduler.get("clip_sample"):
+        if self.clip_range() is None:
             self.clip_numbers = []
             return VGroup()
         self.clip_numbers = [self.clipped, self.clipped_unit]
-        r = f"{scheduler.get('clip_sample_range', 1.0):g}"
+        r = f"{self.clip_range():g}"
         text = label(f"the step uses x̂₀ clipped to [−{r}, {r}]; values clipped:", size=24, color=P.dim)
         return VGroup(text, self.clipped, self.clipped_unit).arrange(RIGHT, buff=0.16).to_edge(DOWN, buff=0.3)
 
@@ -196,6 +232,9 @@ class ReverseProcessDDIM(ReverseProcess):
     equation = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+", r"\sqrt{1-\bar\alpha_{t-1}}",
                 r"\hat\epsilon"]
     numbers = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "direction_coef"}
+    in_words = "x_(t-1) = sqrt(alpha_bar_(t-1)) x0_hat + sqrt(1 - alpha_bar_(t-1)) eps_hat"
+    in_words_with_noise = ("x_(t-1) = sqrt(alpha_bar_(t-1)) x0_hat + sqrt(1 - alpha_bar_(t-1) - sigma_t^2) eps_hat"
+                           " + sigma_t z")
     equation_with_noise = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+",
                            r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}", r"\hat\epsilon", "+", r"\sigma_t", "z"]
     numbers_with_noise = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev",

@@ -51,10 +51,16 @@ class PatchPerturbation(DiffvizScene):
         tr = self.tr = self.trajectory("similar_noise", self.index)
         S = len(tr["t"])
         self.slide(f"{self.heading}. DDIM is deterministic, so the starting noise alone decides the image: "
-                   "two runs from two noises that differ a little.")
+                   "two runs from two noises that differ a little.", title=self.heading,
+                   description=f'The title "{self.heading}", and under it "DDIM is deterministic: the noise alone '
+                               'decides the image".')
         title_card(self, self.heading, "DDIM is deterministic: the noise alone decides the image")
         self.slide(f"{self.describe(tr)} Distance between the starting noises: {tr['noise_distance']:.2f}; "
-                   "right, where they differ.")
+                   "right, where they differ.", title="Two starting noises",
+                   description=f"At the top, how the noises are made. {self.describe(tr)} Below, the starting noises "
+                               "x^a and x^b side by side" + (", the patch outlined in both" if self.index == 0 else "")
+                               + ", and a heat map |x^a - x^b|, bright where they differ; under it ||x^a - x^b|| = "
+                               f"{tr['x_distance'][0]:.2f}.")
         head = self.formula(tr).to_edge(UP, buff=0.35)
 
         h = 2.7
@@ -75,7 +81,9 @@ class PatchPerturbation(DiffvizScene):
         self.play(FadeIn(a), FadeIn(b), run_time=0.8)
         self.play(Create(outlines), FadeIn(heat), FadeIn(distance), run_time=0.8)
         self.wait(1.5)
-        self.slide("The starting noises, a and b, alternating.", loop=True)
+        self.slide("The starting noises, a and b, alternating.", loop=True, title="Noise a, noise b",
+                   description="The panel x^b switches three times between noise b and noise a, under the label "
+                               '"flicker: starting noise a ↔ b".')
         self.flicker(b, tr["x"][0, 0], tr["x"][0, 1], "starting noise")
         if self.stop_here(0):
             return
@@ -109,7 +117,12 @@ class PatchPerturbation(DiffvizScene):
         peak = int(np.argmax(tr["x0_hat_distance"]))
         self.slide(f"Both DDIM runs, {S} steps, in step. The distance of x_t starts at {tr['x_distance'][0]:.2f} "
                    f"and ends at {tr['x_distance'][S]:.2f}; the predicted clean images differ most at step "
-                   f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.")
+                   f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.", title="Both runs, step by step",
+                   description=f"A plot opens below, over the {S} DDIM steps. Both runs denoise in step: x^a and x^b "
+                               "turn from noise into images, and the heat map follows their difference. The plot "
+                               f"draws the distance of the two x_t, from {tr['x_distance'][0]:.2f} to "
+                               f"{tr['x_distance'][S]:.2f}, and of the two predicted clean images x0_hat, largest at "
+                               f"step {peak + 1} with {tr['x0_hat_distance'][peak]:.2f}.")
         self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
         follow(None)
         self.sweep(k, follow, [a.image, b.image, heat.image, distance, curve_x, curve_x0, dot], (S, float(np.clip(0.2 * S, 4, 12))))
@@ -118,7 +131,11 @@ class PatchPerturbation(DiffvizScene):
             return
 
         # The outputs: where and how much they differ
-        self.slide(f"Outputs differ by {tr['output_distance']:.2f}, from noises {tr['noise_distance']:.2f} apart.")
+        self.slide(f"Outputs differ by {tr['output_distance']:.2f}, from noises {tr['noise_distance']:.2f} apart.",
+                   title="The outputs",
+                   description="The line at the top now reads: outputs ||x_0^a - x_0^b|| = "
+                               f"{tr['output_distance']:.2f}, starting noise ||n_a - n_b|| = "
+                               f"{tr['noise_distance']:.2f}.")
         self.play(heat.image.animate.set_opacity(1), run_time=0.1)
         verdict = VGroup(label("outputs", size=30, color=P.dim),
                          tex(rf"\|x_0^a - x_0^b\| = {tr['output_distance']:.2f}", size=36),
@@ -127,9 +144,14 @@ class PatchPerturbation(DiffvizScene):
         verdict.move_to(head)
         self.play(FadeOut(head), FadeIn(verdict), run_time=0.6)
         self.wait(1)
-        self.slide("The outputs, a and b, alternating.", loop=True)
+        self.slide("The outputs, a and b, alternating.", loop=True, title="Output a, output b",
+                   description="The panel x^b switches three times between output b and output a, under the label "
+                               '"flicker: outputs a ↔ b".')
         self.flicker(b, tr["x"][S, 0], tr["x"][S, 1], "outputs")
-        self.slide(f"Output distance {tr['output_distance']:.2f} for noise distance {tr['noise_distance']:.2f}.")
+        self.slide(f"Output distance {tr['output_distance']:.2f} for noise distance {tr['noise_distance']:.2f}.",
+                   title="Summary",
+                   description=f"The last frame: two outputs {tr['output_distance']:.2f} apart, from starting noises "
+                               f"{tr['noise_distance']:.2f} apart, with the map of where they differ.")
         self.wait(2)
 
     def describe(self, tr) -> str:
@@ -185,10 +207,13 @@ class PerturbationSweep(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("similar_noise", 2)
         title = label("Is the output distance tied to the noise distance?", size=38).to_edge(UP, buff=0.4)
-        self.slide("Many pairs of DDIM runs: the distance of the outputs against the distance of the starting "
-                   "noises, for patches of growing size and for growing global mixes.")
         xmax = float(max(tr["patch_noise_distance"].max(), tr["global_noise_distance"].max())) * 1.08
         ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
+        self.slide("Many pairs of DDIM runs: the distance of the outputs against the distance of the starting "
+                   "noises, for patches of growing size and for growing global mixes.", title="Output against noise",
+                   description='Under the title "Is the output distance tied to the noise distance?", an empty plot: '
+                               f"across, the distance of the starting noises ||n_a - n_b||, 0 to {xmax:.1f}; up, the "
+                               f"distance of the outputs ||x_0^a - x_0^b||, 0 to {ymax:.1f}.")
         x_step, y_step = nice_step(xmax), nice_step(ymax)
         axes = Axes(x_range=[0, xmax, x_step], y_range=[0, ymax, y_step], x_length=8.0, y_length=4.6, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24},
@@ -211,15 +236,20 @@ class PerturbationSweep(DiffvizScene):
             legend.shift(RIGHT * 0.9 + DOWN * (0.1 if kind == "patch" else 0.6))
             notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
                                                          for t, x, y in zip(tags, xs, ys)) + "."
-            series.append((kind, dots, line, legend, VGroup(*[label(t, size=20, color=color) for t in tags]), notes))
+            shown = (f'A series, "{name}", joins the plot, one point for each of {len(tags)} pairs of runs, '
+                     "labelled: " + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
+                                              for t, x, y in zip(tags, xs, ys)) + ".")
+            series.append((kind, dots, line, legend, VGroup(*[label(t, size=20, color=color) for t in tags]), notes,
+                           shown))
         taken = [*axes.x_axis.numbers, *axes.y_axis.numbers, axes.y_axis, y_label,
-                 *[m for _, dots, _, legend, _, _ in series for m in (*dots, legend)]]
+                 *[m for _, dots, _, legend, *_ in series for m in (*dots, legend)]]
         below, above = [DOWN + RIGHT, RIGHT, DOWN, DOWN + LEFT], [UP + LEFT, LEFT, UP, UP + RIGHT]
-        for (kind, dots, _, _, names, _) in series:  # patches under their line, global mixes over theirs
+        for (kind, dots, _, _, names, *_) in series:  # patches under their line, global mixes over theirs
             place_labels(list(names), list(dots), taken, below + above if kind == "patch" else above + below)
         self.series = {kind: dots for kind, dots, *_ in series}
-        for kind, dots, line, legend, names, notes in series:
-            self.slide(notes)
+        for kind, dots, line, legend, names, notes, shown in series:
+            self.slide(notes, title={"patch": "Patches of growing size", "global": "Global mixes of growing s"}[kind],
+                       description=shown)
             self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(names), run_time=1.5)
             self.wait(1.5)
         self.wait(3)

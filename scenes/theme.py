@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import copy
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from manim import (DOWN, RIGHT, UP, DecimalNumber, Group, ImageMobject, Integer, ManimColor, MathTex, Rectangle, Scene, Text,
-                   VGroup)
+                   VGroup, config)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,7 +211,9 @@ class DiffvizScene(_scene_base()):
     """A scene on the theme's background that reads its trajectory from the cache.
 
     `until_step`, where set, ends construct() at that step of the story: the frame tests
-    render a scene up to the step they check. `slide()` marks where a speaker would talk.
+    render a scene up to the step they check. `slide()` marks where a speaker would talk; a render
+    writes those moments, with their titles and descriptions, beside the video as
+    `<Scene>.slides.json` (tools/captions.py makes the WebVTT tracks of them).
     """
     until_step: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
@@ -224,15 +227,48 @@ class DiffvizScene(_scene_base()):
         super().setup()
         self.camera.background_color = ManimColor(P.background)
         self.slide_notes: list[str] = []
+        self.slide_breaks: list[dict] = []  # time (s into the video), title, description, notes, loop
+        self.video_time = 0.0
         if hasattr(self, "_output_folder"):  # a manim-slides Slide: where its slides go
             self._output_folder = Path(os.environ.get("DIFFVIZ_SLIDES_DIR", "slides"))
 
-    def slide(self, notes: str, loop: bool = False) -> None:
-        """A slide break: what is played next is a new slide, with these speaker notes (the
-        numbers on screen), looping if `loop`. In a plain manim render only the notes are kept."""
+    def slide(self, notes: str, *, title: str, description: str, loop: bool = False) -> None:
+        """A slide break: what is played next is a new slide, looping if `loop`. `notes` are for the
+        speaker (the numbers on screen); `title`, a few words for a chapter menu, and `description`,
+        what the coming frames show in words and numbers for viewers who cannot see them, become
+        the video's WebVTT tracks. A plain render records the break; a manim-slides Slide cuts here."""
         self.slide_notes.append(notes)
         if hasattr(self, "next_slide"):
             self.next_slide(notes=notes, loop=loop)
+        self.slide_breaks.append({"time": self.video_time, "title": title, "description": description,
+                                  "notes": notes, "loop": loop})
+
+    def play(self, *args, **kwargs) -> None:
+        """Scene.play, keeping `video_time`, the seconds of video played so far: the renderer's time,
+        except for a play that manim takes from its cache of partial movies, for which the renderer
+        adds the nominal run time, not the frames the cached movie has (up to a frame apart per play)."""
+        before = self.renderer.time
+        super().play(*args, **kwargs)
+        played = self.renderer.time - before
+        movies = self.renderer.file_writer.partial_movie_files
+        if self.renderer.skip_animations and movies and movies[-1] is not None:  # from the cache
+            import av
+            with av.open(str(movies[-1])) as movie:
+                played = movie.streams.video[0].frames / config.frame_rate or played
+        self.video_time += played
+
+    def render(self, *args, **kwargs):
+        """Scene.render, then `<Scene>.slides.json` beside the video: the slide breaks and the video's
+        length, written aside and renamed into place."""
+        rerun = super().render(*args, **kwargs)
+        movie = getattr(self.renderer.file_writer, "movie_file_path", None)
+        if config.write_to_movie and movie is not None:
+            path = Path(movie).with_name(f"{type(self).__name__}.slides.json")
+            aside = path.with_name(path.name + ".part")
+            aside.write_text(json.dumps({"scene": type(self).__name__, "duration": self.video_time,
+                                         "frame_rate": config.frame_rate, "slides": self.slide_breaks}, indent=1))
+            aside.replace(path)
+        return rerun
 
     @classmethod
     def settings(cls, configured: Settings) -> Settings:

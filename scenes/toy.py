@@ -137,7 +137,15 @@ class ToyDiffusion1D(ToyScene):
         tr = self.tr = self.toy_trajectory()
         T, K = len(tr["alpha_bar"]), in_words(self.components)
         self.slide(f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with the image "
-                   f"models' schedule (T = {T}) and denoised with its exact eps_hat, no training.")
+                   f"models' schedule (T = {T}) and denoised with its exact eps_hat, no training.",
+                   title="Diffusion in one dimension",
+                   description=f'The title "Diffusion in one dimension", and under it "a mixture of {K} Gaussians and '
+                               'its exact denoiser". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
+                               "sqrt(1 - alpha_bar_t) eps; "
+                               f"an empty plot of x_t, up from {-self.extent:g} to {self.extent:g}, against t, across "
+                               f"from 0 to {T}; beside it, on its side, the density q(x_0) of the {K} components; a "
+                               f'footer, "exact denoiser: E[x_0 | x_t] by Bayes over the {K} components, no training"; '
+                               f"and {self.shown_paths} samples x_0 as dots at t = 0.")
         title_card(self, "Diffusion in one dimension", f"a mixture of {K} Gaussians and its exact denoiser")
 
         equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
@@ -166,7 +174,11 @@ class ToyDiffusion1D(ToyScene):
         data_dots = VGroup(*[Dot(at(axes, 0, x), radius=0.045, color=P.x0) for x in tr["x0"][:self.shown_paths, 0]])
         self.play(FadeIn(data_dots), run_time=0.5)
         self.slide(f"{len(tr['x0'])} samples x_0 of the mixture; q(x_0) on the right. The heatmap will be "
-                   "q(x_t) over t, exactly: a mixture again, each bump shrunk by sqrt(alpha_bar_t) and widened.")
+                   "q(x_t) over t, exactly: a mixture again, each bump shrunk by sqrt(alpha_bar_t) and widened.",
+                   title="Forward: q(x_t) over t",
+                   description=f"t runs from 0 to {T}: a cursor sweeps right, uncovering a heat map of q(x_t) over t "
+                               f"and x, and {self.shown_paths} sample paths wander from their x_0 into noise. The side "
+                               "plot turns from q(x_0) into q(x_t), ending on the dashed N(0, 1).")
         if self.stop_here(0):
             return
 
@@ -198,7 +210,10 @@ class ToyDiffusion1D(ToyScene):
         self.wait(1)  # the last frame of a play stops short of its end: this one shows t = T
         self.checkpoint = {"paths": paths, "marginal": marginal}
         self.slide(f"q(x_t) at t = {T} is N(0, 1) to the eye: alpha_bar_T = "
-                   f"{tr['alpha_bar'][-1]:.5f}; every path forgets where it started.")
+                   f"{tr['alpha_bar'][-1]:.5f}; every path forgets where it started.",
+                   title=f"DDPM, {len(tr['ddpm_t']) - 1} steps",
+                   description="The forward paths fade to faint lines and the cursor clears. "
+                               + self.reverse_words(tr, "ddpm", ReverseProcess))
         if self.stop_here(1):
             return
 
@@ -213,15 +228,30 @@ class ToyDiffusion1D(ToyScene):
             self.play(ReplacementTransform(equation, eq), run_time=0.8)
             equation = eq
             ends = self.reverse(tr, scheduler, color, side, data_label)
+            if scheduler == "ddpm":
+                title, shown = (f"DDIM, {len(tr['ddim_t']) - 1} steps", "DDPM's end points and histogram clear. "
+                                + self.reverse_words(tr, "ddim", ReverseProcessDDIM))
+            else:
+                title, shown = "Summary", (f"The last frame: {name}'s {tr[scheduler + '_paths'].shape[1]} paths, "
+                                           f"their end points, and the histogram of all "
+                                           f"{len(tr[scheduler + '_final'])} samples on q(x_0).")
             self.slide(f"{name}, {len(tr[scheduler + '_t']) - 1} steps with the exact eps_hat: "
                        f"{len(tr[scheduler + '_final'])} samples land in the {K} modes; the histogram "
-                       "sits on q(x_0).")
+                       "sits on q(x_0).", title=title, description=shown)
             if self.stop_here(2 if scheduler == "ddpm" else 3):
                 return
             if scheduler == "ddpm":
                 self.play(FadeOut(ends), run_time=0.5)
         self.wait(1.5)
 
+
+    def reverse_words(self, tr, scheduler: str, scene_cls) -> str:
+        """In words, what reverse() draws for one sampler."""
+        name, paths = scene_cls.name, tr[f"{scheduler}_paths"].shape[1]
+        return (f"The equation at the top becomes {name}'s, {scene_cls.in_words}. {paths} {name} paths grow from "
+                f"t = {len(tr['alpha_bar'])} back to t = 0 in {len(tr[scheduler + '_t']) - 1} steps, into the modes; "
+                f"dots mark where they end, and beside the plot a histogram of all {len(tr[scheduler + '_final'])} "
+                f"{name} samples lies over q(x_0).")
 
     def heatmap(self, axes: Axes, tr) -> ImageMobject:
         """q(x_t) on (t, x): columns are the recorded t, rows x from +3 (top) to -3."""
@@ -316,7 +346,13 @@ class ToyDiffusion2D(ToyScene):
     def construct(self):
         tr = self.tr = self.toy_trajectory()
         self.slide(f"{len(tr['x0'])} points of a smiley in two dimensions: the same schedule and the same "
-                   "sampler code as the image models, with the mixture's exact denoiser.")
+                   "sampler code as the image models, with the mixture's exact denoiser.",
+                   title="Diffusion in two dimensions",
+                   description='The title "Diffusion in two dimensions", and under it "a smiley of points, the same '
+                               'schedule as the images". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
+                               "sqrt(1 - alpha_bar_t) eps, and "
+                               f"on the left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a "
+                               f"mixture of {in_words(self.components)} small Gaussians.")
         title_card(self, "Diffusion in two dimensions", "a smiley of points, the same schedule as the images")
         equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
         left = self.left = Cloud(5.4).move_to(LEFT * 3.4 + DOWN * 0.35)
@@ -326,9 +362,6 @@ class ToyDiffusion2D(ToyScene):
         caption.next_to(left, DOWN, buff=0.15)
         self.play(Write(equation), run_time=1.2)
         self.play(FadeIn(left), FadeIn(caption), run_time=1.0)
-        self.slide(f"{len(tr['x0'])} points from a smiley: the data x_0. The exact denoiser knows this mixture.")
-        if self.stop_here(0):
-            return
 
         # Forward: every point follows the chain; the numbers of the equation beside it
         f = ValueTracker(0)  # index into forward_t
@@ -347,6 +380,17 @@ class ToyDiffusion2D(ToyScene):
         circles_label.align_to(numbers, LEFT)
         alpha_bar = tr["alpha_bar"]
         T = len(alpha_bar)
+        last = tr["forward_t"][-1]
+        self.slide(f"{len(tr['x0'])} points from a smiley: the data x_0. The exact denoiser knows this mixture.",
+                   title="Forward: the smiley dissolves",
+                   description="Beside the cloud: t, sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t); over it, dashed "
+                               "circles at " + " and ".join(f"{r} sd" for r in sds) + " of N(0, I). The caption "
+                               'becomes "x_t: each point, noised step by step". '
+                               f"t runs to {last}: the smiley blurs and "
+                               f"spreads into a round cloud, sqrt(alpha_bar_t) falls to {np.sqrt(alpha_bar[last]):.4f} "
+                               f"and sqrt(1 - alpha_bar_t) rises to {np.sqrt(1 - alpha_bar[last]):.4f}.")
+        if self.stop_here(0):
+            return
 
         def forward(_):
             i = int(round(f.get_value()))
@@ -364,7 +408,9 @@ class ToyDiffusion2D(ToyScene):
                    (len(tr["forward_t"]) - 1, 3.5))
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
-                   "the smiley is gone.")
+                   "the smiley is gone.", title="The field -eps_hat",
+                   description="The circles clear; the smiley x_0 returns faintly under a veil, and arrows on a grid "
+                               f"show the exact field -eps_hat(x_t, t) at t = {last}, all pointing towards the origin.")
         if self.stop_here(1):
             return
 
@@ -413,15 +459,24 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeIn(veil), run_time=0.4)
         left.show(tr["x0"], P.x0)
         self.play(ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
-        self.slide(f"At t = {tr['forward_t'][-1]} the field points at the origin: eps_hat is nearly x_t itself. "
-                   "Watch it bend towards the smiley as t falls.")
         T = len(alpha_bar)  # from t = T to T / 5 quickly, then slowly down to 2 % of T, close to the data
-        self.sweep(k, field, [arrows, numbers], (int(np.searchsorted(tr["forward_t"], 0.2 * T)), 3.5),
-                   (int(np.searchsorted(tr["forward_t"], 0.02 * T)), 4))
+        fifth, near = int(np.searchsorted(tr["forward_t"], 0.2 * T)), int(np.searchsorted(tr["forward_t"], 0.02 * T))
+        self.slide(f"At t = {tr['forward_t'][-1]} the field points at the origin: eps_hat is nearly x_t itself. "
+                   "Watch it bend towards the smiley as t falls.", title="The field as t falls",
+                   description=f"t falls from {tr['forward_t'][-1]} to {tr['forward_t'][near]}: the arrows turn from "
+                               "the origin towards the smiley, and the numbers beside follow, down to "
+                               f"sqrt(alpha_bar_t) = {np.sqrt(alpha_bar[tr['forward_t'][near]]):.4f}. At the end each "
+                               "arrow points at the nearest stroke; long ones are capped at one grid spacing.")
+        self.sweep(k, field, [arrows, numbers], (fifth, 3.5), (near, 4))
         self.arrows = arrows
         self.wait(1)
         self.slide(f"t = {tr['forward_t'][self.field_index]}: every arrow points at the nearest stroke of the "
-                   "smiley; long ones are capped to one grid spacing.")
+                   "smiley; long ones are capped to one grid spacing.", title="DDPM and DDIM from the same x_T",
+                   description="The arrows clear. Two square plots side by side, both the same "
+                               f"{len(tr['ddpm_frames'][0])} points of noise x_T: left DDPM, {len(tr['ddpm_t']) - 1} "
+                               f"steps, right DDIM, {len(tr['ddim_t']) - 1} steps, each with its update equation above "
+                               f"and t = {tr['ddpm_frame_t'][0]} below; {in_words(self.traced)} points are marked with "
+                               "dots, to be traced.")
         self.play(FadeOut(arrows), FadeOut(veil), run_time=0.6)
 
     def side_by_side(self, tr, left: Cloud) -> None:
@@ -447,7 +502,10 @@ class ToyDiffusion2D(ToyScene):
                   FadeIn(equations), FadeIn(tail_note), run_time=0.8)
         self.play(FadeIn(starts), FadeIn(starts_right), run_time=0.5)
         self.slide(f"Both from the same x_T, {len(tr['ddpm_frames'][0])} points; DDPM adds fresh noise at every "
-                   "step, DDIM adds none.")
+                   "step, DDIM adds none.", title="Back to the smiley",
+                   description="Both clouds gather into the smiley as t falls to 0 under each. The "
+                               f"{in_words(self.traced)} marked points draw their paths: DDPM's wiggle (its last "
+                               f"{DDPM_TAIL} steps shown), DDIM's are smooth.")
         k = ValueTracker(0)  # normalised time, in DISPLAY_FRAMES states
 
         def reverse(_):
@@ -466,11 +524,15 @@ class ToyDiffusion2D(ToyScene):
         reverse(None)
         self.sweep(k, reverse, [left.image, right.image, *t_values.values(), *traces.values()], (len(tr["ddpm_frame_t"]) - 1, 8))
         self.clouds, self.traces = clouds, traces
+        sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
         self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
-                   f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.")
+                   f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.",
+                   title="Off the strokes",
+                   description="Under each cloud, the share of its points off the strokes, further than "
+                               f"{sd} sd from every component: DDPM {tr['ddpm_stray']:.1%}; DDIM "
+                               f"{tr['ddim_stray']:.1%}, and {tr['ddim_fine_stray']:.1%} with {fine_steps} steps.")
         self.wait(2)
         # DDIM's few large steps leave some points between the strokes: its discretisation error
-        sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
         strays = self.strays = VGroup(
             label(f"off the strokes (> {sd} sd): {tr['ddpm_stray']:.1%}", size=20, color=P.dim),
             label(f"off the strokes: {tr['ddim_stray']:.1%}; with {fine_steps} steps: {tr['ddim_fine_stray']:.1%}",
@@ -480,5 +542,8 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeOut(tail_note), FadeOut(starts), FadeOut(starts_right), FadeIn(strays), run_time=0.6)
         self.slide(f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "
                    f"steps, {tr['ddim_fine_stray']:.1%} with {fine_steps}: the error of large steps, not of the "
-                   f"denoiser, which is exact. DDPM: {tr['ddpm_stray']:.1%}.")
+                   f"denoiser, which is exact. DDPM: {tr['ddpm_stray']:.1%}.", title="Summary",
+                   description=f"The last frame: both smileys; off the strokes, DDPM {tr['ddpm_stray']:.1%}, DDIM "
+                               f"{tr['ddim_stray']:.1%} with {len(tr['ddim_t']) - 1} steps and "
+                               f"{tr['ddim_fine_stray']:.1%} with {fine_steps}.")
         self.wait(2)

@@ -92,6 +92,23 @@ def test_html_deck_plays_every_slide_of_every_scene(rendered):
     assert len(videos) == sum(len(json.loads(p.read_text())["slides"]) for p in (out / "slides").glob("*.json"))
 
 
+def test_every_scene_has_chapters_and_descriptions_cut_at_its_slides(rendered):
+    """One cue with text per slide of manim-slides' cut of the video, starting where that slide's video
+    starts; the last ends with the video."""
+    from tests.test_captions import cues, frames
+    out, _, run = rendered
+    for _, cls in scenes():
+        slides = json.loads((out / "slides" / f"{cls}.json").read_text())["slides"]
+        lengths = [frames(out / "slides" / "files" / cls / Path(slide["file"]).name) for slide in slides]
+        bounds = list(np.concatenate([[0], np.cumsum(lengths)]) / 15 * 1000)
+        for track in ("chapters", "descriptions"):
+            found = cues(out / f"{cls}.{track}.vtt")
+            assert [a for a, _, _ in found] == pytest.approx(bounds[:-1], abs=1), f"{cls}.{track}.vtt"
+            assert [b for _, b, _ in found] == pytest.approx(bounds[1:], abs=1), f"{cls}.{track}.vtt"
+            assert all(text for *_, text in found)
+            assert f"{cls}.{track}.vtt" in run.stdout
+
+
 def test_pptx_has_one_slide_per_slide_break_with_its_notes(rendered):
     from pptx import Presentation
     out, env, _ = rendered

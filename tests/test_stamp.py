@@ -113,8 +113,8 @@ def test_render_sh_renders_a_scene_again_when_a_module_it_imports_changed(projec
     assert current.returncode == 1, current.stderr  # no outputs yet
     out.mkdir()
     (out / "ToyDiffusion1D.stamp").write_text(current.stdout.strip() + "\n")
-    for suffix in ("mp4", "png", "gif"):
-        (out / f"ToyDiffusion1D.{suffix}").write_bytes(b"rendered")
+    for path in stamp.outputs(out, "ToyDiffusion1D", slides=False, transparent=False):
+        path.write_bytes(b"rendered")
     edit(project / "scenes" / "ddim_steps.py")  # a scene toy.py does not import
     assert "same    ToyDiffusion1D" in dry_run()
     edit(project / "scenes" / "reverse.py", r"x_{t-1}", r"x_{t - 1}")  # the equation ToyDiffusion1D shows

@@ -192,14 +192,15 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     monkeypatch.setattr(toy, "label", label)
 
     def render_all(scene_cls):
-        """The whole scene: (the labels it made, its speaker notes, the scene)."""
+        """The whole scene: (the labels it made, its speaker notes, its slides' titles and descriptions, the scene)."""
         written.clear()
         with tempconfig(LOW | {"pixel_height": 270, "pixel_width": 480, "frame_rate": 3}):
             scene = scene_cls()
             scene.render()
-        return list(written), scene.slide_notes, scene
+        described = [f"{s['title']}: {s['description']}" for s in scene.slide_breaks]
+        return list(written), scene.slide_notes, described, scene
 
-    shown, notes, scene = render_all(toy.ToyDiffusion1D)
+    shown, notes, described, scene = render_all(toy.ToyDiffusion1D)
     assert (len(scene.tr["x0"]), len(scene.tr["alpha_bar"]), len(scene.tr["ddim_t"]) - 1) == (37, 300, 20)
     assert "a mixture of two Gaussians and its exact denoiser" in shown
     assert "exact denoiser: E[x₀ | xₜ] by Bayes over the two components, no training" in shown
@@ -209,9 +210,11 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     assert notes[2].startswith("q(x_t) at t = 300 is N(0, 1)")
     assert notes[3].startswith("DDPM, 300 steps") and notes[4].startswith("DDIM, 20 steps")
     assert all("37 samples land in the two modes" in n for n in notes[3:5])
-    assert not re.findall(r"\b(three|400|999|1000)\b", "\n".join(shown + notes))
+    assert "a mixture of two Gaussians" in described[0] and "across from 0 to 300" in described[0]
+    assert "37 DDPM samples" in described[2] and "in 20 steps" in described[3]
+    assert not re.findall(r"\b(three|400|999|1000)\b", "\n".join(shown + notes + described))
 
-    shown, notes, scene = render_all(toy.ToyDiffusion2D)
+    shown, notes, described, scene = render_all(toy.ToyDiffusion2D)
     assert (len(scene.tr["x0"]), len(scene.tr["alpha_bar"])) == (53, 300)
     assert "53 points x₀ of a mixture of seven small Gaussians" in shown
     assert any(s.endswith("with 300 steps: " + f"{scene.tr['ddim_fine_stray']:.1%}") for s in shown)
@@ -220,6 +223,8 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     assert notes[3].startswith("At t = 299 the field points at the origin")
     assert "Both from the same x_T, 53 points" in notes[5]
     assert "DDPM after 300 steps" in notes[6] and "DDIM after 20 " in notes[6]
-    assert not re.findall(r"\b(104|2000|999|1000)\b", "\n".join(shown + notes))
+    assert "53 points x_0 drawing a smiley face, a mixture of seven small Gaussians" in described[0]
+    assert "t runs to 299" in described[1] and "with 300 steps" in described[6]
+    assert not re.findall(r"\b(104|2000|999|1000)\b", "\n".join(shown + notes + described))
     # the arrows' sweep ends near the data whatever T is: at 2 % of it
     assert scene.tr["forward_t"][scene.field_index] <= 0.02 * 300 + 300 / 200

@@ -1,11 +1,13 @@
 """The talk's decks from the scenes' slides (render.sh --slides): `python tools/deck.py OUT Scene ...` writes
 OUT/deck.html (reveal.js, speaker notes on S) and OUT/deck.pptx from OUT/slides, with manim-slides.
+Each slide of deck.html carries its chapter title and description (OUT/<Scene>.*.vtt) for screen readers.
 
 The HTML deck is made self-contained (reveal.js copied next to it, for a lecture hall without internet)
 where reveal.js can be had: manim-slides' own download, or else npm's registry; failing both, it loads
 reveal.js from the jsDelivr CDN when opened."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -14,6 +16,8 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from captions import read_cues
 
 CDN = re.compile(r'"(https://cdn\.jsdelivr\.net/npm/reveal\.js@([\d.]+)/([^"]+))"')
 
@@ -29,6 +33,47 @@ def relative_paths(out: Path, scenes: list[str]) -> None:
                 if slide.get(key):
                     slide[key] = f"slides/files/{scene}/{Path(slide[key]).name}"
         path.write_text(json.dumps(deck, indent=2))
+
+
+SECTION = re.compile(r'<section\b[^>]*\bdata-background-video="([^"]+)"[^>]*>')
+HIDDEN = ("<style>.diffviz-description{position:absolute;width:1px;height:1px;overflow:hidden;"
+          "clip:rect(0 0 0 0);white-space:nowrap}</style>")
+
+
+def describe_slides(out: Path, scenes: list[str]) -> None:
+    """Give each slide of deck.html its title and description, from the scene's .chapters.vtt and
+    .descriptions.vtt, as text that is not seen but read: reveal.js announces a slide's text to screen
+    readers as it is shown (its aria-live status), and the slide's video has none."""
+    texts = []
+    for scene in scenes:
+        slides = json.loads((out / "slides" / f"{scene}.json").read_text())["slides"]
+        try:
+            titles, descriptions = (read_cues(out / f"{scene}.{track}.vtt") for track in ("chapters", "descriptions"))
+        except (OSError, StopIteration, ValueError):
+            titles = descriptions = []
+        if len(titles) != len(slides) or len(descriptions) != len(slides):
+            print(f"deck: {scene}'s slides have no descriptions ({len(slides)} slides, {len(descriptions)} cues)",
+                  file=sys.stderr)
+            titles = descriptions = [None] * len(slides)
+        texts += [(Path(slide["file"]).name, t, d) for slide, t, d in zip(slides, titles, descriptions)]
+    deck = out / "deck.html"
+    page = deck.read_text()
+    sections = list(SECTION.finditer(page))
+    if len(sections) != len(texts) or any(not m[1].endswith(name) for m, (name, _, _) in zip(sections, texts)):
+        print("deck: deck.html's slides are not the scenes' slides; it has no descriptions", file=sys.stderr)
+        return
+    parts, last = [], 0
+    for match, (_, title, description) in zip(sections, texts):
+        parts.append(page[last:match.end()])
+        if title is not None:
+            parts.append(f'<div class="diffviz-description"><h2>{html.escape(title[2])}</h2>'
+                         f'<p>{html.escape(description[2])}</p></div>')
+        last = match.end()
+    page = "".join(parts) + page[last:]
+    page = page.replace("</head>", HIDDEN + "\n</head>", 1)
+    aside = deck.with_name(".deck.html.part")
+    aside.write_text(page)
+    aside.replace(deck)
 
 
 def convert(out: Path, scenes: list[str], dest: str, *extra: str) -> subprocess.CompletedProcess:
@@ -79,6 +124,7 @@ def main(out: Path, scenes: list[str]) -> int:
         convert(out, scenes, "deck.html")
         print("deck: reveal.js could not be downloaded here; deck.html loads it from the jsDelivr CDN when "
               "opened (run ./render.sh --slides once with internet for a self-contained deck)", file=sys.stderr)
+    describe_slides(out, scenes)
     pptx = convert(out, scenes, "deck.pptx", "--to", "pptx")
     if pptx.returncode != 0:
         print(f"deck: PowerPoint conversion failed:\n{pptx.stderr}", file=sys.stderr)

@@ -1,10 +1,11 @@
 """Whether a scene's outputs are up to date: `python tools/stamp.py OUT_DIR file:Class [--slides]
 [--transparent]`. The stamp is a digest of everything the video depends on: the source of every project
 module the scene imports (followed through their imports: the theme, other scene modules, cache/, ...),
-manim.cfg, the trajectories it reads (their manifests: model weights, schedule, settings), the quality
-and theme, and the versions of manim and manim-slides. It prints the digest and exits 0 when
-OUT_DIR/<Class>.stamp holds it and every output asked for is there, 1 otherwise; render.sh writes the
-printed digest to the stamp after a render, so the stamp names the inputs as they were when it began."""
+manim.cfg, tools/captions.py (which writes its WebVTT tracks), the trajectories it reads (their manifests:
+model weights, schedule, settings), the quality and theme, and the versions of manim and manim-slides. It
+prints the digest and exits 0 when OUT_DIR/<Class>.stamp holds it and every output asked for is there, 1
+otherwise; render.sh writes the printed digest to the stamp after a render, so the stamp names the inputs as
+they were when it began."""
 from __future__ import annotations
 
 import argparse
@@ -107,6 +108,7 @@ def digest(target: str) -> str:
     h = hashlib.sha256(source_digest(file).encode())
     cfg = Path.cwd() / "manim.cfg"
     h.update(cfg.read_bytes() if cfg.exists() else b"-")
+    h.update((ROOT / "tools" / "captions.py").read_bytes())  # writes the scene's WebVTT tracks
     settings = {name: os.environ.get(name, "") for name in ("DIFFVIZ_THEME", "DIFFVIZ_X264_PRESET", "DIFFVIZ_QUALITY")}
     h.update(json.dumps([cls, settings, _version("manim"), _version("manim-slides")]).encode())
     settings = getattr(importlib.import_module(file), cls).settings(load_settings())  # as the scene reads them
@@ -122,7 +124,8 @@ def digest(target: str) -> str:
 
 
 def outputs(out: Path, cls: str, slides: bool, transparent: bool) -> list[Path]:
-    wanted = [out / f"{cls}.mp4", out / f"{cls}.png", out / f"{cls}.gif"]
+    wanted = [out / f"{cls}.mp4", out / f"{cls}.png", out / f"{cls}.gif", out / f"{cls}.chapters.vtt",
+              out / f"{cls}.descriptions.vtt"]
     if slides:
         wanted.append(out / "slides" / f"{cls}.json")
     if transparent:
