@@ -21,7 +21,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=".venv/.diffviz-$(cat pyproject.toml | sha256sum | cut -c1-16)"
-if [ ! -e "$stamp" ]; then
+# a linked .venv (a test's copy of the project, a worktree) belongs to another checkout: installing
+# diffviz from here would point that checkout's editable install at this one
+if [ ! -e "$stamp" ] && [ ! -L .venv ]; then
   echo "bootstrap: installing Python packages into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip
   # torch first and pinned, so nothing pulls a multi-GB CUDA build where the CPU wheel will do
