@@ -94,6 +94,7 @@ def record_forward(model: Denoiser, spec: Forward, image_path: str | None = None
     return Recording(
         images={"x0": x0[0], "eps": eps[0], "x_t": x_t, "chain": chain},
         numbers={"t": t.numpy(), "alpha_bar": _np(alpha_bar), "betas": _np(betas),
+                 "x0_float": _np(x0[0]), "eps_float": _np(eps[0]),
                  "sqrt_alpha_bar": _np(a.flatten() ** 0.5), "sqrt_one_minus_alpha_bar": _np((1 - a.flatten()) ** 0.5),
                  # the spread of what is not signal: sqrt(1 - alpha_bar_t) either way
                  "closed_form_noise_std": _np((x_t - a ** 0.5 * x0).flatten(1).std(1)),
