@@ -84,6 +84,7 @@ STORED_ARRAYS: dict[str, dict[str, str]] = {
     },
     "ddim_steps": {
         "frames": "images (runs, frames): each run's state at evenly spaced normalised times",
+        "frame_steps": "(runs, frames) how many steps each run had taken at each frame",
         "finals": "images (runs,): each run's output",
         "step_counts": "(runs,) each run's steps: the DDIM counts, then DDPM's",
         "is_ddpm": "(runs,) 1 for the DDPM run",

@@ -251,12 +251,15 @@ def record_ddim_steps(model: Denoiser, spec: DdimSteps) -> Recording:
     from .engine import run_together  # the DDIM runs and the DDPM run share each UNet call
     finals = torch.cat(run_together(model, [ddim_runs, ddpm_run])[0])
     reference = finals[counts.index(max(counts))]
+    frame_steps = np.zeros((len(keep_at), DISPLAY_FRAMES), np.int64)
     for r, at in enumerate(keep_at):  # a run with fewer than DISPLAY_FRAMES steps holds each state longer
         index = np.searchsorted(at, np.linspace(0, 1, DISPLAY_FRAMES) * at[-1], side="right") - 1
         frames[r] = frames[r, :len(at)][torch.as_tensor(index)] if len(at) < DISPLAY_FRAMES else frames[r]
+        frame_steps[r] = np.asarray(at)[index] if len(at) < DISPLAY_FRAMES else at
     return Recording(
         images={"frames": frames, "finals": finals},
         numbers={"step_counts": np.array(counts + [spec.ddpm_steps]), "is_ddpm": np.array([0] * len(counts) + [1]),
+                 "frame_steps": frame_steps,
                  "distance_to_reference": _np(l2(finals, reference[None])), "finals_float": _np(finals)})
 
 

@@ -38,8 +38,8 @@ def test_forward_keeps_x0_eps_and_alpha_bar_exact_so_every_t_can_be_formed(tiny_
     x0, eps, abar = rec.numbers["x0_float"], rec.numbers["eps_float"], rec.numbers["alpha_bar"]
     assert x0.dtype == eps.dtype == abar.dtype == np.float32 and len(abar) == 1000
     assert np.allclose(abar, model.ddpm().alphas_cumprod.numpy())
-    assert abs(x0 - rec.images["x0"]).max() == 0 and abs(eps - rec.images["eps"]).max() == 0
-    for t, x_t in zip(rec.numbers["t"], rec.images["x_t"], strict=True):
+    assert (x0 == rec.images["x0"].numpy()).all() and (eps == rec.images["eps"].numpy()).all()
+    for t, x_t in zip(rec.numbers["t"], rec.images["x_t"].numpy(), strict=True):
         assert abs(np.sqrt(abar[t]) * x0 + np.sqrt(1 - abar[t]) * eps - x_t).max() <= 1e-6
 
 
@@ -179,9 +179,14 @@ def test_ddim_steps_runs_equal_separate_runs():
     for k, n in enumerate((2, 5, 9)):
         sched = model.ddim()
         t, t_prev = ddim_timesteps(sched, n)
-        alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev)
+        states = [x_T[0]]  # the state after each step of the run made alone
+        alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, callback=lambda s, kept=states: kept.append(s.x_prev[0]))
         assert abs(rec.images["finals"][k] - alone[0]).max() <= 1e-5
         assert abs(rec.images["frames"][k, -1] - alone[0]).max() <= 1e-5
+        steps = rec.numbers["frame_steps"][k]  # each frame says how many steps its state had taken
+        assert steps[0] == 0 and steps[-1] == n and (np.diff(steps) >= 0).all()
+        for j, step in enumerate(steps):
+            assert abs(rec.images["frames"][k, j] - states[step]).max() <= 1e-5
         finals.append(alone[0])
     # DDPM, 20 steps, its fresh noise drawn from the same generator after x_T
     sched = model.ddpm()
