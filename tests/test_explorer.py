@@ -133,7 +133,8 @@ def test_the_page_opens_from_file_offline_with_every_view_and_no_console_error(p
     for view in VIEWS:  # every view, opened from the contents bar, has a labelled slider
         page.page.click(f"#contents a[href='#{view}']")
         slider = page.page.locator(f"#{view} input[type=range]")
-        assert slider.is_visible() and page.page.locator(f"label[for='{slider.get_attribute('id')}']").count() == 1
+        slider.wait_for(state="visible", timeout=3000)  # the view is shown on the hashchange that follows
+        assert page.page.locator(f"label[for='{slider.get_attribute('id')}']").count() == 1
     assert page.errors == []
 
 

@@ -65,6 +65,13 @@
   function drawFrame(canvas, sheet, i) {
     if (canvas.width !== sheet.w) canvas.width = sheet.w;
     if (canvas.height !== sheet.h) canvas.height = sheet.h;
+    canvas.shown = [sheet, i];
+    if (!sheet.img.complete || !sheet.img.naturalWidth) {  // still decoding: drawn when it is there
+      sheet.img.addEventListener("load", () => {
+        if (canvas.shown[0] === sheet && canvas.shown[1] === i) drawFrame(canvas, sheet, i);
+      }, {once: true});
+      return;
+    }
     const ctx = canvas.getContext("2d", {willReadFrequently: true});
     ctx.imageSmoothingEnabled = false;
     ctx.clearRect(0, 0, sheet.w, sheet.h);
@@ -305,7 +312,7 @@
     const head = el("div", {class: "equation"});
     const [px, py, size] = v.patch;
     typeset(head, v.kind === "patch"
-      ? String.raw`\colacc{n_b} = \colt{n_a}\text{ with its ${size}\times${size} patch at (${px}, ${py}) drawn afresh}`
+      ? String.raw`\colacc{n_b} = \colt{n_a}\text{ with its }${size}\times${size}\text{ patch at (${px}, ${py}) drawn afresh}`
       : String.raw`\colacc{n_b} = \sqrt{1-s^2}\,\colt{n_a} + s\,n', \quad s = ${v.scaling}`);
     const row = el("div", {class: "panels"});
     const a = panel(row, "x_t", String.raw`\colt{x^a}`, "x[:, 0]");
@@ -384,6 +391,7 @@
     }
     const c = control(s, {id: "grid", label: "column", max: v.columns - 1, fieldLabel: "column", toField: (j) => j,
       fromField: (j) => j, onChange: show, play: true});
+    s.insertBefore(c.slider.parentNode, note);
     select.addEventListener("change", () => c.set(c.value));
     return {control: c, go(p) { if (p.row !== undefined) select.value = p.row; c.set(p.column !== undefined ? Number(p.column) : c.value, true); },
       hash: () => `row=${select.value}/column=${c.value}`};
@@ -503,7 +511,6 @@
         sheets.push(sheet.img.decode());
       }
     }
-    await Promise.all(sheets);
     const list = document.querySelector("#contents ul"), main = document.getElementById("views");
     for (const [id, title] of Object.entries(meta.titles)) {
       const li = el("li");
@@ -529,6 +536,8 @@
     });
     window.addEventListener("hashchange", route);
     route();
+    await Promise.all(sheets);  // every frame drawn: what the tests wait for
+    for (const id of meta.views) views[id].control.set(views[id].control.value, true);
     document.body.dataset.ready = "1";
   }
   start();
