@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this ma
                                 "(./test.sh installs it through tools/bootstrap.sh where it runs as root)")
 SETTINGS = "steps = 5\nforward_timestep = 2\npatch_size = 6\npatch_x = 4\npatch_y = 2\nddim_step_counts = [2, 5]\n" \
            "grid_levels = 3\n"
-VIEWS = ["forward", "reverse-ddpm", "reverse-ddim", "patch", "global", "grid", "ddim-steps", "memorisation"]
+TOY_POINTS = 120  # of the smiley's 2000: seconds to record, not a minute
+VIEWS = ["forward", "reverse-ddpm", "reverse-ddim", "patch", "global", "grid", "ddim-steps", "memorisation", "toy-2d"]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,9 @@ def recorded(tmp_path_factory):
         settings = load_settings()
         build(["forward", "reverse", "forward_backward", "similar_noise", "ddim_steps"], settings, device="cpu")
         build(["memorisation"], settings.replace(model="embedded"), device="cpu")
+        from cache import specs
+        mp.setitem(specs.TOY_POINTS, 2, TOY_POINTS)
+        build(["toy"], settings.replace(model="mixture:smiley"), device="cpu")
         made = web(folder / "out")
     assert "wrote" in made.output and made.exit_code == 0, made.output
     return folder, env
@@ -54,6 +58,8 @@ def use_recorded(request, monkeypatch):
     if "recorded" in request.fixturenames:
         for k, v in request.getfixturevalue("recorded")[1].items():
             monkeypatch.setenv(k, v)
+        from cache import specs
+        monkeypatch.setitem(specs.TOY_POINTS, 2, TOY_POINTS)
 
 
 def shown(text_value: float, value, digits: int) -> bool:
@@ -260,6 +266,32 @@ def test_memorisation_shows_both_denoisers_and_the_nearest_training_images(page)
     distances = page.page.eval_on_selector_all("#memorisation [data-name='unet_nearest_distance']",
                                                "es => es.map(e => e.textContent)")
     assert distances == [f"distance {d:.2f}" for d in mem["unet_nearest_distance"]]
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("process", ["forward", "ddpm", "ddim"])
+def test_toy_2d_draws_that_frames_points(page, process):
+    from theme import DARK
+    toy = tr("toy", model="mixture:smiley")
+    keep = np.unique(np.round(np.linspace(0, len(toy["forward_t"]) - 1, 51)).astype(int))
+    points = {"forward": toy["forward"][keep], "ddpm": toy["ddpm_frames"], "ddim": toy["ddim_frames"]}[process]
+    t = {"forward": toy["forward_t"][keep], "ddpm": toy["ddpm_frame_t"], "ddim": toy["ddim_frame_t"]}[process]
+    page.page.click("#contents a[href='#toy-2d']")
+    page.page.select_option("#toy-2d-mode", process)
+    j = 10
+    page.type_into("#toy-2d-field", j)
+    assert page.number("toy-2d", "t") == t[j]
+    if process == "forward":
+        assert shown(page.number("toy-2d", "sqrt_alpha_bar"), np.sqrt(np.float64(toy["alpha_bar"][t[j]])), 4)
+    pixels = page.pixels("#toy-2d canvas")
+    side, extent = pixels.shape[0], float(page.page.get_attribute("#toy-2d canvas", "data-extent"))
+    cols = np.round((points[j, :, 0] + extent) / (2 * extent) * side).astype(int)
+    rows = np.round((extent - points[j, :, 1]) / (2 * extent) * side).astype(int)
+    inside = (cols >= 1) & (cols < side - 1) & (rows >= 1) & (rows < side - 1)
+    assert inside.mean() > 0.9
+    colour = [int(DARK.x_t[i:i + 2], 16) for i in (1, 3, 5)]
+    assert (pixels[rows[inside], cols[inside]] == colour).all()  # a dot of x_t's colour where each point is
+    assert f"t = {t[j]}" in page.label("#toy-2d canvas")
     assert page.errors == []
 
 

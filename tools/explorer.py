@@ -113,6 +113,29 @@ def memorisation_view(tr: Trajectory) -> dict:
                                "unet_nearest_index", "exact_nearest_index", "unet_exact_distance")}
 
 
+QUANT = 4096  # toy points as int16 of x * QUANT: |x| < 8 in steps of 1/4096, half float32's bytes
+TOY_FORWARD_FRAMES = 51  # of the toy's recorded forward states, evenly spaced (all 201 would be 1.6 MB more)
+
+
+def quantised(a: np.ndarray) -> str:
+    """int16 of a * QUANT, little-endian, base64: the page reads it as an Int16Array and divides."""
+    q = np.clip(np.round(np.asarray(a, np.float64) * QUANT), -32768, 32767).astype("<i2")
+    return base64.b64encode(q.tobytes()).decode()
+
+
+def toy_view(tr: Trajectory) -> dict:
+    keep = np.unique(np.round(np.linspace(0, len(tr["forward_t"]) - 1, TOY_FORWARD_FRAMES)).astype(int))
+    forward_t = tr["forward_t"][keep]
+    return {"points": len(tr["x0"]), "quant": QUANT, "extent": float(tr.manifest["spec"]["extent"]),
+            "forward_t": forward_t.tolist(), "alpha_bar": tr["alpha_bar"][forward_t].tolist(),
+            "forward": quantised(tr["forward"][keep]), "grid": tr["grid"].tolist(),
+            "field": quantised(tr["eps_hat_field"][keep]), "x0": quantised(tr["x0"]),
+            "ddpm": quantised(tr["ddpm_frames"]), "ddpm_t": tr["ddpm_frame_t"].tolist(),
+            "ddim": quantised(tr["ddim_frames"]), "ddim_t": tr["ddim_frame_t"].tolist(),
+            "steps": {"ddpm": len(tr["ddpm_t"]) - 1, "ddim": len(tr["ddim_t"]) - 1},
+            "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "ddim_fine_stray", "stray_sd"), "images": {}}
+
+
 @dataclass(frozen=True)
 class View:
     id: str            # the page's name for it: index.html#<id>/t=600
@@ -133,6 +156,7 @@ def views(heat: Callable) -> list[View]:
         View("grid", "Noise, then denoise: the grid", "forward_backward", 0, grid_view),
         View("ddim-steps", "DDIM step counts", "ddim_steps", 0, ddim_steps_view),
         View("memorisation", "Generalise or memorise", "memorisation", 0, memorisation_view, memorisation_model),
+        View("toy-2d", "Toy 2D: a smiley of points", "toy", 0, toy_view, lambda s: "mixture:smiley"),
     ]
 
 

@@ -7,6 +7,7 @@
   const meta = D.meta;
   const views = {};  // id -> {section, control, go(params)}
   const equations = [];  // [{el, tex}]: typeset again when the theme changes
+  const redraws = [];  // what draws in the theme's colours itself (the toy's canvas)
   let theme = "dark";
 
   // ---- colours and equations: one meaning, one colour (scenes/theme.py) ----
@@ -42,6 +43,7 @@
     button.textContent = name === "dark" ? "light theme" : "dark theme";
     button.setAttribute("aria-pressed", String(name === "light"));
     for (const e of equations) render(e.el, e.tex);
+    for (const redraw of redraws) redraw();
     try { localStorage.setItem("diffviz-theme", name); } catch (err) { /* file:// may refuse storage */ }
   }
 
@@ -457,8 +459,77 @@
     return {control: c, go(p) { c.set(p.t !== undefined ? nearest(n.t, Number(p.t)) : c.value, true); }, hash: () => `t=${n.t[Math.min(c.value, S - 1)]}`};
   }
 
+  function toyView(s, v) {
+    const q = (b64) => {  // int16 of x * quant (tools/explorer.py quantised)
+      const bin = atob(b64), bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return Float32Array.from(new Int16Array(bytes.buffer), (x) => x / v.quant);
+    };
+    const N = v.points, G = v.grid.length, E = v.extent + 0.5;  // a little room for noised points beyond the grid
+    const states = {forward: q(v.forward), ddpm: q(v.ddpm), ddim: q(v.ddim)}, field = q(v.field);
+    const times = {forward: v.forward_t, ddpm: v.ddpm_t, ddim: v.ddim_t};
+    const select = el("select", {id: "toy-2d-mode"});
+    for (const [value, text] of [["forward", "forward: the chain q(x_t | x_{t-1}), and -eps_hat on a grid"],
+      ["ddpm", `DDPM, ${v.steps.ddpm} steps, back from one x_T`], ["ddim", `DDIM, ${v.steps.ddim} steps, from the same x_T`]]) {
+      select.append(el("option", {value, text}));
+    }
+    s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "process"}), select));
+    const eq = el("div", {class: "equation"});
+    typeset(eq, EQ_FORWARD);
+    const row = el("div", {class: "panels"});
+    const canvas = el("canvas", {role: "img", width: 480, height: 480, "data-extent": E, "data-array": "points"});
+    canvas.style.cssText = "width: 480px; height: 480px; border: 1px solid var(--dim)";
+    row.append(canvas);
+    const side = el("div", {style: "max-width: 26rem"});
+    row.append(side);
+    const nums = numberTable(side, [["t", String.raw`\coltime{t}`], ["sqrt_alpha_bar", String.raw`\colx{\sqrt{\bar\alpha_t}}`],
+      ["sqrt_one_minus_alpha_bar", String.raw`\cole{\sqrt{1-\bar\alpha_t}}`], ["stray", String.raw`\text{share off the data}`]]);
+    side.append(el("p", {class: "note", text: `${N} points of a mixture of small Gaussians (a smiley), its exact denoiser as the model. Off the data: further than ${v.numbers.stray_sd} sd from every component (DDPM ${fixed(100 * v.numbers.ddpm_stray, 1)} %, DDIM ${fixed(100 * v.numbers.ddim_stray, 1)} %, DDIM with as many steps as DDPM ${fixed(100 * v.numbers.ddim_fine_stray, 1)} %).`}));
+    s.append(eq, row);
+    const px = (x) => ((x + E) / (2 * E)) * canvas.width, py = (y) => ((E - y) / (2 * E)) * canvas.height;
+    let frame = 0;
+    function show(j) {
+      const mode = select.value, T = times[mode], k = Math.min(j, T.length - 1), P = meta.palettes[theme];
+      frame = j;
+      const ctx = canvas.getContext("2d", {willReadFrequently: true});
+      ctx.fillStyle = P.background;
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      if (mode === "forward") {  // the field -eps_hat(z, t): where the denoiser pushes a point at this t
+        ctx.strokeStyle = P.eps_hat;
+        ctx.lineWidth = 1;
+        let longest = 1e-9;  // the longest arrow of this frame spans 90 % of the grid's spacing
+        for (let g = 0; g < G; g++) longest = Math.max(longest, Math.hypot(field[(k * G + g) * 2], field[(k * G + g) * 2 + 1]));
+        const scale = (0.9 * Math.abs(v.grid[1][0] - v.grid[0][0])) / longest;
+        for (let g = 0; g < G; g++) {
+          const [x, y] = v.grid[g], ex = field[(k * G + g) * 2], ey = field[(k * G + g) * 2 + 1];
+          ctx.beginPath(); ctx.moveTo(px(x), py(y)); ctx.lineTo(px(x - scale * ex), py(y - scale * ey)); ctx.stroke();
+        }
+      }
+      const end = mode !== "forward" && k === T.length - 1;
+      ctx.fillStyle = end ? P.x0 : P.x_t;
+      const xs = states[mode];
+      for (let p = 0; p < N; p++) ctx.fillRect(Math.round(px(xs[(k * N + p) * 2])) - 1, Math.round(py(xs[(k * N + p) * 2 + 1])) - 1, 3, 3);
+      const t = T[k];
+      nums.set("t", t, 0);
+      const a = mode === "forward" ? v.alpha_bar[k] : null;
+      nums.set("sqrt_alpha_bar", a === null ? null : Math.sqrt(a));
+      nums.set("sqrt_one_minus_alpha_bar", a === null ? null : Math.sqrt(1 - a));
+      nums.set("stray", end ? 100 * v.numbers[`${mode}_stray`] : null, 1);
+      canvas.setAttribute("aria-label", `${N} points: ${mode === "forward" ? `the forward chain at t = ${t}` : end ? `the ${mode.toUpperCase()} samples` : `${mode.toUpperCase()} states at t = ${t}`}, frame ${k}`);
+    }
+    redraws.push(() => show(frame));
+    const count = Math.max(v.forward_t.length, v.ddpm_t.length, v.ddim_t.length);
+    const c = control(s, {id: "toy-2d", label: "frame", max: count - 1, fieldLabel: "frame", toField: (j) => j,
+      fromField: (j) => j, onChange: show});
+    s.insertBefore(c.slider.parentNode, eq);
+    select.addEventListener("change", () => c.set(c.value));
+    return {control: c, go(p) { if (p.process) select.value = p.process; c.set(p.frame !== undefined ? Number(p.frame) : c.value, true); },
+      hash: () => `process=${select.value}/frame=${c.value}`};
+  }
+
   const MAKERS = {forward: forwardView, "reverse-ddpm": reverseView, "reverse-ddim": reverseView, patch: similarNoiseView,
-    global: similarNoiseView, grid: gridView, "ddim-steps": ddimStepsView, memorisation: memorisationView};
+    global: similarNoiseView, grid: gridView, "ddim-steps": ddimStepsView, memorisation: memorisationView,
+    "toy-2d": toyView};
 
   // ---- contents, notices, routing ----
   let current = null;
