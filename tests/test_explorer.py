@@ -5,6 +5,7 @@ against the trajectory). The recordings are made here with a small random-weight
 schedule) and, for memorisation, the embedded model at 5 steps."""
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import sys
@@ -104,9 +105,13 @@ class Page:
         self.page.wait_for_selector("body[data-ready='1']", timeout=20000)
 
     def pixels(self, selector: str) -> np.ndarray:
-        data, w, h = self.page.eval_on_selector(selector, "c => [Array.from(c.getContext('2d').getImageData("
-                                                          "0, 0, c.width, c.height).data), c.width, c.height]")
-        return np.array(data, np.uint8).reshape(h, w, 4)[..., :3]
+        data, w, h = self.page.eval_on_selector(selector, """c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let s = '';
+            for (let i = 0; i < d.length; i += 8192) s += String.fromCharCode(...d.subarray(i, i + 8192));
+            return [btoa(s), c.width, c.height];
+        }""")
+        return np.frombuffer(base64.b64decode(data), np.uint8).reshape(h, w, 4)[..., :3]
 
     def number(self, view: str, name: str) -> float:
         return float(self.page.text_content(f"#{view} [data-name='{name}']"))
