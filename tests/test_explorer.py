@@ -22,8 +22,6 @@ for folder in (ROOT, ROOT / "scenes"):  # tools/ runs from the checkout; the sce
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine: `apt-get install chromium` "
-                                "(./test.sh installs it through tools/bootstrap.sh where it runs as root)")
 SETTINGS = "steps = 5\nforward_timestep = 2\npatch_size = 6\npatch_x = 4\npatch_y = 2\nddim_step_counts = [2, 5]\n" \
            "grid_levels = 3\n"
 TOY_POINTS = 120  # of the smiley's 2000: seconds to record, not a minute
@@ -82,6 +80,9 @@ def tr(experiment: str, index: int = 0, model: str | None = None):
 
 @pytest.fixture(scope="module")
 def browser():
+    if CHROMIUM is None:
+        pytest.skip("no chromium on this machine: `apt-get install chromium` (./test.sh installs it through "
+                    "tools/bootstrap.sh where it runs as root)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package drives chromium: "
                                    "pip install -e .[test]")
     with sync_api.sync_playwright() as p:
