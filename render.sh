@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--slides] [--transparent]
+usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--slides] [--web] [--transparent]
                    [--out DIR] [--dry-run] [SCENE ...]
 
   SCENE         a scene class (ReverseProcess) or file:Class (reverse:ReverseProcessDDIM);
@@ -16,6 +16,9 @@ usage: ./render.sh [--quality l|m|h|k] [--model MODEL] [--theme dark|light] [--s
   --theme       dark (default) or light, for white slide decks
   --slides      also make a manim-slides presentation of the scenes: DIR/deck.html (reveal.js; speaker
                 view on S) and DIR/deck.pptx (PowerPoint, one slide per slide break, notes included)
+  --web         also write DIR/explorer/index.html: every recorded trajectory, to scrub through in a browser
+                (opens by double-click, offline; `diffviz web --out DIR` makes it alone). With --slides,
+                deck.html links to it
   --transparent also render each scene with a transparent background, as DIR/<Scene>.mov (for overlays)
   --out         the output folder (default out/<resolution>, out/<resolution>-light for --theme light)
   --dry-run     only say, per scene, `same` (up to date) or `render` (would be rendered); render nothing
@@ -32,7 +35,7 @@ SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM
         similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
         forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts toy:ToyDiffusion1D toy:ToyDiffusion2D
         memorisation:GeneraliseOrMemorise schedules:NoiseSchedules guidance:ClassifierFreeGuidance flow:FlowMatching)
-quality=h model="" theme="" slides="" transparent="" out="" dry_run="" picked=()
+quality=h model="" theme="" slides="" transparent="" web="" out="" dry_run="" picked=()
 while (($#)); do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -42,6 +45,7 @@ while (($#)); do
     --theme) theme=${2:-}; shift 2 ;;
     --out) out=${2:-}; shift 2 ;;
     --slides) slides=--slides; shift ;;
+    --web) web=1; shift ;;
     --transparent) transparent=--transparent; shift ;;
     --dry-run) dry_run=1; shift ;;
     -*) echo "render.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -134,6 +138,10 @@ printf '%s\n' "${targets[@]}" | xargs -P 2 -I{} bash -c 'render_one "$@"' _ {}
 status=$?
 [ -z "$dry_run" ] || exit $((status != 0))
 
+if [ -n "$web" ]; then  # before the deck, which links to it
+  diffviz web --out "$out" || status=1
+fi
+
 if [ -n "$slides" ]; then
   classes=()
   for t in "${targets[@]}"; do [ -f "$out/slides/${t#*:}.json" ] && classes+=("${t#*:}"); done
@@ -150,4 +158,6 @@ done
 for f in "$out"/deck.html "$out"/deck.pptx; do
   [ -f "$f" ] && printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"
 done
+[ -n "$web" ] && [ -f "$out/explorer/index.html" ] &&
+  printf '  %-44s %6s\n' "explorer/index.html (the folder)" "$(du -sh "$out/explorer" | cut -f1)"
 exit $((status != 0))

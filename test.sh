@@ -2,6 +2,6 @@
 # Every test, on a fresh machine too: installs what is missing, then runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
-source tools/bootstrap.sh
+DIFFVIZ_BOOTSTRAP_FOR=tests source tools/bootstrap.sh
 export HF_HUB_OFFLINE=1
 exec python -m pytest -q "$@"

@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import cache_root
 
-FORMAT_VERSION = 2  # 2: the reverse steps' coefficients by their papers' names (cache/stored_arrays.py)
+FORMAT_VERSION = 3  # 2: the reverse steps' coefficients by their papers' names; 3: forward keeps x_0 and eps as float, ddim_steps each frame's step
 ARRAYS, MANIFEST = "trajectory.npz", "manifest.json"
 
 

@@ -17,10 +17,12 @@ STORED_ARRAYS: dict[str, dict[str, str]] = {
     "forward": {
         "x0": "image: the clean image x_0",
         "eps": "image: the noise eps",
+        "x0_float": "(C, H, W) float32: x_0, unrounded, so that x_t can be formed exactly at every t",
+        "eps_float": "(C, H, W) float32: eps, unclipped",
         "x_t": "images (len(t),): x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps at each t, Ho et al. eq. (4)",
         "chain": "images (len(t),): the chain q(x_t | x_{t-1}), one training step at a time, at each t",
         "t": "the timesteps shown: the DDPM schedule's at `steps` steps, and T-1",
-        "alpha_bar": "(T,) alpha_bar of every training step",
+        "alpha_bar": "(T,) float32: alpha_bar of every training step",
         "betas": "(T,) beta of every training step",
         "sqrt_alpha_bar": "sqrt(alpha_bar_t) at each t",
         "sqrt_one_minus_alpha_bar": "sqrt(1 - alpha_bar_t) at each t",
@@ -82,6 +84,7 @@ STORED_ARRAYS: dict[str, dict[str, str]] = {
     },
     "ddim_steps": {
         "frames": "images (runs, frames): each run's state at evenly spaced normalised times",
+        "frame_steps": "(runs, frames) how many steps each run had taken at each frame",
         "finals": "images (runs,): each run's output",
         "step_counts": "(runs,) each run's steps: the DDIM counts, then DDPM's",
         "is_ddpm": "(runs,) 1 for the DDPM run",

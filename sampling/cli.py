@@ -201,6 +201,33 @@ def cache_clear(yes):
 
 
 @main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write explorer/ into (./render.sh --web: the render's output folder).")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Settings file [default: {config_path()}].")
+def web(out, config):
+    """Write OUT/explorer/index.html: the configured model's recorded trajectories, to scrub through in a
+    browser. It opens by double-click (file://), offline, with no server; nothing is recorded, only read."""
+    from cache.config import PROJECT_ROOT
+    if str(PROJECT_ROOT) not in sys.path:  # tools/ is not installed: it runs from the checkout, as in render.sh
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from tools.explorer import SIZE_LIMIT, write_explorer
+
+    made = run_checked(write_explorer, out, settings_from(config))
+    for broken in made["broken"]:
+        click.echo(f"BROKEN  {broken['title']}: {broken['message']}", err=True)
+    for missing in made["missing"]:
+        click.echo(f"missing {missing['title']}: {missing['message']}", err=True)
+    if not made["katex"]:
+        click.echo("KaTeX could not be fetched from npm's registry: the page shows equations as TeX", err=True)
+    click.echo(f"wrote {made['folder'] / 'index.html'}: {len(made['views'])} views, "
+               f"{made['bytes'] / 1e6:.1f} MB ({made['data_bytes'] / 1e6:.1f} MB of recordings)")
+    if made["data_bytes"] > SIZE_LIMIT:
+        click.echo(f"the recordings take more than {SIZE_LIMIT / 1e6:.0f} MB: a browser may be slow to open the page",
+                   err=True)
+
+
+@main.command()
 @click.option("--model", default=None, help="'embedded', a hub id or a local diffusers folder [default: from the settings file].")
 @click.option("--scheduler", type=click.Choice(["ddpm", "ddim"]), default="ddim")
 @click.option("--steps", type=int, default=50)

@@ -95,6 +95,7 @@ def record_forward(model: Denoiser, spec: Forward, image_path: str | None = None
     return Recording(
         images={"x0": x0[0], "eps": eps[0], "x_t": x_t, "chain": chain},
         numbers={"t": t.numpy(), "alpha_bar": _np(alpha_bar), "betas": _np(betas),
+                 "x0_float": _np(x0[0]), "eps_float": _np(eps[0]),
                  "sqrt_alpha_bar": _np(a.flatten() ** 0.5), "sqrt_one_minus_alpha_bar": _np((1 - a.flatten()) ** 0.5),
                  # the spread of what is not signal: sqrt(1 - alpha_bar_t) either way
                  "closed_form_noise_std": _np((x_t - a ** 0.5 * x0).flatten(1).std(1)),
@@ -251,12 +252,15 @@ def record_ddim_steps(model: Denoiser, spec: DdimSteps) -> Recording:
     from .engine import run_together  # the DDIM runs and the DDPM run share each UNet call
     finals = torch.cat(run_together(model, [ddim_runs, ddpm_run])[0])
     reference = finals[counts.index(max(counts))]
+    frame_steps = np.zeros((len(keep_at), DISPLAY_FRAMES), np.int64)
     for r, at in enumerate(keep_at):  # a run with fewer than DISPLAY_FRAMES steps holds each state longer
         index = np.searchsorted(at, np.linspace(0, 1, DISPLAY_FRAMES) * at[-1], side="right") - 1
         frames[r] = frames[r, :len(at)][torch.as_tensor(index)] if len(at) < DISPLAY_FRAMES else frames[r]
+        frame_steps[r] = np.asarray(at)[index] if len(at) < DISPLAY_FRAMES else at
     return Recording(
         images={"frames": frames, "finals": finals},
         numbers={"step_counts": np.array(counts + [spec.ddpm_steps]), "is_ddpm": np.array([0] * len(counts) + [1]),
+                 "frame_steps": frame_steps,
                  "distance_to_reference": _np(l2(finals, reference[None])), "finals_float": _np(finals)})
 
 

@@ -142,7 +142,7 @@ def test_older_format_is_refused_with_the_rebuild_command(isolated_cache):
     manifest = json.loads((entry.path / "manifest.json").read_text())
     manifest["format"] = 1  # before the reverse steps' coefficients took their papers' names
     (entry.path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(store.CacheError, match="format 1.*reads format 2.*diffviz cache build reverse"):
+    with pytest.raises(store.CacheError, match=f"format 1.*reads format {store.FORMAT_VERSION}.*diffviz cache build reverse"):
         store.read_entry(entry.path)
 
 

@@ -30,6 +30,19 @@ def test_forward_equals_add_noise_at_every_step(tiny_model):
     assert rec.numbers["t"][0] == 0 and rec.numbers["t"][-1] == 999
 
 
+def test_forward_keeps_x0_eps_and_alpha_bar_exact_so_every_t_can_be_formed(tiny_model):
+    """The explorer forms x_t at every t from x0_float, eps_float and alpha_bar: these must be the
+    recording's own, unrounded, and give its x_t (Ho et al. eq. 4) at the steps it kept."""
+    model = load_model(str(tiny_model), device="cpu")
+    rec = record(model, Forward("sample", 10, 0))
+    x0, eps, abar = rec.numbers["x0_float"], rec.numbers["eps_float"], rec.numbers["alpha_bar"]
+    assert x0.dtype == eps.dtype == abar.dtype == np.float32 and len(abar) == 1000
+    assert np.allclose(abar, model.ddpm().alphas_cumprod.numpy())
+    assert (x0 == rec.images["x0"].numpy()).all() and (eps == rec.images["eps"].numpy()).all()
+    for t, x_t in zip(rec.numbers["t"], rec.images["x_t"].numpy(), strict=True):
+        assert abs(np.sqrt(abar[t]) * x0 + np.sqrt(1 - abar[t]) * eps - x_t).max() <= 1e-6
+
+
 def test_forward_chain_reaches_the_closed_form_noise_level(tiny_model):
     """x_t built one beta at a time has the spread sqrt(1 - alpha_bar_t) of the one-jump form."""
     model = load_model(str(tiny_model), device="cpu")
@@ -166,9 +179,14 @@ def test_ddim_steps_runs_equal_separate_runs():
     for k, n in enumerate((2, 5, 9)):
         sched = model.ddim()
         t, t_prev = ddim_timesteps(sched, n)
-        alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev)
+        states = [x_T[0]]  # the state after each step of the run made alone
+        alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, callback=lambda s, kept=states: kept.append(s.x_prev[0]))
         assert abs(rec.images["finals"][k] - alone[0]).max() <= 1e-5
         assert abs(rec.images["frames"][k, -1] - alone[0]).max() <= 1e-5
+        steps = rec.numbers["frame_steps"][k]  # each frame says how many steps its state had taken
+        assert steps[0] == 0 and steps[-1] == n and (np.diff(steps) >= 0).all()
+        for j, step in enumerate(steps):
+            assert abs(rec.images["frames"][k, j] - states[step]).max() <= 1e-5
         finals.append(alone[0])
     # DDPM, 20 steps, its fresh noise drawn from the same generator after x_T
     sched = model.ddpm()

@@ -3,6 +3,8 @@
 set -euo pipefail
 APT_PACKAGES=(libpango1.0-dev libcairo2-dev pkg-config texlive-latex-base texlive-latex-recommended
               texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-noto-color-emoji)
+# ./test.sh: tests/test_explorer.py opens the explorer in Debian's chromium (driven by playwright, a test extra)
+[ "${DIFFVIZ_BOOTSTRAP_FOR:-}" = tests ] && APT_PACKAGES+=(chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 """The talk's decks from the scenes' slides (render.sh --slides): `python tools/deck.py OUT Scene ...` writes
 OUT/deck.html (reveal.js, speaker notes on S) and OUT/deck.pptx from OUT/slides, with manim-slides.
-Each slide of deck.html carries its chapter title and description (OUT/<Scene>.*.vtt) for screen readers.
+Each slide of deck.html carries its chapter title and description (OUT/<Scene>.*.vtt) for screen readers;
+deck.html links to OUT/explorer/ where render.sh --web made it.
 
 The HTML deck is made self-contained (reveal.js copied next to it, for a lecture hall without internet)
 where reveal.js can be had: manim-slides' own download, or else npm's registry; failing both, it loads
@@ -81,22 +82,33 @@ def convert(out: Path, scenes: list[str], dest: str, *extra: str) -> subprocess.
                            str(out / dest)], capture_output=True, text=True)
 
 
+def npm_tarball(package: str, folder: Path) -> Path | None:
+    """`npm pack PACKAGE@VERSION` into folder: the package's tarball from npm's registry (package/... inside);
+    None where npm is missing or cannot reach the registry."""
+    if not shutil.which("npm"):
+        return None
+    packed = subprocess.run(["npm", "pack", package, "--silent"], cwd=folder, capture_output=True, text=True,
+                            timeout=120)
+    if packed.returncode != 0 or not packed.stdout.strip():
+        return None
+    return folder / packed.stdout.strip().splitlines()[-1]
+
+
 def cache_revealjs_from_npm(html: str) -> None:
     """Put the reveal.js files that the deck links to into manim-slides' asset cache, from the npm package."""
     from platformdirs import user_cache_path
     links = CDN.findall(html)
-    if not links or not shutil.which("npm"):
+    if not links:
         return
     version = links[0][1]
     cache = user_cache_path("manim-slides") / f"revealjs{version}"
     if all((cache / path.rsplit("/", 1)[1]).exists() for _, _, path in links):
         return
     with tempfile.TemporaryDirectory() as tmp:
-        packed = subprocess.run(["npm", "pack", f"reveal.js@{version}", "--silent"], cwd=tmp, capture_output=True,
-                                text=True, timeout=120)
-        if packed.returncode != 0:
+        tarball = npm_tarball(f"reveal.js@{version}", Path(tmp))
+        if tarball is None:
             return
-        with tarfile.open(Path(tmp) / packed.stdout.strip().splitlines()[-1]) as tar:
+        with tarfile.open(tarball) as tar:
             cache.mkdir(parents=True, exist_ok=True)
             for _, _, path in links:
                 try:
@@ -105,6 +117,21 @@ def cache_revealjs_from_npm(html: str) -> None:
                     continue
                 if member is not None:
                     (cache / path.rsplit("/", 1)[1]).write_bytes(member.read())
+
+
+EXPLORER_LINK = ('<a id="diffviz-explorer" href="explorer/index.html" style="position: fixed; right: 1em; bottom: 1em; '
+                 'z-index: 40; font: 16px sans-serif; color: inherit; opacity: 0.7">explorer: scrub the recordings</a>')
+
+
+def link_explorer(out: Path) -> bool:
+    """Where OUT/explorer/ was made too (render.sh --web), a link to it in a corner of every slide of deck.html."""
+    deck, page = out / "deck.html", out / "explorer" / "index.html"
+    if not (deck.exists() and page.exists()):
+        return False
+    html = deck.read_text()
+    if 'id="diffviz-explorer"' not in html:
+        deck.write_text(html.replace("</body>", EXPLORER_LINK + "\n</body>", 1))
+    return True
 
 
 def main(out: Path, scenes: list[str]) -> int:
@@ -125,6 +152,7 @@ def main(out: Path, scenes: list[str]) -> int:
         print("deck: reveal.js could not be downloaded here; deck.html loads it from the jsDelivr CDN when "
               "opened (run ./render.sh --slides once with internet for a self-contained deck)", file=sys.stderr)
     describe_slides(out, scenes)
+    link_explorer(out)
     pptx = convert(out, scenes, "deck.pptx", "--to", "pptx")
     if pptx.returncode != 0:
         print(f"deck: PowerPoint conversion failed:\n{pptx.stderr}", file=sys.stderr)

@@ -1,0 +1,253 @@
+"""The recorded trajectories as a web page to scrub through, offline: `diffviz web --out DIR` (or
+`./render.sh --web`) writes DIR/explorer/index.html, its script and style, KaTeX, and one data script per
+view. Browsers refuse fetch() and XHR from file://, so every byte comes in through <script> tags: the
+page opens by double-click, with no server, no Python and no network.
+
+Everything shown is read from the cache: images as the stored uint8 frames (one PNG sheet per array, drawn
+into canvases in the page), numbers as recorded. The page computes only what its equations say: x_t of
+the forward process at every t, from x_0, eps and alpha_bar stored as float32.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # the theme imports its neighbours as manim runs it
+
+from cache.config import Settings, load_settings  # noqa: E402
+from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
+from cache.model_files import ModelError  # noqa: E402
+from cache.specs import SpecError, memorisation_model  # noqa: E402
+from cache.store import CacheError  # noqa: E402
+
+PAGE = ROOT / "tools" / "explorer_page"  # index.html, explorer.js, explorer.css: the page, without data
+KATEX_VERSION = "0.16.22"
+KATEX_FILES = ("katex.min.js", "katex.min.css")
+SIZE_LIMIT = 10_000_000  # bytes of recordings the embedded model's page may carry (issue 16)
+
+
+def sheet(frames: np.ndarray) -> dict:
+    """uint8 frames (N, H, W, C) as one PNG data URL, tiled in rows of `cols`: the page draws frame i from
+    column i % cols, row i // cols. One PNG per array compresses better than one per frame."""
+    frames = np.asarray(frames, np.uint8)
+    n, h, w = frames.shape[:3]
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = -(-n // cols)
+    tiled = np.zeros((rows * h, cols * w, frames.shape[3]), np.uint8)
+    for i, frame in enumerate(frames):
+        tiled[(i // cols) * h:(i // cols + 1) * h, (i % cols) * w:(i % cols + 1) * w] = frame
+    png = io.BytesIO()
+    Image.fromarray(tiled).save(png, format="PNG", optimize=True)
+    return {"png": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode(), "n": n, "h": h, "w": w,
+            "cols": cols}
+
+
+def floats(a: np.ndarray) -> str:
+    """float32, little-endian, base64: the page reads it as a Float32Array."""
+    return base64.b64encode(np.ascontiguousarray(a, "<f4").tobytes()).decode()
+
+
+def numbers(tr: Trajectory, *names: str) -> dict:
+    return {name: np.asarray(tr[name]).tolist() for name in names}
+
+
+def forward_view(tr: Trajectory) -> dict:
+    x0 = tr["x0_float"]
+    return {"T": len(tr["alpha_bar"]), "shape": list(x0.shape), "alpha_bar": floats(tr["alpha_bar"]),
+            "x0": floats(x0), "eps": floats(tr["eps_float"]), "recorded_t": tr["t"].tolist(),
+            "images": {"x0": sheet(tr["x0"][None]), "eps": sheet(tr["eps"][None])}}
+
+
+def reverse_view(tr: Trajectory) -> dict:
+    sampler = tr.manifest["spec"]["scheduler"]
+    coefficients = (["inv_sqrt_alpha_t", "beta_t_over_sqrt_one_minus_alpha_bar_t", "mu_tilde_x0_coef",
+                     "mu_tilde_xt_coef"] if sampler == "ddpm" else ["sqrt_alpha_bar_prev", "direction_coef"])
+    return {"sampler": sampler, "eta": tr.manifest["spec"].get("eta", 0.0),
+            "numbers": numbers(tr, "t", "t_prev", "alpha_bar_t", "alpha_bar_prev", "sigma_t", "clipped", *coefficients),
+            "images": {name: sheet(tr[name]) for name in ("x", "eps_hat", "x0_hat", "z")}}
+
+
+def similar_noise_view(tr: Trajectory, palette_heat: Callable) -> dict:
+    spec = tr.manifest["spec"]
+    vmax = float(np.percentile(tr["x_heatmap"], 99.5))  # the scene's scale (scenes/similar_noise.py)
+    return {"kind": spec["kind"], "scaling": spec.get("scaling", 0.0), "patch": tr["patch"].tolist(),
+            "numbers": numbers(tr, "t", "x_distance", "x0_hat_distance", "noise_distance", "output_distance"),
+            "heat_max": vmax,
+            "images": {"a": sheet(tr["x"][:, 0]), "b": sheet(tr["x"][:, 1]),
+                       "heat": sheet(np.stack([palette_heat(h, vmax) for h in tr["x_heatmap"]]))}}
+
+
+def grid_view(tr: Trajectory) -> dict:
+    rows, columns = tr["grid"].shape[:2]
+    return {"rows": rows, "columns": columns, "grid_rows": tr["grid_rows"].tolist(),
+            "row_t": tr["row_t"][tr["grid_rows"]].tolist(), "row_steps": tr["row_steps"][tr["grid_rows"]].tolist(),
+            "column_distance": tr["column_distance"][tr["grid_rows"]].tolist(), "t": tr["t"].tolist(),
+            "images": {"grid": sheet(tr["grid"].reshape(rows * columns, *tr["grid"].shape[2:]))}}
+
+
+def ddim_steps_view(tr: Trajectory) -> dict:
+    runs = tr["frames"].shape[0]
+    return {"runs": runs, "frames": tr["frames"].shape[1],
+            "numbers": numbers(tr, "step_counts", "is_ddpm", "frame_steps", "distance_to_reference"),
+            "images": {f"run{r}": sheet(tr["frames"][r]) for r in range(runs)}}
+
+
+def memorisation_view(tr: Trajectory) -> dict:
+    samples = tr["unet_x"].shape[1]
+    images = {f"{m}_x{k}": sheet(tr[f"{m}_x"][:, k]) for m in ("unet", "exact") for k in range(samples)}
+    images |= {f"{m}_nearest": sheet(tr[f"{m}_nearest"]) for m in ("unet", "exact")}
+    return {"samples": samples, "images": images,
+            "numbers": numbers(tr, "t", "training_count", "unet_nearest_distance", "exact_nearest_distance",
+                               "unet_nearest_index", "exact_nearest_index", "unet_exact_distance")}
+
+
+QUANT = 4096  # toy points as int16 of x * QUANT: |x| < 8 in steps of 1/4096, half float32's bytes
+TOY_FORWARD_FRAMES = 51  # of the toy's recorded forward states, evenly spaced (all 201 would be 1.6 MB more)
+
+
+def quantised(a: np.ndarray) -> str:
+    """int16 of a * QUANT, little-endian, base64: the page reads it as an Int16Array and divides."""
+    q = np.clip(np.round(np.asarray(a, np.float64) * QUANT), -32768, 32767).astype("<i2")
+    return base64.b64encode(q.tobytes()).decode()
+
+
+def toy_view(tr: Trajectory) -> dict:
+    keep = np.unique(np.round(np.linspace(0, len(tr["forward_t"]) - 1, TOY_FORWARD_FRAMES)).astype(int))
+    forward_t = tr["forward_t"][keep]
+    return {"points": len(tr["x0"]), "quant": QUANT, "extent": float(tr.manifest["spec"]["extent"]),
+            "forward_t": forward_t.tolist(), "alpha_bar": tr["alpha_bar"][forward_t].tolist(),
+            "forward": quantised(tr["forward"][keep]), "grid": tr["grid"].tolist(),
+            "field": quantised(tr["eps_hat_field"][keep]), "x0": quantised(tr["x0"]),
+            "ddpm": quantised(tr["ddpm_frames"]), "ddpm_t": tr["ddpm_frame_t"].tolist(),
+            "ddim": quantised(tr["ddim_frames"]), "ddim_t": tr["ddim_frame_t"].tolist(),
+            "steps": {"ddpm": len(tr["ddpm_t"]) - 1, "ddim": len(tr["ddim_t"]) - 1},
+            "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "ddim_fine_stray", "stray_sd"), "images": {}}
+
+
+@dataclass(frozen=True)
+class View:
+    id: str            # the page's name for it: index.html#<id>/t=600
+    title: str
+    experiment: str
+    index: int         # which recording of the experiment (cache/specs.py specs_for)
+    make: Callable     # Trajectory -> the view's data
+    model: Callable[[Settings], str] | None = None  # the model it is recorded with, where not the configured one
+
+
+def views(heat: Callable) -> list[View]:
+    return [
+        View("forward", "Forward: adding noise", "forward", 0, forward_view),
+        View("reverse-ddpm", "Reverse: DDPM", "reverse", 0, reverse_view),
+        View("reverse-ddim", "Reverse: DDIM", "reverse", 1, reverse_view),
+        View("patch", "Patch perturbation", "similar_noise", 0, lambda tr: similar_noise_view(tr, heat)),
+        View("global", "Global perturbation", "similar_noise", 1, lambda tr: similar_noise_view(tr, heat)),
+        View("grid", "Noise, then denoise: the grid", "forward_backward", 0, grid_view),
+        View("ddim-steps", "DDIM step counts", "ddim_steps", 0, ddim_steps_view),
+        View("memorisation", "Generalise or memorise", "memorisation", 0, memorisation_view, memorisation_model),
+        View("toy-2d", "Toy 2D: a smiley of points", "toy", 0, toy_view, lambda s: "mixture:smiley"),
+    ]
+
+
+def palettes() -> dict:
+    """The scenes' colours by meaning, dark and light, and the heat map's anchors, from scenes/theme.py."""
+    from dataclasses import asdict
+
+    import theme
+    return {"dark": asdict(theme.DARK), "light": asdict(theme.LIGHT), "heat": theme.HEAT.round().astype(int).tolist()}
+
+
+def katex(dest: Path) -> bool:
+    """KaTeX (script, style, woff2 fonts) from npm's registry into dest, by way of a cache folder that keeps it
+    for the next build; False where it cannot be had (the page then shows equations as plain TeX)."""
+    from platformdirs import user_cache_path
+
+    from tools.deck import npm_tarball
+    kept = user_cache_path("diffviz") / f"katex-{KATEX_VERSION}"
+    if not (kept / KATEX_FILES[0]).exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                tarball = npm_tarball(f"katex@{KATEX_VERSION}", Path(tmp))
+            except (OSError, ValueError) as err:
+                print(f"explorer: npm failed ({err})", file=sys.stderr)
+                tarball = None
+            if tarball is None:
+                return False
+            staging = kept.with_name(kept.name + ".part")
+            shutil.rmtree(staging, ignore_errors=True)
+            (staging / "fonts").mkdir(parents=True)
+            with tarfile.open(tarball) as tar:
+                for member in tar.getmembers():
+                    name = member.name.removeprefix("package/dist/")
+                    if name in KATEX_FILES or (name.startswith("fonts/") and name.endswith(".woff2")):
+                        (staging / name).write_bytes(tar.extractfile(member).read())
+            shutil.rmtree(kept, ignore_errors=True)
+            staging.rename(kept)
+    shutil.copytree(kept, dest, dirs_exist_ok=True)
+    return True
+
+
+def collect(settings: Settings, heat: Callable) -> tuple[dict, list[dict], list[dict]]:
+    """Each view's data from the cache; and the views whose entry is broken (what, and how to rebuild it)
+    and those not recorded (the command that records them)."""
+    made, broken, missing = {}, [], []
+    for view in views(heat):
+        s = settings.replace(model=view.model(settings)) if view.model else settings
+        try:
+            made[view.id] = {"title": view.title, "experiment": view.experiment, "model": s.model,
+                             **view.make(trajectory(view.experiment, view.index, s))}
+        except CacheError as err:
+            broken.append({"id": view.id, "title": view.title, "message": str(err)})
+        except (MissingTrajectory, ModelError, SpecError) as err:
+            missing.append({"id": view.id, "title": view.title, "message": str(err)})
+    return made, broken, missing
+
+
+def write_explorer(out: Path, settings: Settings | None = None) -> dict:
+    """Write out/explorer/: index.html, explorer.js and .css, katex/, data/<view>.js. Returns what it made:
+    the views, the broken and missing ones, the bytes of the data and of the whole folder."""
+    import theme
+    settings = settings or load_settings()
+    folder = out / "explorer"
+    staging = out / ".explorer-part"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "data").mkdir(parents=True)
+    made, broken, missing = collect(settings, theme.heat_pixels)
+    has_katex = katex(staging / "katex")
+    meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
+            "missing": missing, "katex": has_katex,
+            "titles": {v.id: v.title for v in views(theme.heat_pixels)}}
+    scripts = ["data/meta.js"]
+    (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
+    for view_id, data in made.items():
+        (staging / "data" / f"{view_id}.js").write_text(f"DIFFVIZ.views[{json.dumps(view_id)}] = {json.dumps(data)};\n")
+        scripts.append(f"data/{view_id}.js")
+    html = (PAGE / "index.html").read_text()
+    tags = "\n".join(f'<script src="{s}"></script>' for s in scripts)
+    if has_katex:
+        tags = ('<link rel="stylesheet" href="katex/katex.min.css">\n<script src="katex/katex.min.js"></script>\n'
+                + tags)
+    (staging / "index.html").write_text(html.replace("<!-- DATA -->", tags))
+    for name in ("explorer.js", "explorer.css"):
+        shutil.copy(PAGE / name, staging / name)
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    size = lambda paths: sum(p.stat().st_size for p in paths if p.is_file())  # noqa: E731
+    return {"folder": folder, "views": list(made), "broken": broken, "missing": missing, "katex": has_katex,
+            "data_bytes": size((folder / "data").iterdir()), "bytes": size(folder.rglob("*"))}
+
+
+if __name__ == "__main__":
+    made = write_explorer(Path(sys.argv[1]))
+    print(f"{made['folder']}/index.html: {len(made['views'])} views, {made['bytes'] / 1e6:.1f} MB")
