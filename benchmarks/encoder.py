@@ -20,7 +20,8 @@ def frames(n: int = 60) -> list[np.ndarray]:
     for _ in range(n):
         f = np.full((1080, 1920, 3), 20, np.uint8)
         for p in range(4):
-            f[500:820, 100 + p * 450:420 + p * 450] = rng.integers(0, 255, (32, 32, 3), np.uint8).repeat(10, 0).repeat(10, 1)
+            patch = rng.integers(0, 255, (32, 32, 3), np.uint8).repeat(10, 0).repeat(10, 1)
+            f[500:820, 100 + p * 450:420 + p * 450] = patch
         out.append(f)
     return out
 

@@ -5,9 +5,9 @@
 From a filled cache (it runs `diffviz cache build` for the scenes first, untimed). For each scene:
 1. the bound: the fast path's frames encoded alone as the scenes' writer encodes them (libx264, crf 23,
    yuv420p, the scenes' preset, frames handed over as scenes/encoding.py does), from the RGBA arrays the
-   renderer hands the writer, so the colour conversion is counted. No drawing code can beat it. The frames come from a dry render (which also
-   fills the LaTeX and text caches for what follows), encoded in chunks of about 1 GB, each chunk
-   timed from its first frame to its last;
+   renderer hands the writer, so the colour conversion is counted. No drawing code can beat it. The
+   frames come from a dry render (which also fills the LaTeX and text caches for what follows), encoded
+   in chunks of about 1 GB, each chunk timed from its first frame to its last;
 2. a render with Manim's Camera (stock_s) and one with PanelCamera (fast_s), both writing the video
    as `manim` does, each frame's CRC-32 taken as the renderer hands it to the writer (inside the
    timing, so both pay it);
@@ -42,11 +42,10 @@ os.chdir(ROOT)  # manim.cfg
 
 import av  # noqa: E402
 import numpy as np  # noqa: E402
+from encoding import X264_PRESET, video_frame  # noqa: E402
 from manim import Camera, tempconfig  # noqa: E402
 from manim.constants import QUALITIES  # noqa: E402
-
 from panel_camera import PanelCamera  # noqa: E402
-from encoding import X264_PRESET, video_frame  # noqa: E402
 
 QUALITY = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 CHUNK_BYTES = 1 << 30
@@ -101,7 +100,8 @@ class Encoder:
 
     def __init__(self, path: Path, width: int, height: int, fps: int):
         self.container = av.open(str(path), mode="w")
-        self.stream = self.container.add_stream("libx264", rate=Fraction(fps), options={"crf": "23", "preset": X264_PRESET})
+        options = {"crf": "23", "preset": X264_PRESET}
+        self.stream = self.container.add_stream("libx264", rate=Fraction(fps), options=options)
         self.stream.pix_fmt, self.stream.width, self.stream.height = "yuv420p", width, height
         self.pending: list[tuple[np.ndarray, int]] = []
         self.seconds = 0.0
@@ -161,7 +161,7 @@ def measure(file: str, cls_name: str, quality: str, media: str) -> dict:
     fast_s = render(cls, PanelCamera, settings(quality, media, dry=False), crc_into("fast"))
     frames = len(crcs["fast"])
 
-    differing = [n for n, (a, b) in enumerate(zip(crcs["stock"], crcs["fast"])) if a != b]
+    differing = [n for n, (a, b) in enumerate(zip(crcs["stock"], crcs["fast"], strict=False)) if a != b]
     if len(crcs["stock"]) != frames:
         equality = f"frames=different-counts({len(crcs['stock'])},{frames})"
     elif not differing:

@@ -23,10 +23,11 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel  # noqa: E402
+
 from cache.config import Settings  # noqa: E402
 from cache.model_files import ModelFiles  # noqa: E402
 from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
-from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel  # noqa: E402
 from sampling.build import build  # noqa: E402
 from sampling.experiments import record  # noqa: E402
 from sampling.loading import load_model  # noqa: E402
@@ -80,9 +81,11 @@ class Notebook:
         """What one spec costs when each of its runs is sampled alone."""
         gen = torch.Generator().manual_seed(0)
         kind = spec.experiment
-        x0 = image if image is not None else self.ddim(50, self.noise(gen)) if getattr(spec, "image", None) == "sample" else None
+        sampled = getattr(spec, "image", None) == "sample"
+        x0 = image if image is not None else self.ddim(50, self.noise(gen)) if sampled else None
         if kind == "reverse":
-            (self.ddpm if spec.scheduler == "ddpm" else lambda s, x, g: self.ddim(s, x))(spec.steps, self.noise(gen), gen)
+            sampler = self.ddpm if spec.scheduler == "ddpm" else lambda s, x, g: self.ddim(s, x)
+            sampler(spec.steps, self.noise(gen), gen)
         elif kind == "forward_backward":
             self.ddim(spec.steps, self.noise(gen), start=spec.forward_timestep)
             self.grid(x0, spec.steps, gen)
@@ -145,7 +148,8 @@ def case_grid(name: str, model: UNetDenoiser, steps: int, image: str | None) -> 
     print(f"{name}: the noising-then-denoising grid at {steps} steps")
     spec = ForwardBackward("sample" if image is None else "file", steps, 0, min(10, steps - 1), min(8, steps))
     ref = Notebook(model)
-    x0 = None if image is None else torch.rand((1, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device) * 2 - 1
+    x0 = None if image is None else (
+        torch.rand((1, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device) * 2 - 1)
     ref_s = timed(lambda: ref.recording(spec, x0))
     calls = model.calls
     eng_s, batch = counted(model, lambda: record(model, spec, image))
@@ -168,7 +172,8 @@ def case_full_build(name: str, model: UNetDenoiser, settings: Settings) -> str:
 def google_architecture(device: str, dtype: str) -> UNetDenoiser:
     torch.manual_seed(0)
     unet = UNet2DModel(**GOOGLE_UNET).to(device, getattr(torch, dtype)).eval()
-    print(f"google 256x256 architecture, random weights: {sum(p.numel() for p in unet.parameters()) / 1e6:.1f} M parameters")
+    parameters = sum(p.numel() for p in unet.parameters())
+    print(f"google 256x256 architecture, random weights: {parameters / 1e6:.1f} M parameters")
     files = ModelFiles("google-architecture", Path("."), unet.config, GOOGLE_SCHEDULER, Path(__file__))
     return UNetDenoiser(files, unet, device, dtype)
 

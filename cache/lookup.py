@@ -32,7 +32,8 @@ class Trajectory:
 
 def build_command(experiment: str, s: Settings) -> str:
     """The exact `diffviz cache build` that records `experiment` for these settings."""
-    words = ["diffviz", "cache", "build", experiment, "--model", s.model, "--steps", str(s.steps), "--seed", str(s.seed),
+    words = ["diffviz", "cache", "build", experiment, "--model", s.model, "--steps", str(s.steps),
+             "--seed", str(s.seed),
              "--dtype", s.dtype]
     if experiment in ("forward", "forward_backward"):
         words += ["--image", s.image]

@@ -204,7 +204,8 @@ def image_source(image: str) -> str:
 def specs_for(experiment: str, s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
     """The recordings that make up one experiment, validated against the model."""
     if experiment not in EXPERIMENTS:
-        raise SpecError("experiment", f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
+        raise SpecError("experiment",
+                        f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
     validate(s, model, experiment)
     if experiment == "toy":
         dim = model.shape[0]

@@ -13,9 +13,9 @@ from cache.config import Settings
 from cache.lookup import build_command
 from cache.specs import specs_for
 
+from .denoiser import Denoiser
 from .engine import run_together
 from .experiments import record
-from .denoiser import Denoiser
 from .loading import load_model
 
 
@@ -72,15 +72,16 @@ def build(experiments: list[str], settings: Settings, device: str = "auto", forc
     with contextlib.ExitStack() as locks:
         for key in sorted(set(keys)):  # a second build of these keys waits here, then finds them cached
             locks.enter_context(store.key_lock(key))
-        entries = {key: None if force else _cached(key, spec, report) for key, (_, _, spec) in zip(keys, plan)}
-        for key, (_, _, spec) in zip(keys, plan):
+        entries = {key: None if force else _cached(key, spec, report)
+                   for key, (_, _, spec) in zip(keys, plan, strict=True)}
+        for key, (_, _, spec) in zip(keys, plan, strict=False):
             if entries[key] is not None:
                 report(f"cached   {spec.experiment:17s} {spec.label()}")
-        todo = [(key, item) for key, item in zip(keys, plan) if entries[key] is None]
+        todo = [(key, item) for key, item in zip(keys, plan, strict=False) if entries[key] is None]
         started, calls = time.perf_counter(), model.calls
         recordings, pool = run_together(model, [lambda m, spec=item[2]: _timed(record, m, spec, settings.image)
                                                 for _, item in todo], on_call=progress)
-        for (key, (experiment, index, spec)), (recording, seconds) in zip(todo, recordings):
+        for (key, (experiment, index, spec)), (recording, seconds) in zip(todo, recordings, strict=False):
             entries[key] = _store(model, spec, settings, experiment, index, key, recording, seconds)
             report(f"recorded {spec.experiment:17s} {spec.label()}")
         if todo:

@@ -78,7 +78,7 @@ class BatchPool:
         self.batch_sizes.append(len(eps))
         if self.on_call:
             self.on_call(len(eps))
-        for i, part in zip(order, torch.split(eps, [len(x) for x in xs])):
+        for i, part in zip(order, torch.split(eps, [len(x) for x in xs]), strict=False):
             self.results[i] = part
         self.cond.notify_all()
 

@@ -11,16 +11,37 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
-from cache.specs import (DdimSteps, Flow, Forward, ForwardBackward, Guidance, Memorisation, NoiseSweep, Reverse,
-                         Schedules, SimilarNoise, Spec, Toy)
+from cache.specs import (
+    DdimSteps,
+    Flow,
+    Forward,
+    ForwardBackward,
+    Guidance,
+    Memorisation,
+    NoiseSweep,
+    Reverse,
+    Schedules,
+    SimilarNoise,
+    Spec,
+    Toy,
+)
 from cache.stored_arrays import stored_arrays
-from diffusers.utils.torch_utils import randn_tensor
 
 from .denoiser import Denoiser
-from .samplers import (Schedule, Step, add_noise, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm,
-                       sample_euler, stack_runs)
+from .samplers import (
+    Schedule,
+    Step,
+    add_noise,
+    ddim_timesteps,
+    ddpm_timesteps,
+    sample_ddim,
+    sample_ddpm,
+    sample_euler,
+    stack_runs,
+)
 
 DISPLAY_FRAMES = 51  # states kept per run where a run is longer (ddim_steps at 1000 steps)
 
@@ -231,7 +252,7 @@ def record_ddim_steps(model: Denoiser, spec: DdimSteps) -> Recording:
 
     def keeper(offset: int):
         def keep(s: Step) -> None:
-            for row, x in zip(s.rows.tolist(), s.x_prev.cpu()):
+            for row, x in zip(s.rows.tolist(), s.x_prev.cpu(), strict=False):
                 done = s.i + 1
                 for j, at in enumerate(keep_at[row + offset]):
                     if at == done:
@@ -302,7 +323,8 @@ def record_toy(model, spec: Toy) -> Recording:
     numbers = {"x0": _np(x0), "component": k.numpy(), "forward_t": forward_t, "forward": _np(torch.stack(kept)),
                "forward_paths": _np(torch.stack(paths)), "alpha_bar": _np(alpha_bar), "grid": _np(grid),
                "eps_hat_field": _np(field)}
-    if D == 1:  # q(x_t) = sum_k w_k N(sqrt(alpha_bar_t) mu_k, alpha_bar_t s_k^2 + 1 - alpha_bar_t); x_0 at alpha_bar = 1
+    # q(x_t) = sum_k w_k N(sqrt(alpha_bar_t) mu_k, alpha_bar_t s_k^2 + 1 - alpha_bar_t); x_0 at alpha_bar = 1
+    if D == 1:
         a = np.concatenate([[1.0], alpha_bar.numpy()[forward_t]])[:, None, None]
         var = a * mix.stds ** 2 + 1 - a
         z = axis[None, :, None]
@@ -486,7 +508,8 @@ def record_memorisation(model: Denoiser, spec: Memorisation) -> Recording:
         final = run(m, "ddim", spec.steps, x_T.clone(), callback=log).cpu()
         distance = (final[:, None] - training[None]).flatten(2).norm(dim=2)  # (samples, N)
         nearest = distance.argmin(1)
-        images |= {f"{name}_x": torch.cat([x_T.cpu()[None], log.stack("x_prev")]), f"{name}_x0_hat": log.stack("x0_hat"),
+        images |= {f"{name}_x": torch.cat([x_T.cpu()[None], log.stack("x_prev")]),
+                   f"{name}_x0_hat": log.stack("x0_hat"),
                    f"{name}_nearest": training[nearest]}
         numbers |= {f"{name}_nearest_index": nearest.numpy(), f"{name}_nearest_distance": _np(distance.min(1).values),
                     f"{name}_final_float": _np(final)}

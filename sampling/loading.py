@@ -8,8 +8,16 @@ from urllib.parse import urlparse
 
 import torch
 
-from cache.model_files import (HUB_ID, MODEL_FILES, WITHOUT_WEIGHTS, ExactFiles, ModelError, ModelFiles,
-                               locate_local, read_model_folder)
+from cache.model_files import (
+    HUB_ID,
+    MODEL_FILES,
+    WITHOUT_WEIGHTS,
+    ExactFiles,
+    ModelError,
+    ModelFiles,
+    locate_local,
+    read_model_folder,
+)
 
 from .denoiser import Denoiser
 from .exact_denoiser import load_exact

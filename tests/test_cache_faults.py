@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cache import store
 from cache.config import Settings
@@ -142,7 +143,8 @@ def test_older_format_is_refused_with_the_rebuild_command(isolated_cache):
     manifest = json.loads((entry.path / "manifest.json").read_text())
     manifest["format"] = 1  # before the reverse steps' coefficients took their papers' names
     (entry.path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(store.CacheError, match=f"format 1.*reads format {store.FORMAT_VERSION}.*diffviz cache build reverse"):
+    expected = f"format 1.*reads format {store.FORMAT_VERSION}.*diffviz cache build reverse"
+    with pytest.raises(store.CacheError, match=expected):
         store.read_entry(entry.path)
 
 
@@ -174,7 +176,8 @@ def test_same_spec_and_seed_give_bit_identical_trajectories_across_processes(tin
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(position=st.integers(0, 10_000), value=st.integers(0, 255), target=st.sampled_from(["trajectory.npz", "manifest.json"]))
+@given(position=st.integers(0, 10_000), value=st.integers(0, 255),
+       target=st.sampled_from(["trajectory.npz", "manifest.json"]))
 def test_mutated_files_are_refused_or_read_unchanged(isolated_cache, position, value, target):
     store.clear(isolated_cache)
     entry = written(isolated_cache)
@@ -194,7 +197,8 @@ def test_mutated_files_are_refused_or_read_unchanged(isolated_cache, position, v
 @given(steps=st.integers(-5, 1200), forward=st.integers(-5, 1200), size=st.integers(-3, 40), x=st.integers(-5, 40),
        y=st.integers(-5, 40), s=st.one_of(st.floats(-1, 2), st.just(float("nan"))), seed=st.integers(-5, 2**64),
        dtype=st.sampled_from(["float32", "float16", "bfloat16", "float64", ""]))
-def test_spec_validation_accepts_in_range_and_names_the_first_bad_value(tiny_model, steps, forward, size, x, y, s, seed, dtype):
+def test_spec_validation_accepts_in_range_and_names_the_first_bad_value(tiny_model, steps, forward, size, x, y, s,
+                                                                        seed, dtype):
     model = read_model_folder(str(tiny_model), tiny_model)
     settings_ = Settings(steps=steps, forward_timestep=forward, patch_size=size, patch_x=x, patch_y=y,
                          noise_scaling=s, seed=seed, dtype=dtype)

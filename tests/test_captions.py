@@ -147,8 +147,8 @@ def test_cues_start_at_the_slide_boundaries_and_the_last_ends_with_the_video(ren
 
 def test_descriptions_carry_the_schedules_numbers(rendered):
     """sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) where ForwardProcess stops, as diffusers computes them."""
-    from diffusers import DDPMScheduler
     from cache.models import EMBEDDED_DIR
+    from diffusers import DDPMScheduler
     plain, _ = rendered
     alpha_bar = DDPMScheduler.from_pretrained(EMBEDDED_DIR).alphas_cumprod.double().numpy()
     text = "\n".join(t for *_, t in cues(plain / f"{SCENE}.descriptions.vtt"))
@@ -170,5 +170,5 @@ def test_each_slide_of_the_deck_carries_its_title_and_description(rendered):
     shown = [(s.find(class_="diffviz-description").h2.get_text(), s.find(class_="diffviz-description").p.get_text())
              for s in sections]
     chapters, descriptions = (cues(slides / f"{SCENE}.{track}.vtt") for track in TRACKS)
-    assert shown == [(c[2], d[2]) for c, d in zip(chapters, descriptions)]
+    assert shown == [(c[2], d[2]) for c, d in zip(chapters, descriptions, strict=False)]
     assert ".diffviz-description{position:absolute;width:1px" in (slides / "deck.html").read_text()

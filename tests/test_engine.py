@@ -20,7 +20,7 @@ def test_pooled_recordings_equal_serial_ones_in_as_many_calls_as_the_longest():
     # forward_backward first samples its x_0 with 50 DDIM steps, then runs its 6-step grid
     assert model.calls - calls == 50 + 6
     assert max(pool.batch_sizes) > 2
-    for a, b in zip(alone, pooled):
+    for a, b in zip(alone, pooled, strict=False):
         for name in a.images:
             # The trajectory itself (x, x_t, grid, ...) agrees to 1e-5. What the UNet outputs at low t
             # magnifies the last-bit differences of a batched convolution (eps_hat there is about

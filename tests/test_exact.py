@@ -52,7 +52,8 @@ def test_exact_denoiser_matches_monte_carlo_posterior_mean(name):
             assert np.allclose(x0_mean.numpy()[0], expected, atol=0.02), (t, z)
             # and eps_hat is that mean put through x_t = sqrt(a) x_0 + sqrt(1 - a) eps
             eps_hat = model(x, torch.tensor([t])).numpy().ravel()
-            assert np.allclose(eps_hat, (z - np.sqrt(a) * expected) / np.sqrt(1 - a), atol=0.02 * np.sqrt(a / (1 - a)) + 1e-3)
+            assert np.allclose(eps_hat, (z - np.sqrt(a) * expected) / np.sqrt(1 - a),
+                               atol=0.02 * np.sqrt(a / (1 - a)) + 1e-3)
 
 
 def test_forward_marginal_matches_the_analytic_mixture_per_component():
@@ -71,7 +72,7 @@ def test_forward_marginal_matches_the_analytic_mixture_per_component():
     hist, edges = np.histogram(forward[f], bins=12, range=(-2.4, 2.4))
     z = tr["grid"][:, 0]
     expected = [np.trapezoid(tr["density"][f][(z >= lo) & (z <= hi)], z[(z >= lo) & (z <= hi)]) * len(forward[f])
-                for lo, hi in zip(edges, edges[1:])]
+                for lo, hi in zip(edges, edges[1:], strict=False)]
     assert np.abs(hist - expected).max() < 4 * np.sqrt(max(expected)) + 3
 
 
@@ -187,14 +188,17 @@ def test_bad_exact_folder_is_one_clear_error(tmp_path, kind, expected):
 
 def test_cli_names_the_bad_exact_folder_and_the_fix(tmp_path):
     from click.testing import CliRunner
+
     from sampling.cli import main
-    result = CliRunner().invoke(main, ["sample", "--model", f"exact:{tmp_path / 'nope'}", "--out", str(tmp_path / "a.png")])
+    result = CliRunner().invoke(main, ["sample", "--model", f"exact:{tmp_path / 'nope'}",
+                                       "--out", str(tmp_path / "a.png")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"exact:{tmp_path / 'nope'}" in result.output and "exact:emoji-faces" in result.output
 
 
 def test_cli_samples_with_an_exact_folder(tmp_path, folder):
     from click.testing import CliRunner
+
     from sampling.cli import main
     out = tmp_path / "s.npy"
     result = CliRunner().invoke(main, ["sample", "--model", f"exact:{folder}", "--steps", "20", "--n", "3",

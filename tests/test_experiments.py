@@ -22,7 +22,7 @@ def test_forward_equals_add_noise_at_every_step(tiny_model):
     rec = record(model, Forward("sample", 10, 0))
     sched = model.ddpm()
     x0, eps = rec.images["x0"][None], rec.images["eps"][None]
-    for t, x_t in zip(rec.numbers["t"], rec.images["x_t"]):
+    for t, x_t in zip(rec.numbers["t"], rec.images["x_t"], strict=False):
         expected = sched.add_noise(x0, eps, torch.tensor([int(t)]))
         assert abs(x_t - expected[0]).max() <= 1e-6
     abar = sched.alphas_cumprod.numpy()[rec.numbers["t"]]
@@ -180,7 +180,8 @@ def test_ddim_steps_runs_equal_separate_runs():
         sched = model.ddim()
         t, t_prev = ddim_timesteps(sched, n)
         states = [x_T[0]]  # the state after each step of the run made alone
-        alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev, callback=lambda s, kept=states: kept.append(s.x_prev[0]))
+        alone = sample_ddim(model, x_T, Schedule.of(sched), t, t_prev,
+                            callback=lambda s, kept=states: kept.append(s.x_prev[0]))
         assert abs(rec.images["finals"][k] - alone[0]).max() <= 1e-5
         assert abs(rec.images["frames"][k, -1] - alone[0]).max() <= 1e-5
         steps = rec.numbers["frame_steps"][k]  # each frame says how many steps its state had taken
@@ -201,6 +202,7 @@ def test_ddim_steps_runs_equal_separate_runs():
 
 def test_an_image_of_another_size_and_mode_is_centre_cropped_and_resized(tiny_model, tmp_path):
     from PIL import Image
+
     from cache.specs import SpecError, image_source
     path = tmp_path / "wide.png"
     pixels = np.zeros((40, 80, 4), np.uint8)

@@ -12,10 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
 
-from manim import (DOWN, LEFT, RIGHT, UP, Camera, FadeIn, FadeOut, ImageMobject, Indicate, Scene,  # noqa: E402
-                   tempconfig)
+from manim import DOWN, LEFT, RIGHT, UP, Camera, FadeIn, FadeOut, ImageMobject, Indicate, Scene, tempconfig  # noqa: E402
 from manim.constants import RESAMPLING_ALGORITHMS  # noqa: E402
-
 from panel_camera import PanelCamera  # noqa: E402
 from theme import P, Panel, label  # noqa: E402
 
@@ -69,7 +67,7 @@ def test_panel_camera_draws_manims_frames_exactly(transparent):
     stock, fast = frames(Camera, transparent), frames(PanelCamera, transparent)
     assert len(stock) == len(fast) > 30
     background = stock[0][0, 0]
-    for n, (a, b) in enumerate(zip(stock, fast)):
+    for n, (a, b) in enumerate(zip(stock, fast, strict=False)):
         assert a.shape == b.shape == (360, 640, 4)
         differing = np.argwhere(np.any(a != b, axis=-1))
         assert len(differing) == 0, f"frame {n}: {len(differing)} pixels differ, first at {differing[0]}"
@@ -85,7 +83,6 @@ def test_frames_handed_to_the_encoder_without_a_copy_encode_to_the_same_video(tm
     from fractions import Fraction
 
     import av
-
     from encoding import video_frame
 
     rng = np.random.default_rng(1)

@@ -122,6 +122,7 @@ def test_speaker_notes_carry_the_schedules_numbers(rendered):
     """The numbers in the notes are the closed-form ones of the model's scheduler, not just the scene's own."""
     from diffusers import DDPMScheduler
     from pptx import Presentation
+
     from cache.model_files import EMBEDDED_DIR
     out, _, _ = rendered
     alpha_bar = DDPMScheduler.from_pretrained(EMBEDDED_DIR).alphas_cumprod.double().numpy()
@@ -133,8 +134,9 @@ def test_speaker_notes_carry_the_schedules_numbers(rendered):
         t = int(m[1])
         assert float(m[2]) == pytest.approx(np.sqrt(alpha_bar[t]), abs=6e-5)
         assert float(m[3]) == pytest.approx(np.sqrt(1 - alpha_bar[t]), abs=6e-5)
-    ddpm = [m for n in notes for m in re.finditer(r"t = (\d+) -> (\d+): 1/sqrt\(alpha_t\) = (\d+\.\d+), "
-                                                  r"beta_t/sqrt\(1 - alpha_bar_t\) = (\d+\.\d+), sigma_t = (\d+\.\d+)", n)]
+    step = (r"t = (\d+) -> (\d+): 1/sqrt\(alpha_t\) = (\d+\.\d+), "
+            r"beta_t/sqrt\(1 - alpha_bar_t\) = (\d+\.\d+), sigma_t = (\d+\.\d+)")
+    ddpm = [m for n in notes for m in re.finditer(step, n)]
     assert len(ddpm) >= 3
     for m in ddpm:
         t, prev = int(m[1]), int(m[2])

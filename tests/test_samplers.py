@@ -52,7 +52,8 @@ def test_ddim_matches_ddim_pipeline(tiny_model, eta):
 def test_samplers_match_pipelines_for_other_scheduler_configs(tmp_path, config):
     folder = make_model_folder(tmp_path / "m", scheduler=config)
     model = load_model(str(folder), device="cpu")
-    for pipe_cls, sched, sampler in ((DDPMPipeline, model.ddpm(), sample_ddpm), (DDIMPipeline, model.ddim(), sample_ddim)):
+    pipelines = ((DDPMPipeline, model.ddpm(), sample_ddpm), (DDIMPipeline, model.ddim(), sample_ddim))
+    for pipe_cls, sched, sampler in pipelines:
         expected = pipeline_images(pipe_cls, folder, sched, steps=7, seed=1)
         assert abs(ours(model, sampler, 7, 1) - expected).max() <= TOL, pipe_cls.__name__
 

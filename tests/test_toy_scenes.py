@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from manim import color_to_rgb, config, tempconfig
-
 from test_scenes import LOW, corr, crop, render, torch_after_render
-from tests.conftest import scene_cache_for_module
 
+from tests.conftest import scene_cache_for_module
 
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\n")
 
@@ -44,7 +43,8 @@ def test_toy_1d_forward_paths_heatmap_and_marginal_are_the_trajectorys():
         anchors = data_coords(axes, np.asarray(path.get_anchors())[::4])
         xs = np.concatenate([tr["x0"][i], tr["forward_paths"][:, i, 0]])
         assert np.allclose(anchors[:, 1], np.clip(xs[anchors[:, 0].round().astype(int)], -3, 3), atol=1e-3)
-    assert data_coords(axes, np.asarray(scene.checkpoint["paths"][0].get_anchors())[-1:])[0, 0] == pytest.approx(1000, abs=0.5)
+    last = np.asarray(scene.checkpoint["paths"][0].get_anchors())[-1:]
+    assert data_coords(axes, last)[0, 0] == pytest.approx(1000, abs=0.5)
     # the heatmap's brightness along x at t ~ 500 follows q(x_t) there (the paths are dimmed pixels at most)
     f = int(np.searchsorted(tr["forward_t"], 500))
     z = tr["grid"][:, 0]
@@ -101,6 +101,7 @@ def test_toy_2d_arrows_point_along_minus_eps_hat():
 
 def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
     import toy
+
     from cache.mixtures import MIXTURES
     scene, frame = render(toy.ToyDiffusion2D, until=None)
     tr = scene.tr
@@ -169,6 +170,7 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
 
     import theme
     import toy
+
     from cache import mixtures, model_files, specs
 
     circle = np.linspace(0, 2 * np.pi, 7, endpoint=False)

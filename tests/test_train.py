@@ -7,8 +7,8 @@ import numpy as np
 from click.testing import CliRunner
 from PIL import Image
 
-from sampling.cli import main
 from cache.datasets import EMOJI_FACES, emoji_faces
+from sampling.cli import main
 from sampling.loading import load_model
 
 

@@ -26,13 +26,13 @@ def cues(record: dict, key: str) -> list[tuple[float, float, str]]:
     slides, end = record["slides"], record["duration"]
     starts = [s["time"] for s in slides]
     ends = starts[1:] + [end]
-    for slide, start, stop in zip(slides, starts, ends):
+    for slide, start, stop in zip(slides, starts, ends, strict=False):
         if not stop > start:
             raise ValueError(f"{record['scene']}: the slide {slide['title']!r} at {start:.3f} s lasts no time "
                              f"(the next break or the end is at {stop:.3f} s): play something before the next slide()")
         if not slide[key].strip():
             raise ValueError(f"{record['scene']}: the slide at {start:.3f} s has no {key}")
-    return [(start, stop, slide[key]) for slide, start, stop in zip(slides, starts, ends)]
+    return [(start, stop, slide[key]) for slide, start, stop in zip(slides, starts, ends, strict=False)]
 
 
 def vtt(track: list[tuple[float, float, str]], width: int = 72) -> str:

@@ -56,15 +56,16 @@ def describe_slides(out: Path, scenes: list[str]) -> None:
             print(f"deck: {scene}'s slides have no descriptions ({len(slides)} slides, {len(descriptions)} cues)",
                   file=sys.stderr)
             titles = descriptions = [None] * len(slides)
-        texts += [(Path(slide["file"]).name, t, d) for slide, t, d in zip(slides, titles, descriptions)]
+        texts += [(Path(slide["file"]).name, t, d) for slide, t, d in zip(slides, titles, descriptions, strict=False)]
     deck = out / "deck.html"
     page = deck.read_text()
     sections = list(SECTION.finditer(page))
-    if len(sections) != len(texts) or any(not m[1].endswith(name) for m, (name, _, _) in zip(sections, texts)):
+    if len(sections) != len(texts) or any(not m[1].endswith(name)
+                                          for m, (name, _, _) in zip(sections, texts, strict=True)):
         print("deck: deck.html's slides are not the scenes' slides; it has no descriptions", file=sys.stderr)
         return
     parts, last = [], 0
-    for match, (_, title, description) in zip(sections, texts):
+    for match, (_, title, description) in zip(sections, texts, strict=False):
         parts.append(page[last:match.end()])
         if title is not None:
             parts.append(f'<div class="diffviz-description"><h2>{html.escape(title[2])}</h2>'

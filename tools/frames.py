@@ -83,7 +83,7 @@ def main() -> None:
             sheet.paste(im, ((i % cols) * w, (i // cols) * h))
         sheet.save(a.out / f"{a.video.stem}-sheet.png")
     else:
-        for s, im in zip(seconds, images):
+        for s, im in zip(seconds, images, strict=False):
             im.save(a.out / f"{a.video.stem}-{s:06.2f}.png")
 
 
