@@ -12,7 +12,7 @@ from cache import store
 from cache.beta_schedules import SCHEDULES
 from cache.config import ConfigError, Settings, config_path, load_settings
 from cache.model_files import ModelError
-from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model
+from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model, specs_for
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("float32", "float16", "bfloat16")
@@ -102,11 +102,16 @@ def cache_build(experiments, force, compile_, config, device, **values):
     from .build import build
     from .loading import load_model
 
+    plans = []
     for settings, names in _builds(settings_from(config, **values), list(experiments)):
         model = run_checked(load_model, settings.model, device=device, dtype=settings.dtype, compile=compile_)
+        names = names or experiments_for(model.files)
+        for name in names:  # every build's settings are checked before any of them records
+            run_checked(specs_for, name, settings, model.files)
+        plans.append((settings, names, model))
+    for settings, names, model in plans:
         with _CallCounter() as progress:
-            run_checked(build, names or experiments_for(model.files), settings, force=force, report=progress.echo,
-                        model=model, progress=progress)
+            run_checked(build, names, settings, force=force, report=progress.echo, model=model, progress=progress)
 
 
 def _builds(s: Settings, names: list[str]) -> list[tuple[Settings, list[str]]]:

@@ -68,13 +68,15 @@ def test_sample_png_is_a_grid_of_n_images(tmp_path, tiny_model):
 def test_cache_build_records_every_experiment_then_reuses_them(tiny_model):
     first = run("cache", "build", "--model", tiny_model, *SMALL)
     assert first.exit_code == 0, first.output
-    assert first.output.count("recorded") == 8
+    # the model's 8 recordings, and the mixtures' 5 (toy on both mixtures, schedules, guidance, flow)
+    assert first.output.count("recorded") == 13
     listing = run("cache", "list").output.strip().splitlines()
-    assert len(listing) == 8
+    assert len(listing) == 13
     assert {line.split()[1] for line in listing} == {"forward", "reverse", "forward_backward", "similar_noise",
-                                                     "noise_sweep", "ddim_steps"}
+                                                     "noise_sweep", "ddim_steps", "toy", "schedules", "guidance",
+                                                     "flow"}
     second = run("cache", "build", "--model", tiny_model, *SMALL)
-    assert second.output.count("cached") == 8 and "recorded" not in second.output
+    assert second.output.count("cached") == 13 and "recorded" not in second.output
     key = listing[0].split()[0]
     shown = run("cache", "show", key)
     assert '"arrays_sha256"' in shown.output and "weights_sha256" in shown.output
