@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, UP, Dot, FadeIn, FadeOut, ValueTracker, VGroup, Write
+from schedules import listed
 from theme import DiffvizScene, P, label, tex, title_card
-from toy import EXTENT_2D, Cloud, Path
+from toy import EXTENT_2D, Cloud, Path, in_words
 
 PATH_EQUATION = [r"x_s = (1-s)\,", "x_0", r"+\, s\,", r"\epsilon", r"\qquad v(x_s, s) = \mathbb{E}[\,", r"\epsilon",
                  "-", "x_0", r"\mid x_s]"]
@@ -28,20 +29,27 @@ class FlowMatching(DiffvizScene):
         tr = self.tr = self.trajectory("flow")
         counts = [int(n) for n in tr["step_counts"]]
         N = len(tr["x_T"])
+        spacing = tr.spec.timestep_spacing
+        steps = [f"{n} step{'s' * (n > 1)}" for n in counts]
         self.slide(f"Flow matching on the smiley: the straight path from x_0 to eps, and its exact velocity. Euler "
                    f"with {', '.join(map(str, counts))} steps against DDIM with as many evaluations, from the same "
-                   f"{N} noises.")
+                   f"{N} noises.", title="Flow matching",
+                   description='The title "Flow matching", and under it "the straight path, its exact velocity, and '
+                               'DDIM". Then at the top x_s = (1 - s) x_0 + s eps and v(x_s, s) = E[eps - x_0 | x_s]; '
+                               f"below, square plots in two rows of {in_words(len(counts))}, the top row labelled "
+                               f'"Euler on v", the bottom one "DDIM ({spacing})", the columns headed '
+                               + listed(f'"{h}"' for h in steps) + f". Every plot shows the same {N} points of "
+                               f"noise; {in_words(self.traced)} of them are marked with dots.")
         title_card(self, "Flow matching", "the straight path, its exact velocity, and DDIM")
         equation = tex(*PATH_EQUATION, size=36).to_edge(UP, buff=0.15)
         side = 2.35
         rows = {"euler": 1.45, "ddim": -1.8}
         clouds = self.clouds = {s: [Cloud(side).move_to([x, y, 0]) for x in COLUMNS] for s, y in rows.items()}
-        spacing = tr.spec.timestep_spacing
         row_labels = VGroup(label("Euler\non v", size=22), label(f"DDIM\n({spacing})", size=22))
         for row_label, s in zip(row_labels, rows, strict=True):
             row_label.next_to(clouds[s][0], LEFT, buff=0.25)
-        headers = VGroup(*[label(f"{n} step{'s' * (n > 1)}", size=24, color=P.time).next_to(cloud, UP, buff=0.1)
-                           for n, cloud in zip(counts, clouds["euler"], strict=True)])
+        headers = VGroup(*[label(h, size=24, color=P.time).next_to(cloud, UP, buff=0.1)
+                           for h, cloud in zip(steps, clouds["euler"], strict=True)])
         for row in clouds.values():
             for cloud in row:
                 cloud.show(tr["x_T"], P.x_t)
@@ -53,8 +61,16 @@ class FlowMatching(DiffvizScene):
         self.play(Write(equation), run_time=1.0)
         self.play(*[FadeIn(cl) for row in clouds.values() for cl in row], FadeIn(row_labels), FadeIn(headers),
                   FadeIn(starts), run_time=0.8)
+        mean = (" With one step every point of both rows lands near one spot, the data's mean."
+                if counts[0] == 1 else "")
         self.slide(f"Top: Euler on dx/ds = v(x, s) from s = 1 to 0. Bottom: DDIM on the model's schedule, "
-                   f"{spacing} timesteps (from t = {tr['ddim_frame_t'][0, 0]}). White: {self.traced} points traced.")
+                   f"{spacing} timesteps (from t = {tr['ddim_frame_t'][0, 0]}). White: {self.traced} points traced.",
+                   title="Noise to smiley",
+                   description="All the plots run together in the same normalised time, Euler from s = "
+                               f"{tr['euler_frame_s'][0, 0]:g} to {tr['euler_frame_s'][0, -1]:g}, DDIM from t = "
+                               f"{tr['ddim_frame_t'][0, 0]} to {max(tr['ddim_frame_t'][0, -1], 0)}: the noise "
+                               "gathers in, a blurred blob with few steps, the smiley's face with the most, and the "
+                               "marked points draw their paths." + mean)
         if self.stop_here(0):
             return
         k = ValueTracker(0)
@@ -70,11 +86,17 @@ class FlowMatching(DiffvizScene):
 
         moving = [cl.image for row in clouds.values() for cl in row] + [t for row in traces.values() for t in row]
         self.sweep(k, move, moving, (frames - 1, 7))
+        sd = f"{tr['stray_sd']:g}"
+        in_row = {s: "; ".join(f"{h}, off the strokes {tr[f'{s}_stray'][r]:.1%}, straightness "
+                               f"{tr[f'{s}_straightness'][r]:.2f}" for r, h in enumerate(steps)) for s in rows}
         self.slide("The same noises, the same number of denoiser evaluations. With one step every point lands near "
-                   "the data's mean E[x_0]: the velocity at s = 1 knows nothing else.")
+                   "the data's mean E[x_0]: the velocity at s = 1 knows nothing else.",
+                   title="Off the strokes, and how straight",
+                   description="The dots clear. Under each plot two numbers, explained by the legend at the bottom: "
+                               f'"off: > {sd} sd from every Gaussian · straightness: path length / distance between '
+                               f'its ends". Euler: {in_row["euler"]}. DDIM: {in_row["ddim"]}.')
         if self.stop_here(1):
             return
-        sd = f"{tr['stray_sd']:g}"
         numbers = self.numbers = {s: [VGroup(label(f"off the strokes {tr[f'{s}_stray'][r]:.1%}", size=18),
                                              label(f"straightness {tr[f'{s}_straightness'][r]:.2f}", size=18))
                                       .arrange(DOWN, buff=0.06).next_to(clouds[s][r], DOWN, buff=0.08)
@@ -90,6 +112,13 @@ class FlowMatching(DiffvizScene):
             + " in its own x_t, " + ", ".join(f"{tr['ddim_flow_straightness'][r]:.2f}" for r in range(len(counts)))
             + " in the flow's coordinates x_t / (sqrt(alpha_bar_t) + sqrt(1 - alpha_bar_t))."
             + (" The exact flow of a mixture is not straight: its paths head for the mean first, then bend to a "
-               "stroke." if tr["euler_straightness"][-1] > 1.1 else ""))
+               "stroke." if tr["euler_straightness"][-1] > 1.1 else ""), title="Summary",
+            description=f"The last frame holds. With {steps[-1]}, Euler leaves {tr['euler_stray'][-1]:.1%} of its "
+                        f"points off the strokes and DDIM {tr['ddim_stray'][-1]:.1%}; with {steps[0]}, "
+                        f"{tr['euler_stray'][0]:.1%} and {tr['ddim_stray'][0]:.1%}. Euler's paths have straightness "
+                        f"{tr['euler_straightness'][0]:.2f} with {steps[0]} and {tr['euler_straightness'][-1]:.2f} "
+                        f"with {steps[-1]}"
+                        + (": the exact flow of a mixture is not straight, its paths head for the mean first, then "
+                           "bend to a stroke." if tr["euler_straightness"][-1] > 1.1 else "."))
         self.wait(2)
 

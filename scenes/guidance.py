@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup, VMobject, Write
+from schedules import listed
 from theme import DiffvizScene, Number, P, label, tex, title_card
-from toy import EXTENT_2D, Cloud, arrow_field
+from toy import EXTENT_2D, Cloud, arrow_field, in_words
 
 GUIDED = r"\hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u)"
 FIELD_COLUMNS = (-4.6, 0.0, 4.6)
@@ -39,7 +40,15 @@ class ClassifierFreeGuidance(DiffvizScene):
         c, weights = tr.spec.condition, tr["weights"]
         self.slide(f"Classifier-free guidance with exact denoisers: the smiley's parts are classes, c = {c}. "
                    f"eps_u is the exact denoiser of all of it, eps_c of the {c} alone; guided: "
-                   "eps_u + w (eps_c - eps_u).")
+                   "eps_u + w (eps_c - eps_u).", title="Classifier-free guidance",
+                   description=f'The title "Classifier-free guidance", and under it "exact denoisers, c = {c}"; c, '
+                               f"the class sampled, is the smiley's {c}. Then "
+                               f"{in_words(len(FIELD_COLUMNS))} square plots side by side under "
+                               f'"t = {tr["field_t"]}": "unconditional: p(x)", faint points of the whole smiley; '
+                               f'"conditional: p(x | {c})" and "guided", faint points of the {c} alone. Arrows on a '
+                               "grid fill the first two, captioned -eps_hat_u(x_t, t) and -eps_hat_c(x_t, t): the "
+                               "exact fields, pointing in towards the whole smiley in the first and towards the "
+                               f"{c} in the second.")
         title_card(self, "Classifier-free guidance", f"exact denoisers, c = {c}")
         self.fields(tr, c, weights)
         if self.stop_here(1):
@@ -74,7 +83,11 @@ class ClassifierFreeGuidance(DiffvizScene):
         self.play(*[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_note), run_time=0.8)
         self.play(FadeIn(arrows[0]), FadeIn(arrows[1]), FadeIn(captions[:2]), run_time=1.0)
         self.slide(f"At t = {tr['field_t']}: the exact fields, -eps_hat as arrows (|eps_hat| = 3 spans one grid "
-                   f"spacing). Faint: p(x) on the left, p(x | {c}) in the others.")
+                   f"spacing). Faint: p(x) on the left, p(x | {c}) in the others.", title="The guided field",
+                   description="Under the third plot the caption -(eps_hat_u + w (eps_hat_c - eps_hat_u)), with w = "
+                               f"{weights[0]:g}. Its arrows appear, and w steps through "
+                               f"{listed(f'{w:g}' for w in weights)}, a second each" + self.guided_in_words(c, weights)
+                               + ".")
         self.play(FadeIn(captions[2]), run_time=0.5)
         self.guided_w = []
         for j, w in enumerate(weights):
@@ -85,9 +98,27 @@ class ClassifierFreeGuidance(DiffvizScene):
             self.guided_w.append(w)
             self.wait(1.0)
         self.guided_index = len(weights) - 1
+        N = len(tr["reference"])
         self.slide(f"Guided at w = {', '.join(f'{w:g}' for w in weights)}: w = 0 is the unconditional field, w = 1 "
-                   f"the conditional one, w = {weights[-1]:g} pushes past it, away from what is not the {c}.")
+                   f"the conditional one, w = {weights[-1]:g} pushes past it, away from what is not the {c}.",
+                   title="Sampling at each w",
+                   description="The fields clear. At the top the equation eps_hat_w = eps_hat_u + w (eps_hat_c - "
+                               f"eps_hat_u); below, {in_words(len(weights) + 1)} square plots zoomed on the smiley: "
+                               f"{in_words(len(weights))} headed w = {listed(f'{w:g}' for w in weights)}, each the "
+                               f'same {N} points of noise, and the last headed "p(x | {c}) itself", {N} points drawn '
+                               f'from it. Under the first {in_words(len(weights))}: "DDIM, {tr.spec.steps} '
+                               f'steps, from the same {N} noises, t = {tr["frame_t"][0]}".')
         self.play(*[FadeOut(m) for m in (*clouds, *arrows, captions, headers, t_note)], run_time=0.6)
+
+    @staticmethod
+    def guided_in_words(c: str, weights: np.ndarray) -> str:
+        """What the guided field is at the weights shown: the unconditional one, the conditional one, past it."""
+        said = [f"at w = {w:g} the arrows are the unconditional field" for w in weights if w == 0]
+        said += [f"at w = {w:g} the conditional one" for w in weights if w == 1]
+        past = [f"{w:g}" for w in weights if w > 1]
+        if past:
+            said.append(f"at w = {listed(past)} they push further the same way, away from what is not the {c}")
+        return ": " + "; ".join(said) if said else ""
 
     def samples(self, tr, c: str, weights: np.ndarray) -> None:
         side = 2.45
@@ -107,12 +138,27 @@ class ClassifierFreeGuidance(DiffvizScene):
             cloud.show(tr["frames"][0, 0], P.x_t)
         clouds[-1].show(tr["reference"], P.x0)
         t_value = Number(tr["frame_t"][0], num_decimal_places=0, font_size=30, color=P.time)
-        t_group = VGroup(label(f"DDIM, {len(tr['frame_t']) - 1} steps, from the same {N} noises,", size=24),
+        t_group = VGroup(label(f"DDIM, {tr.spec.steps} steps, from the same {N} noises,", size=24),
                          tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(buff=0.15)
         t_group.next_to(Group(*clouds[:-1]), DOWN, buff=0.3)
         self.play(Write(equation), *[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_group), run_time=1.0)
+        per_w = "; ".join(f"under w = {w:g}, spread {tr['spread'][i]:.3f}, on {c} {tr['on_class'][i]:.1%}, covers "
+                          f"{tr['coverage'][i]:.0%}" for i, w in enumerate(weights))
+        on_class = [f"{w:g}" for i, w in enumerate(weights) if tr["on_class"][i] > 0.95]
+        landing = [f"at w = {w:g}, unguided, the points spread over the whole smiley" for w in weights if w == 0]
+        if on_class:
+            landing.append(f"at w = {listed(on_class)} they gather on the {c}")
+        tighter = ", each w's cloud tighter than the one before" if np.all(np.diff(tr["spread"]) < 0) else ""
         self.slide(f"{N} noises, the same for every w; DDIM with the guided eps_hat. Right: {N} points drawn from "
-                   f"p(x | {c}) itself, the truth.")
+                   f"p(x | {c}) itself, the truth.", title="Where the samples land",
+                   description=f"The {in_words(len(weights))} clouds denoise together as t falls from "
+                               f"{tr['frame_t'][0]} to {max(tr['frame_t'][-1], 0)}" + "".join(
+                                   f"; {said}" for said in landing) + tighter
+                               + ". The line of t gives way to numbers under each plot, explained by the legend at "
+                               f'the bottom: "spread: RMS distance to the samples\' mean · on {c}: within {sd} sd of '
+                               'one of its Gaussians; covers: the share of its Gaussians with a sample that near": '
+                               f"{per_w}; under p(x | {c}) itself, spread {tr['true_spread']:.3f}, covers "
+                               f"{tr['reference_coverage']:.0%}.")
         k = ValueTracker(0)
         frames = len(tr["frame_t"])
 
@@ -137,10 +183,16 @@ class ClassifierFreeGuidance(DiffvizScene):
                        color=P.dim).to_edge(DOWN, buff=0.15)
         self.play(FadeOut(t_group), FadeIn(numbers), FadeIn(legend), run_time=0.8)
         at = {f"{w:g}": i for i, w in enumerate(weights)}
+        close = int(np.argmin(np.abs(tr["spread"] - tr["true_spread"])))
         self.slide("Spread " + ", ".join(f"w = {w:g}: {tr['spread'][i]:.3f}" for i, w in enumerate(weights))
                    + f"; p(x | {c}) itself: {tr['true_spread']:.3f}. On the {c}: "
                    + ", ".join(f"{tr['on_class'][i]:.1%}" for i in range(len(weights)))
                    + ". Covering its Gaussians: " + ", ".join(f"{tr['coverage'][i]:.0%}" for i in range(len(weights)))
                    + (f". At w = 1 the samples follow p(x | {c}); past it they are no longer p(x | {c}) but a "
-                      "narrower distribution." if "1" in at else "."))
+                      "narrower distribution." if "1" in at else "."), title="Summary",
+                   description=f"The last frame holds. The spread of the samples against p(x | {c})'s own, "
+                               f"{tr['true_spread']:.3f}: closest at w = {weights[close]:g}, "
+                               f"{tr['spread'][close]:.3f}; "
+                               f"at w = {weights[-1]:g} it is {tr['spread'][-1]:.3f}, and the samples cover "
+                               f"{tr['coverage'][-1]:.0%} of the Gaussians of the {c}.")
         self.wait(2)

@@ -9,7 +9,7 @@ import numpy as np
 from forward import EQUATION, NOISE, SIGNAL
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Line, Rectangle, ValueTracker, VGroup, Write
 from theme import DiffvizScene, Number, P, Panel, label, tex, title_card
-from toy import Cloud
+from toy import Cloud, in_words
 
 from cache.beta_schedules import SPOKEN  # after theme, which puts the project on sys.path; no torch
 
@@ -20,6 +20,32 @@ COLUMNS = (-4.6, 0.0, 4.6)
 
 def spoken(name: str) -> str:
     return SPOKEN.get(name, name)
+
+
+def listed(items) -> str:
+    """Items as a sentence lists them: "a", "a and b", "a, b and c"."""
+    items = [str(i) for i in items]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def per_schedule(names, values) -> str:
+    """"0.28 under linear, 0.70 under cosine and 0.53 under scaled linear": one value per schedule."""
+    return listed(f"{v} under {spoken(n)}" for n, v in zip(names, values, strict=True))
+
+
+def fewest_and_most(names, shares) -> str:
+    """Under which schedules the fewest and the most points land off the strokes, the shares as on screen."""
+    shown = [f"{s:.1%}" for s in shares]
+    low, high = shown[int(np.argmin(shares))], shown[int(np.argmax(shares))]
+    if low == high:
+        return f"{low} under every schedule"
+    fewest, most = (listed(spoken(n) for n, s in zip(names, shown, strict=True) if s == end) for end in (low, high))
+    return f"fewest under {fewest}, {low}, most under {most}, {high}"
+
+
+def log_snr_range(tr) -> tuple[int, int]:
+    """The log SNR axis of the second beat: from the lowest log SNR to the highest, in fives."""
+    return int(5 * np.floor(tr["log_snr"].min() / 5)), int(5 * np.ceil(tr["log_snr"].max() / 5))
 
 
 class NoiseSchedules(DiffvizScene):
@@ -34,8 +60,22 @@ class NoiseSchedules(DiffvizScene):
         tr = self.tr = self.trajectory("schedules")
         names = self.names = list(tr.spec.schedules)
         T = tr["alpha_bar"].shape[1]
+        t0 = tr["image_t"][0]
         self.slide(f"Three noise schedules of diffusers, T = {T} steps each: "
-                   + ", ".join(f"{spoken(n)} ({n})" for n in names) + ". Same equation, different alpha_bar_t.")
+                   + ", ".join(f"{spoken(n)} ({n})" for n in names) + ". Same equation, different alpha_bar_t.",
+                   title="Noise schedules",
+                   description=f'The title "Noise schedules", and under it the names of {in_words(len(names))} '
+                               f"schedules: {listed(spoken(n) for n in names)}. Then the equation x_t = "
+                               "sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps at the top, and a plot under each "
+                               f"schedule's name: sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) over t from 0 to {T}. "
+                               "sqrt(alpha_bar_t) falls from "
+                               + per_schedule(names, [f"{np.sqrt(a[0]):.2f} to {np.sqrt(a[-1]):.2f}"
+                                                      for a in tr["alpha_bar"]])
+                               + "; sqrt(1 - alpha_bar_t) rises as it falls. Under each plot the same image x_0, "
+                               f"noised with the same eps to t = {t0} under that schedule, and its log SNR: "
+                               + per_schedule(names, [f"{tr['log_snr'][r][t0]:.2f}" for r in range(len(names))])
+                               + f'. At the bottom "t = {t0}" and the note "x_0: a training image of the embedded '
+                               'model; the same eps under every schedule".')
         title_card(self, "Noise schedules", " · ".join(spoken(n) for n in names))
         self.coefficients(tr, T)
         if self.stop_here(1):
@@ -79,8 +119,18 @@ class NoiseSchedules(DiffvizScene):
         self.play(*[Create(ax) for ax in axes], FadeIn(headers), Create(curves), run_time=1.2)
         self.play(*[FadeIn(p) for p in panels], FadeIn(snr_rows), FadeIn(cursors), FadeIn(t_group), FadeIn(footer),
                   run_time=0.8)
+        F = len(tr["image_t"])
+        half = F // 2
+        t0, t = tr["image_t"][0], tr["image_t"][half]
         self.slide(f"Top: sqrt(alpha_bar_t) (blue, x_0's share) and sqrt(1 - alpha_bar_t) (red, eps's share) over "
-                   f"t = 0..{T - 1}. Below: the same x_0 and eps at the same t under each schedule.")
+                   f"t = 0..{T - 1}. Below: the same x_0 and eps at the same t under each schedule.",
+                   title=f"t = {t0} to {t}",
+                   description=f"t runs from {t0} to {t}: a cursor moves along each plot and the "
+                               f"{in_words(len(names))} images grow noisier, each at its own pace. At t = {t}, "
+                               "sqrt(alpha_bar_t) is "
+                               + per_schedule(names, [f"{np.sqrt(a[t]):.2f}" for a in tr["alpha_bar"]])
+                               + "; the log SNR under the images reads "
+                               + per_schedule(names, [f"{s[t]:.2f}" for s in tr["log_snr"]]) + ".")
         k = ValueTracker(0)  # index into image_t
 
         def follow(_):
@@ -92,28 +142,42 @@ class NoiseSchedules(DiffvizScene):
                 snr[r].set_value(tr["log_snr"][r][t])
             t_value.set_value(t)
 
-        F = len(tr["image_t"])
-        half = F // 2
         self.sweep(k, follow, [*[p.image for p in panels], cursors, *snr, t_value], (half, 5))
-        t = tr["image_t"][half]
+        last = tr["image_t"][-1]
         self.slide(f"t = {t}: x_0 keeps " + ", ".join(
             f"{np.sqrt(tr['alpha_bar'][r][t]):.2f} ({spoken(n)})" for r, n in enumerate(names))
             + f" of its signal: {spoken(names[int(np.argmax(tr['alpha_bar'][:, t]))])} keeps the most, "
-            f"{spoken(names[int(np.argmin(tr['alpha_bar'][:, t]))])} the least.")
+            f"{spoken(names[int(np.argmin(tr['alpha_bar'][:, t]))])} the least.", title=f"t = {t} to {last}",
+            description=f"t runs on from {t} to {last}, the last step: the {in_words(len(names))} images grow "
+                        f"noisier still, the {spoken(names[int(np.argmax(tr['alpha_bar'][:, -1]))])} one keeping the "
+                        "most of x_0; the log SNR under the images falls to "
+                        + per_schedule(names, [f"{tr['log_snr'][r][-1]:.2f}" for r in range(len(names))]) + ".")
         self.sweep(k, follow, [*[p.image for p in panels], cursors, *snr, t_value], (F - 1, 4))
         self.wait(0.5)
         self.slide(f"t = {tr['image_t'][-1]}: alpha_bar_T = " + ", ".join(
             f"{tr['alpha_bar'][r][-1]:.2e} (log SNR {tr['log_snr'][r][-1]:.1f}, {spoken(n)})"
-            for r, n in enumerate(names)) + ". The larger alpha_bar_T, the more of x_0 is left at the last step.")
+            for r, n in enumerate(names)) + ". The larger alpha_bar_T, the more of x_0 is left at the last step.",
+            title="Signal-to-noise ratio", description=self.snr_description(tr, T))
         self.kept = VGroup(curves, headers, cursors, legend, *axes)  # the top row stays for the next beat
         self.gone = [*panels, snr_rows, t_group, footer]
         self.panels = panels
+
+    def snr_description(self, tr, T: int) -> str:
+        """What the second beat, signal_to_noise(), shows."""
+        names, (lo, hi), (low, high) = self.names, log_snr_range(tr), tr["snr_window"]
+        return ("The images and their numbers clear; the coefficient plots stay at the top. Below them, one plot "
+                f"of log SNR(t) = log(alpha_bar_t / (1 - alpha_bar_t)) for all {in_words(len(names))} schedules, t "
+                f"from 0 to {T} across and log SNR from {lo} to {hi} up, with a band where the SNR lies between "
+                f"{low:g} and {high:g}. The curves fall from "
+                + per_schedule(names, [f"{s[0]:.2f} to {s[-1]:.2f}" for s in tr["log_snr"]])
+                + f'. Beside the plot, under "steps with SNR in [{low:g}, {high:g}]": '
+                + listed(f'"{spoken(n)}: {tr["steps_in_window"][r]} of {T}"' for r, n in enumerate(names)) + ".")
 
     def signal_to_noise(self, tr, T: int) -> None:
         """log SNR of every schedule on one axis, and how many steps each spends in the SNR window."""
         names = self.names
         # the axes count from the lowest log SNR, so that the t axis runs along the bottom
-        lo, hi = int(5 * np.floor(tr["log_snr"].min() / 5)), int(5 * np.ceil(tr["log_snr"].max() / 5))
+        lo, hi = log_snr_range(tr)
         ax = self.snr_axes = Axes(x_range=[0, T, T // 4], y_range=[0, hi - lo, 5], x_length=7.4, y_length=3.1,
                                   tips=False, axis_config={"color": P.dim, "font_size": 22},
                                   x_axis_config={"include_numbers": True})
@@ -141,7 +205,14 @@ class NoiseSchedules(DiffvizScene):
         self.play(FadeIn(table[1:]), run_time=0.6)
         self.slide("log SNR on one axis; the band is SNR in [" f"{low:g}, {high:g}], where x_t is neither almost "
                    "clean nor almost noise. Steps spent there: " + ", ".join(
-                       f"{spoken(n)} {tr['steps_in_window'][r]}" for r, n in enumerate(names)) + f" of {T}.")
+                       f"{spoken(n)} {tr['steps_in_window'][r]}" for r, n in enumerate(names)) + f" of {T}.",
+                   title="DDIM under each schedule",
+                   description=f"Everything clears. Square plots in {in_words(len(tr['step_counts']))} rows and "
+                               f"{in_words(len(names))} columns, the columns headed "
+                               f"{listed(spoken(n) for n in names)}, the rows labelled "
+                               + listed(f'"DDIM {n} steps"' for n in tr["step_counts"]) + ". Every plot shows the same "
+                               f'cloud of noise, as the note at the top says: "{len(tr["x_T"])} points of the same '
+                               'x_T".')
         self.wait(1)
         self.beat2 = VGroup(ax, band, self.snr_curves, table)
 
@@ -162,12 +233,20 @@ class NoiseSchedules(DiffvizScene):
         x_T_note = label(f"{len(tr['x_T'])} points of the same x_T", size=22, color=P.x_t).to_edge(UP, buff=0.1)
         self.play(*[FadeIn(c) for row in clouds for c in row], FadeIn(headers), FadeIn(row_labels), FadeIn(x_T_note),
                   run_time=0.8)
+        sd = f"{tr['stray_sd']:g}"
         self.slide(f"DDIM on the smiley with its exact denoiser, from the same {len(tr['x_T'])} noises under every "
-                   f"schedule, with {' and '.join(str(n) for n in counts)} steps.")
+                   f"schedule, with {' and '.join(str(n) for n in counts)} steps.", title="Off the strokes",
+                   description="Each plot jumps to where DDIM, with the smiley's exact denoiser, takes its points: "
+                               "into the shape of the smiley, a sharp face where few land between its strokes, a "
+                               "blurred disc where many do. The note at the top "
+                               f'becomes "off the strokes: further than {sd} sd from every Gaussian of the smiley", '
+                               "and under each plot its share of points off the strokes: " + "; ".join(
+                                   f"with {c} steps, " + ", ".join(f"{spoken(n)} {tr['ddim_stray'][r, i]:.1%}"
+                                                                   for r, n in enumerate(names))
+                                   for i, c in enumerate(counts)) + ".")
         for i, row in enumerate(clouds):
             for r, cloud in enumerate(row):
                 cloud.show(tr["ddim_final"][r, i], P.x0)
-        sd = f"{tr['stray_sd']:g}"
         strays = self.strays = [[label(f"off the strokes: {tr['ddim_stray'][r, i]:.1%}", size=20, color=P.dim)
                                  .next_to(clouds[i][r], DOWN, buff=0.1) for r in range(len(names))]
                                 for i in range(len(counts))]
@@ -177,6 +256,9 @@ class NoiseSchedules(DiffvizScene):
         self.slide("Off the strokes (> " + sd + " sd): " + "; ".join(
             f"{spoken(n)} " + ", ".join(f"{tr['ddim_stray'][r, i]:.1%} at {c} steps" for i, c in enumerate(counts))
             for r, n in enumerate(names)) + f". DDIM starts at t = {tr['ddim_t'][0, 0]} with {counts[0]} steps "
-            "(diffusers' leading timesteps), where the schedules leave different amounts of x_0.")
+            "(diffusers' leading timesteps), where the schedules leave different amounts of x_0.", title="Summary",
+            description="The last frame holds. Off the strokes, " + "; ".join(
+                f"with {c} steps: {fewest_and_most(names, off)}"
+                for c, off in zip(counts, tr["ddim_stray"].T, strict=True)) + ".")
         self.wait(2)
 

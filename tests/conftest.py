@@ -1,4 +1,5 @@
-"""Small diffusers models made here, in the format of the hub models, and an isolated cache."""
+"""Small diffusers models made here, in the format of the hub models, and an isolated cache; recordings of
+another size than the default ones, and a whole scene rendered small with its slides' descriptions."""
 from __future__ import annotations
 
 import os
@@ -52,3 +53,51 @@ def scene_cache_for_module(settings: str):
         monkeypatch.setenv("DIFFVIZ_CONFIG", str(scene_cache_folder / "diffviz.toml"))
 
     return folder, use
+
+
+def other_recordings(monkeypatch, tmp_path, *, train_steps: int, points: int, **fields) -> None:
+    """Record, into a cache of their own, recordings of another size than the default ones: a schedule of
+    `train_steps` steps, `points` points in every 2D mixture recording, and each field named in `fields`
+    of a recording's spec set to the value given. A number that a scene types in, instead of reading it
+    from its recording, then shows as one of the default recordings'."""
+    import dataclasses
+    import json
+
+    from cache import lookup, model_files, specs
+    from sampling import build
+    schedule = json.loads(model_files.SCHEDULER_CONFIG.read_text()) | {"num_train_timesteps": train_steps}
+    (tmp_path / "scheduler_config.json").write_text(json.dumps(schedule))
+    monkeypatch.setattr(model_files, "SCHEDULER_CONFIG", tmp_path / "scheduler_config.json")
+    monkeypatch.setitem(specs.TOY_POINTS, 2, points)
+    made_by = specs.specs_for
+
+    def specs_for(*args, **kwargs):
+        return [dataclasses.replace(spec, **{k: v for k, v in fields.items() if hasattr(spec, k)})
+                for spec in made_by(*args, **kwargs)]
+    for module in (lookup, build):  # where the recordings are looked up and where they are made
+        monkeypatch.setattr(module, "specs_for", specs_for)
+    (tmp_path / "diffviz.toml").write_text("steps = 20\n")
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+
+
+def render_described(scene_cls):
+    """The whole scene, rendered small; and its slides' titles and descriptions, one slide a line, each
+    slide checked as tools/captions.py checks it: both texts there, and some time before the next slide."""
+    from manim import tempconfig
+    from test_captions import captions
+    from test_scenes import LOW
+    with tempconfig(LOW | {"pixel_height": 270, "pixel_width": 480, "frame_rate": 3}):
+        scene = scene_cls()
+        scene.render()
+    record = {"scene": scene_cls.__name__, "duration": scene.video_time, "slides": scene.slide_breaks}
+    for key in ("title", "description"):
+        captions.cues(record, key)
+    return scene, [f"{s['title']}: {s['description']}" for s in scene.slide_breaks]
+
+
+def counts_and_times(text: str) -> str:
+    """The text without the measured values in it (numbers with two decimals or more, percentages,
+    powers of ten), leaving the counts, times and settings that a recording's spec decides."""
+    import re
+    return re.sub(r"-?\d+\.\d+e[-+]?\d+|-?\d+\.\d{2,}|-?\d+(\.\d+)?%", "#", text)

@@ -11,7 +11,7 @@ from test_toy_scenes import lit
 
 from cache.config import Settings
 from cache.mixtures import MIXTURES
-from tests.conftest import scene_cache_for_module
+from tests.conftest import counts_and_times, other_recordings, render_described, scene_cache_for_module
 
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\n")
 
@@ -99,3 +99,23 @@ def test_flow_scene_shows_the_recorded_runs_paths_and_numbers():
         assert all(f"{v:.1%}" in notes for v in tr[key])
     for key in ("euler_straightness", "ddim_straightness", "ddim_flow_straightness"):
         assert all(f"{v:.2f}" in notes for v in tr[key])
+
+
+def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path, monkeypatch):
+    """A recording of another size (a 300-step schedule, 53 points, 1, 3, 8 and 30 steps, another distance off
+    the strokes): every count, s, t and setting in the slides' titles and descriptions follows it, none of the
+    default recording's is left, and every slide lasts some time."""
+    import re
+
+    import flow
+    other_recordings(monkeypatch, tmp_path, train_steps=300, points=53, step_counts=(1, 3, 8, 30), stray_sd=4.0)
+    scene, described = render_described(flow.FlowMatching)
+    tr = scene.tr
+    assert (len(tr["x_T"]), list(tr["step_counts"]), tr["ddim_frame_t"][0, 0]) == (53, [1, 3, 8, 30], 299)
+    assert len(described) == 4
+    assert '"1 step", "3 steps", "8 steps" and "30 steps"' in described[0] and "the same 53 points" in described[0]
+    assert "DDIM from t = 299 to 0" in described[1] and "lands near one spot, the data's mean" in described[1]
+    assert '"off: > 4 sd' in described[2] and f"30 steps, off the strokes {tr['euler_stray'][3]:.1%}" in described[2]
+    assert f"With 30 steps, Euler leaves {tr['euler_stray'][3]:.1%}" in described[3]
+    assert len(set(described)) == len(described)
+    assert not re.findall(r"\b(2000|1000|999|2|5|50|3 sd)\b", counts_and_times("\n".join(described)))

@@ -11,7 +11,7 @@ from test_toy_scenes import lit
 
 from cache.config import Settings
 from cache.mixtures import MIXTURES
-from tests.conftest import scene_cache_for_module
+from tests.conftest import counts_and_times, other_recordings, render_described, scene_cache_for_module
 
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 50\n")
 ALPHA_BAR = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000, dtype=np.float64))
@@ -128,3 +128,24 @@ def test_guidance_summary_shows_the_recorded_samples_and_numbers():
                                                    f"covers{tr['reference_coverage'] * 100:.0f}%"]
     notes = scene.slide_notes[-1]
     assert all(f"{s:.3f}" in notes for s in tr["spread"]) and f"{tr['true_spread']:.3f}" in notes
+
+
+def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path, monkeypatch):
+    """A recording of another size (a 400-step schedule, 53 points, DDIM with 20 steps, the eyes sampled at
+    w = 0, 1, 2 and 5, another distance for on the class): every count, t, w and class in the slides' titles
+    and descriptions follows it, none of the default recording's is left, and every slide lasts some time."""
+    import re
+
+    import guidance
+    other_recordings(monkeypatch, tmp_path, train_steps=400, points=53, condition="eyes",
+                     weights=(0.0, 1.0, 2.0, 5.0), stray_sd=2.5)
+    scene, described = render_described(guidance.ClassifierFreeGuidance)
+    tr = scene.tr
+    assert (len(tr["reference"]), tr["field_t"], list(tr["weights"])) == (53, 120, [0, 1, 2, 5])
+    assert len(described) == 5 and '"exact denoisers, c = eyes"' in described[0] and '"t = 120"' in described[0]
+    assert "w steps through 0, 1, 2 and 5" in described[1] and "at w = 2 and 5 they push further" in described[1]
+    assert f'"DDIM, 20 steps, from the same 53 noises, t = {tr["frame_t"][0]}"' in described[2]
+    assert "within 2.5 sd" in described[3] and f"under w = 5, spread {tr['spread'][3]:.3f}, on eyes" in described[3]
+    assert len(set(described)) == len(described)
+    text = counts_and_times("\n".join(described))
+    assert not re.findall(r"\b(2000|1000|999|980|300|50|3|7|3 sd)\b", text) and "mouth" not in text

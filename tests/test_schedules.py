@@ -12,7 +12,7 @@ from test_scenes import corr, crop, render
 
 from cache.config import Settings
 from cache.mixtures import MIXTURES
-from tests.conftest import scene_cache_for_module
+from tests.conftest import counts_and_times, other_recordings, render_described, scene_cache_for_module
 
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\n")
 T = 1000
@@ -140,3 +140,25 @@ def test_schedules_summary_shows_the_recorded_clouds_counts_and_strays():
     notes = "\n".join(scene.slide_notes)
     assert all(f"{tr['ddim_stray'][r, c]:.1%}" in notes for r in range(3) for c in range(2))
     assert all(re.search(rf"\b{n}\b", notes) for n in tr["steps_in_window"])
+
+
+def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path, monkeypatch):
+    """A recording of another size (a 300-step schedule, 53 points, DDIM with 7 and 30 steps, another SNR window
+    and another distance off the strokes): every count, t and setting in the slides' titles and descriptions
+    follows it, none of the default recording's is left, and every slide lasts some time."""
+    import schedules
+    other_recordings(monkeypatch, tmp_path, train_steps=300, points=53, step_counts=(7, 30), snr_low=0.2,
+                     snr_high=5.0, stray_sd=2.5)
+    scene, described = render_described(schedules.NoiseSchedules)
+    tr = scene.tr
+    assert (tr["alpha_bar"].shape[1], len(tr["x_T"]), list(tr["step_counts"])) == (300, 53, [7, 30])
+    half = tr["image_t"][len(tr["image_t"]) // 2]
+    assert len(described) == 7 and "over t from 0 to 300" in described[0]
+    assert described[1].startswith(f"t = 0 to {half}: t runs from 0 to {half}")
+    assert described[2].startswith(f"t = {half} to 299: ")
+    assert "between 0.2 and 5" in described[3] and '"linear: ' + f'{tr["steps_in_window"][0]} of 300"' in described[3]
+    assert '"DDIM 7 steps" and "DDIM 30 steps"' in described[4] and '"53 points of the same x_T"' in described[4]
+    assert "further than 2.5 sd" in described[5]
+    assert f"with 30 steps, linear {tr['ddim_stray'][0, 1]:.1%}" in described[5]
+    assert len(set(described)) == len(described)
+    assert not re.findall(r"\b(2000|1000|999|980|900|500|50|0\.1|3 sd)\b", counts_and_times("\n".join(described)))
