@@ -56,6 +56,12 @@ case "$theme" in ""|dark|light) ;; *) echo "render.sh: --theme must be dark or l
 out=${out:-out/$resolution$([ "$theme" = light ] && echo -light)}
 export DIFFVIZ_QUALITY=$quality
 
+if [ -n "${DIFFVIZ_CONFIG:-}" ] && [ ! -f "$DIFFVIZ_CONFIG" ]; then  # only the project's own may be absent
+  echo "render.sh: DIFFVIZ_CONFIG=$DIFFVIZ_CONFIG does not exist; fix DIFFVIZ_CONFIG, or unset it for the" \
+       "project's diffviz.toml" >&2
+  exit 2
+fi
+
 source tools/bootstrap.sh || exit 1
 
 if [ -n "$model" ]; then  # a settings file for this run, the project's with the model replaced

@@ -34,7 +34,7 @@ def _step_counts(ctx, param, value):
 def model_options(f):
     """--model, --device, --dtype, --steps, --seed and every setting of the original config.yaml."""
     options = [
-        click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        click.option("--config", type=click.Path(path_type=Path), default=None,
                      help=f"Settings file [default: {config_path()}]."),
         click.option("--model", help="'embedded', a hub id (google/ddpm-celebahq-256) or a local diffusers folder."),
         click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
@@ -59,6 +59,8 @@ def settings_from(config: Path | None, **values) -> Settings:
     try:
         base = load_settings(config)
     except ConfigError as err:
+        if config:
+            raise click.BadParameter(str(err), param_hint="--config") from None
         raise click.UsageError(str(err)) from None
     return base.replace(**{SETTING_OPTIONS[k]: v for k, v in values.items() if k in SETTING_OPTIONS})
 
