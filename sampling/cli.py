@@ -10,6 +10,7 @@ import click
 
 from cache import store
 from cache.config import ConfigError, Settings, config_path, load_settings
+from cache.datasets import DatasetError
 from cache.model_files import ModelError
 from cache.specs import EXPERIMENTS, SpecError, experiments_for, memorisation_model
 
@@ -65,14 +66,22 @@ def settings_from(config: Path | None, **values) -> Settings:
     return base.replace(**{SETTING_OPTIONS[k]: v for k, v in values.items() if k in SETTING_OPTIONS})
 
 
+class Fault(click.ClickException):
+    """A fault found once the options were read: one line `diffviz: ...` on stderr, exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"diffviz: {self.format_message()}", file=file, err=True)
+
+
 def run_checked(fn, *args, **kwargs):
     """Turn the project's own errors into one clear line for the user, never a traceback."""
+    from .train import TrainError
     try:
         return fn(*args, **kwargs)
     except SpecError as err:
         raise click.BadParameter(str(err), param_hint=f"--{err.param.replace('_', '-')}") from None
-    except (ModelError, store.CacheError, FileNotFoundError) as err:
-        raise click.ClickException(str(err)) from None
+    except (ModelError, store.CacheError, DatasetError, TrainError, FileNotFoundError) as err:
+        raise Fault(str(err)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
