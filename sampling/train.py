@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import torch
 from diffusers import DDPMScheduler, UNet2DModel
 
 from cache.datasets import load_dataset
+from cache.outputs import disk_full
 
 from .unet import first_words
 
@@ -108,8 +110,30 @@ def train(
     checkpoint_every: int = 250,
     on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
-    """Train, resuming from out/checkpoint.pt where one exists; returns the training info."""
+    """Train, resuming from out/checkpoint.pt where one exists; returns the training info.
+
+    A full disk stops it with TrainError: no half-written file stays, the last whole checkpoint does,
+    and a new --out folder without one is removed."""
     out = Path(out)
+    new_folder = not out.exists()
+    try:
+        return _train(spec, out, device, checkpoint_every, on_step)
+    except OSError as err:
+        if not disk_full(err):
+            raise
+        shutil.rmtree(out / ".staging", ignore_errors=True)
+        (out / CHECKPOINT).with_suffix(".tmp").unlink(missing_ok=True)
+        kept = (out / CHECKPOINT).exists()
+        if new_folder and not kept:
+            shutil.rmtree(out, ignore_errors=True)
+        raise TrainError(f"the disk under {out} is full: training stopped, "
+                         + ("its last checkpoint is kept; " if kept else "nothing was kept; ")
+                         + "free some space and run the same command again"
+                         + (" (it resumes from the checkpoint)" if kept else "")) from None
+
+
+def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
+           on_step: Callable[[int, float], None] | None) -> dict:
     torch.manual_seed(spec.seed)
     images = torch.from_numpy(load_dataset(spec.dataset, spec.size))
     out.mkdir(parents=True, exist_ok=True)
