@@ -79,6 +79,9 @@ def written_aside(path: Path):
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     staged = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    staged.chmod(0o666 & ~umask)  # as open() would make it: mkstemp's files are private (0600)
     try:
         yield staged
         os.replace(staged, path)
