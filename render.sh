@@ -61,6 +61,26 @@ case "$theme" in ""|dark|light) ;; *) echo "render.sh: --theme must be dark or l
 out=${out:-out/$resolution$([ "$theme" = light ] && echo -light)}
 export DIFFVIZ_QUALITY=$quality
 
+# What this run writes and reads is checked before anything is installed, recorded or rendered.
+if [ -z "$dry_run" ]; then  # --out: made where missing; what exists of it must be folders that take files
+  existing=$out
+  while [ ! -e "$existing" ] && [ "$existing" != "$(dirname "$existing")" ]; do existing=$(dirname "$existing"); done
+  if [ ! -d "$existing" ]; then
+    echo "render.sh: --out $out: $existing is a file, not a folder; choose a folder (it is made where missing)" >&2
+    exit 2
+  fi
+  if ! probe=$(mktemp -p "$existing" .diffviz-probe-XXXXXX 2>/dev/null); then
+    echo "render.sh: --out $out: cannot write in $existing; choose a folder you can write in" >&2
+    exit 2
+  fi
+  rm -f "$probe"
+fi
+if [ -n "${DIFFVIZ_CONFIG:-}" ] && [ ! -f "$DIFFVIZ_CONFIG" ]; then  # only the project's own may be absent
+  echo "render.sh: DIFFVIZ_CONFIG=$DIFFVIZ_CONFIG does not exist; fix DIFFVIZ_CONFIG, or unset it for the" \
+       "project's diffviz.toml" >&2
+  exit 2
+fi
+
 source tools/bootstrap.sh || exit 1
 
 if [ -n "$model" ]; then  # a settings file for this run, the project's with the model replaced

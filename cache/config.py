@@ -41,34 +41,52 @@ class Settings:
         return Settings(**values)
 
 
+DEFAULT_CONFIG = PROJECT_ROOT / "diffviz.toml"
+
+
 def config_path() -> Path:
-    return Path(os.environ.get("DIFFVIZ_CONFIG", PROJECT_ROOT / "diffviz.toml"))
+    return Path(os.environ.get("DIFFVIZ_CONFIG", DEFAULT_CONFIG))
+
+
+def _named_by(path: Path | None) -> str:
+    """How to go back to the project's own settings file from one that was named."""
+    if path is not None:
+        return f"fix the path, or leave --config out for the project's {DEFAULT_CONFIG}"
+    return f"fix DIFFVIZ_CONFIG, or unset it for the project's {DEFAULT_CONFIG}"
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read the settings file; a missing file means the defaults. Unknown keys and wrong types are errors."""
-    path = Path(path) if path else config_path()
-    if not path.exists():
-        return Settings()
+    """Read the settings file (`path`, else DIFFVIZ_CONFIG, else the project's diffviz.toml). Only the
+    project's own file may be absent: then the defaults. Unknown keys and wrong types are errors."""
+    file = Path(path) if path else config_path()
+    if not file.is_file():
+        if file == DEFAULT_CONFIG and not file.exists():
+            return Settings()
+        named = "" if path is not None else "DIFFVIZ_CONFIG="
+        what = "is a folder, not a settings file" if file.is_dir() else "does not exist"
+        raise ConfigError(f"{named}{file} {what}; {_named_by(path)}")
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(file.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text, so not a TOML settings file; {_named_by(path)}") from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+        raise ConfigError(f"{file}: not valid TOML ({err}); fix it there (the project's {DEFAULT_CONFIG.name} "
+                          f"shows every key)") from None
     known = {f.name: f for f in fields(Settings)}
     defaults = Settings()
     values = {}
     for key, value in raw.items():
         if key not in known:
-            raise ConfigError(f"{path}: unknown key {key!r}; the keys are {', '.join(known)}")
+            raise ConfigError(f"{file}: unknown key {key!r}; the keys are {', '.join(known)}")
         expected = type(getattr(defaults, key))
         if expected is tuple:
             if not (isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-                raise ConfigError(f"{path}: {key} must be a list of integers, not {value!r}")
+                raise ConfigError(f"{file}: {key} must be a list of integers, not {value!r}")
             value = tuple(value)
         elif expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         elif not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
+            raise ConfigError(f"{file}: {key} must be {expected.__name__}, not {value!r}")
         values[key] = value
     return Settings().replace(**values)
 

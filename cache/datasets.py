@@ -55,21 +55,40 @@ def render_emoji(codepoint: int, size: int) -> Image.Image:
 def emoji_faces(size: int) -> np.ndarray:
     """The emoji-faces recipe, rendered from the font now (never stored as images)."""
     if not EMOJI_FONT.exists():
-        raise FileNotFoundError(
-            f"{EMOJI_FONT} is missing: install it with `apt-get install {EMOJI_FONT_PACKAGE}`"
-        )
+        raise DatasetError(f"{EMOJI_FONT} is missing: install it with `apt-get install {EMOJI_FONT_PACKAGE}`")
     return to_model_range(np.stack([np.asarray(render_emoji(c, size)) for c in EMOJI_FACES]))
 
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+FOLDER_FIX = f"give a folder of images ({', '.join(sorted(IMAGE_SUFFIXES))}) or emoji-faces"
+
+
+class DatasetError(ValueError):
+    """Training images that cannot be had; the message names the file or folder and the fix."""
+
+
+def open_image(path: Path, fix: str) -> Image.Image:
+    """An image file decoded whole (a truncated file fails here, not later), as RGB."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.convert("RGB")
+    except Exception as err:  # Pillow's: UnidentifiedImageError, OSError (truncated), DecompressionBombError
+        raise DatasetError(f"{path} is not an image Pillow can read ({err}); {fix}") from None
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The images of a folder, by name; DatasetError where there are none."""
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise DatasetError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); {FOLDER_FIX}")
+    return files
 
 
 def image_folder(folder: Path, size: int) -> np.ndarray:
     """Every image in a folder, converted to RGB, padded to a square and resized."""
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    return to_model_range(np.stack([np.asarray(_square(Image.open(p).convert("RGB"), size)) for p in files]))
+    fix = f"remove it from {folder} or replace it"
+    return to_model_range(np.stack([np.asarray(_square(open_image(p, fix), size)) for p in image_files(folder)]))
 
 
 def load_dataset(source: str, size: int) -> np.ndarray:
@@ -78,4 +97,5 @@ def load_dataset(source: str, size: int) -> np.ndarray:
         return emoji_faces(size)
     if Path(source).is_dir():
         return image_folder(Path(source), size)
-    raise FileNotFoundError(f"{source!r} is neither a built-in dataset ({', '.join(DATASETS)}) nor a folder")
+    what = "a file, not a folder" if Path(source).exists() else "neither a built-in dataset nor a folder"
+    raise DatasetError(f"{source!r} is {what}; {FOLDER_FIX}")

@@ -25,7 +25,7 @@ import numpy as np
 
 from .beta_schedules import DEFAULT_SCHEDULE, with_schedule
 from .config import EMBEDDED, PROJECT_ROOT
-from .datasets import IMAGE_SUFFIXES, load_dataset
+from .datasets import IMAGE_SUFFIXES, DatasetError, image_files, load_dataset, open_image
 from .mixtures import MIXTURES
 
 EMBEDDED_DIR = PROJECT_ROOT / "sampling" / "models" / "emoji-faces-32"
@@ -114,6 +114,33 @@ def file_sha256(path: Path) -> str:
     return _HASHES[memo]
 
 
+def refetch_hint(name: str) -> str:
+    """How to get a model's files again, whatever kind of name it has."""
+    if name == EMBEDDED:
+        return f"restore the embedded model with `git checkout -- {EMBEDDED_DIR.relative_to(PROJECT_ROOT)}`"
+    if HUB_ID.match(name) and not Path(name).expanduser().exists():
+        return f"download the model again with `hf download {name} --force-download`"
+    return "copy the model folder again, or write it again with save_pretrained()"
+
+
+def _named(name: str) -> str:
+    """How a message about one of a model's files begins: a folder model's files name it already."""
+    return "" if Path(name).is_absolute() else f"{name}: "
+
+
+def read_json(name: str, file: Path) -> dict:
+    """A JSON object from one of a model's files; ModelError naming the file and the fix where it is not one."""
+    try:
+        value = json.loads(file.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        what = "is empty" if not file.read_bytes().strip() else f"is not valid JSON ({err})"
+        raise ModelError(f"{_named(name)}{file} {what}; {refetch_hint(name)}") from None
+    if not isinstance(value, dict):
+        raise ModelError(f"{_named(name)}{file} holds a JSON {type(value).__name__}, not an object; "
+                         f"{refetch_hint(name)}")
+    return value
+
+
 def read_model_folder(name: str, folder: Path) -> ModelFiles:
     """Check that a folder holds a diffusers UNet2DModel with a scheduler config, and read it."""
     folder = Path(folder)
@@ -121,23 +148,28 @@ def read_model_folder(name: str, folder: Path) -> ModelFiles:
     sched_file = next((p for p in (folder / "scheduler_config.json", folder / "scheduler" / "scheduler_config.json")
                        if p.exists()), None)
     if not (unet_dir / "config.json").exists():
-        raise ModelError(f"{name}: {folder} is not a diffusers model folder (no config.json)")
-    config = json.loads((unet_dir / "config.json").read_text())
+        raise ModelError(f"{_named(name)}{folder} is not a diffusers model folder (no config.json)")
+    config = read_json(name, unet_dir / "config.json")
     kind = config.get("_class_name")
     if kind != "UNet2DModel":
         what = {"UNet2DConditionModel": " (a text-conditioned model)", "VQModel": " (a latent autoencoder)",
                 "AutoencoderKL": " (a latent autoencoder)"}.get(kind, "")
         raise ModelError(f"{name}: holds a {kind}{what}; diffviz shows unconditional pixel-space "
                          "UNet2DModel models such as google/ddpm-celebahq-256")
+    size = config.get("sample_size")
+    if not (isinstance(size, int) and size > 0 or isinstance(size, list) and size and isinstance(size[0], int)):
+        raise ModelError(f"{_named(name)}{unet_dir / 'config.json'} gives no image size (sample_size is {size!r}); "
+                         f"{refetch_hint(name)}")
     index = folder / "model_index.json"
-    if index.exists() and "vqvae" in json.loads(index.read_text()):
+    if index.exists() and "vqvae" in read_json(name, index):
         raise ModelError(f"{name}: is a latent diffusion pipeline (it has a vqvae); diffviz shows pixel-space models")
     if sched_file is None:
-        raise ModelError(f"{name}: {folder} has no scheduler_config.json")
+        raise ModelError(f"{_named(name)}{folder} has no scheduler_config.json; {refetch_hint(name)}")
     weights = next((unet_dir / f for f in WEIGHT_FILES if (unet_dir / f).exists()), None)
     if weights is None:
-        raise ModelError(f"{name}: {unet_dir} has no weights ({' or '.join(WEIGHT_FILES)})")
-    return ModelFiles(name, unet_dir, config, json.loads(sched_file.read_text()), weights)
+        raise ModelError(f"{_named(name)}{unet_dir} has no weights ({' or '.join(WEIGHT_FILES)}); "
+                         f"{refetch_hint(name)}")
+    return ModelFiles(name, unet_dir, config, read_json(name, sched_file), weights)
 
 
 def hub_snapshot(name: str) -> Path | None:
@@ -154,24 +186,22 @@ _FOLDERS: dict[tuple, tuple[int, str]] = {}
 
 def _folder(name: str, folder: Path) -> tuple[int, str]:
     """(side, sha256 of the files) of an image folder; the side is the smallest image's longer side."""
-    from PIL import Image
     fix = "give exact:FOLDER a folder of PNG/JPEG images, or exact:emoji-faces"
     if not folder.is_dir():
         raise ModelError(f"model {name!r}: {folder} is not a folder; {fix}")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    if not files:
-        raise ModelError(f"model {name!r}: {folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); {fix}")
+    try:
+        files = image_files(folder)
+    except DatasetError:
+        raise ModelError(f"model {name!r}: {folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                         f"{fix}") from None
     memo = (str(folder.resolve()), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
     if memo not in _FOLDERS:
         digest, sides = hashlib.sha256(), []
         for p in files:
             try:
-                with Image.open(p) as im:
-                    im.verify()
-                    sides.append(max(im.size))
-            except Exception:
-                raise ModelError(f"model {name!r}: {p} is not an image Pillow can read; remove it from "
-                                 f"the folder") from None
+                sides.append(max(open_image(p, "remove it from the folder").size))
+            except DatasetError as err:
+                raise ModelError(f"model {name!r}: {err}") from None
             digest.update(p.name.encode() + b"\0" + p.read_bytes())
         _FOLDERS[memo] = (min(sides), digest.hexdigest())
     return _FOLDERS[memo]
@@ -185,7 +215,7 @@ def _recipe_sha256(recipe: str, side: int) -> str:
     if (recipe, side) not in _RECIPES:
         try:
             pixels = load_dataset(recipe, side)
-        except FileNotFoundError as err:
+        except DatasetError as err:
             raise ModelError(f"model 'exact:{recipe}': {err}") from None
         _RECIPES[recipe, side] = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
     return _RECIPES[recipe, side]

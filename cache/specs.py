@@ -12,7 +12,8 @@ from typing import ClassVar
 
 from .beta_schedules import SCHEDULES
 from .config import EMBEDDED, Settings
-from .model_files import ExactFiles, ModelError, ModelFiles, locate_exact, locate_local
+from .datasets import DatasetError, open_image
+from .model_files import ExactFiles, ModelError, ModelFiles, locate_exact, locate_local, read_json, refetch_hint
 
 
 class SpecError(ValueError):
@@ -189,15 +190,14 @@ def image_source(image: str) -> str:
     if image == "sample":
         return image
     path = Path(image)
+    fix = "give a PNG/JPEG file or 'sample'"
     if not path.is_file():
-        raise SpecError("image", f"image file {image!r} does not exist; give a PNG/JPEG file or 'sample'")
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise SpecError("image", f"image file {image!r} {what}; {fix}")
     try:
-        from PIL import Image
-        with Image.open(path) as im:
-            im.verify()
-    except Exception:
-        raise SpecError("image", f"image file {image!r} is not an image Pillow can read; give a PNG/JPEG file "
-                                 "or 'sample'") from None
+        open_image(path, fix)  # decoded whole: a truncated file is refused now, not after recording
+    except DatasetError:
+        raise SpecError("image", f"image file {image!r} is not an image Pillow can read; {fix}") from None
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -265,8 +265,11 @@ def training_images(model: ModelFiles | ExactFiles) -> str:
     if info is None or not info.exists():
         raise SpecError("model", f"memorisation needs a model made by `diffviz train`, whose training.json names "
                         f"its training images; {model.name!r} has none (the embedded model has one)")
-    import json
-    return "exact:" + json.loads(info.read_text())["spec"]["dataset"]
+    spec = read_json(model.name, info).get("spec")
+    dataset = spec.get("dataset") if isinstance(spec, dict) else None
+    if not isinstance(dataset, str):
+        raise ModelError(f"{info} names no training images (its spec.dataset); {refetch_hint(model.name)}")
+    return "exact:" + dataset
 
 
 USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},

@@ -6,7 +6,6 @@ against the manifest's sha256 before anyone reads them.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -19,13 +18,18 @@ from pathlib import Path
 import numpy as np
 
 from .config import cache_root
+from .outputs import OutputError, check_folder, disk_full
 
 FORMAT_VERSION = 3  # 2: the reverse steps' coefficients by their papers' names; 3: forward keeps x_0 and eps as float, ddim_steps each frame's step
 ARRAYS, MANIFEST = "trajectory.npz", "manifest.json"
 
 
 class CacheError(RuntimeError):
-    """A cache entry that cannot be trusted; the message says how to rebuild it."""
+    """A cache entry that cannot be trusted (in `folder`, where known); the message says how to rebuild it."""
+
+    def __init__(self, message: str, folder: Path | None = None):
+        super().__init__(message)
+        self.folder = folder
 
 
 def trajectory_key(model_identity: dict, spec_fields: dict, dtype: str) -> str:
@@ -95,19 +99,19 @@ def read_entry(folder: Path) -> Entry:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as err:
         raise CacheError(f"cache entry {folder} has no readable manifest ({err}): delete it with "
-                         f"`diffviz cache clear` and build again") from None
+                         f"`diffviz cache clear` and build again", folder) from None
     if not isinstance(manifest, dict):
         raise CacheError(f"cache entry {folder} has a manifest that is not a JSON object: delete it with "
-                         f"`diffviz cache clear` and build again")
+                         f"`diffviz cache clear` and build again", folder)
     entry = Entry(folder, manifest)
     if manifest.get("format") != FORMAT_VERSION:
         raise CacheError(f"cache entry {folder} was written in cache format {manifest.get('format')}, this diffviz "
-                         f"reads format {FORMAT_VERSION}: {entry.rebuild_hint()}")
+                         f"reads format {FORMAT_VERSION}: {entry.rebuild_hint()}", folder)
     if manifest.get("manifest_sha256") != _manifest_sha256(manifest):
         raise CacheError(f"cache entry {folder} has a manifest that was changed after it was written: "
-                         f"{entry.rebuild_hint()}")
+                         f"{entry.rebuild_hint()}", folder)
     if not folder.name.endswith(str(manifest.get("key", ""))[:16]):
-        raise CacheError(f"cache entry {folder} does not hold the key its name says: {entry.rebuild_hint()}")
+        raise CacheError(f"cache entry {folder} does not hold the key its name says: {entry.rebuild_hint()}", folder)
     return entry
 
 
@@ -144,6 +148,17 @@ def _remove_orphans(root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
     for folder in root.glob(".trash-*"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_writable(root: Path | None = None) -> None:
+    """Before any recording: the cache folder can be made and written, or CacheError says why."""
+    root = root or cache_root()
+    try:
+        check_folder(root)
+    except OutputError as err:
+        named = "DIFFVIZ_CACHE" if "DIFFVIZ_CACHE" in os.environ else "the default"
+        raise CacheError(f"the cache folder {root} ({named}) {err.reason}; point DIFFVIZ_CACHE at a folder you "
+                         f"can write in (it is made where missing)") from None
 
 
 @contextlib.contextmanager
@@ -184,7 +199,7 @@ def write(key: str, arrays: dict[str, np.ndarray], manifest: dict, root: Path | 
             shutil.rmtree(trash, ignore_errors=True)
         os.rename(staging, final)
     except OSError as err:
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        if disk_full(err):
             raise CacheError(f"the disk under {root} is full: nothing was stored; free some space "
                              f"(`diffviz cache clear` removes old trajectories) and build again") from None
         raise

@@ -63,6 +63,7 @@ def build(experiments: list[str], settings: Settings, device: str = "auto", forc
           progress: Callable[[int], None] | None = None) -> list[store.Entry]:
     """Record every spec of the experiments that is missing (or all with force); returns their entries.
     progress(batch size) follows every batched UNet call."""
+    store.check_writable()  # before anything is loaded or recorded
     model = model or load_model(settings.model, device=device, dtype=settings.dtype)
     # every setting is checked before anything is recorded
     plan = [(experiment, index, spec) for experiment in experiments

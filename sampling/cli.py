@@ -11,7 +11,9 @@ import click
 from cache import store
 from cache.beta_schedules import SCHEDULES
 from cache.config import ConfigError, Settings, config_path, load_settings
+from cache.datasets import DatasetError
 from cache.model_files import ModelError
+from cache.outputs import OutputError, check_file, check_folder
 from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model, specs_for
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -36,7 +38,7 @@ def _step_counts(ctx, param, value):
 def model_options(f):
     """--model, --device, --dtype, --steps, --seed and every setting of the original config.yaml."""
     options = [
-        click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        click.option("--config", type=click.Path(path_type=Path), default=None,
                      help=f"Settings file [default: {config_path()}]."),
         click.option("--model", help="'embedded', a hub id (google/ddpm-celebahq-256) or a local diffusers folder."),
         click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
@@ -63,18 +65,48 @@ def settings_from(config: Path | None, **values) -> Settings:
     try:
         base = load_settings(config)
     except ConfigError as err:
+        if config:
+            raise click.BadParameter(str(err), param_hint="--config") from None
         raise click.UsageError(str(err)) from None
     return base.replace(**{SETTING_OPTIONS[k]: v for k, v in values.items() if k in SETTING_OPTIONS})
 
 
+class Fault(click.ClickException):
+    """A fault found once the options were read: one line `diffviz: ...` on stderr, exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"diffviz: {self.format_message()}", file=file, err=True)
+
+
 def run_checked(fn, *args, **kwargs):
     """Turn the project's own errors into one clear line for the user, never a traceback."""
+    from .train import TrainError
     try:
         return fn(*args, **kwargs)
     except SpecError as err:
         raise click.BadParameter(str(err), param_hint=f"--{err.param.replace('_', '-')}") from None
-    except (ModelError, store.CacheError, FileNotFoundError) as err:
-        raise click.ClickException(str(err)) from None
+    except (ModelError, store.CacheError, DatasetError, OutputError, TrainError, FileNotFoundError) as err:
+        raise Fault(str(err)) from None
+
+
+def _output_file(ctx, param, out: Path) -> Path:
+    """--out FILE: checked before any work (its folder exists and takes a file; .png or .npy)."""
+    if out.suffix.lower() not in (".png", ".npy"):
+        raise click.BadParameter(f"{out} must end in .png (a grid of the images) or .npy (the array)")
+    try:
+        check_file(out)
+    except OutputError as err:
+        raise click.BadParameter(str(err)) from None
+    return out
+
+
+def _output_folder(ctx, param, out: Path) -> Path:
+    """--out FOLDER: checked before any work (made where missing; what exists of it takes files)."""
+    try:
+        check_folder(out)
+    except OutputError as err:
+        raise click.BadParameter(str(err)) from None
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -102,8 +134,10 @@ def cache_build(experiments, force, compile_, config, device, **values):
     from .build import build
     from .loading import load_model
 
+    builds = _builds(settings_from(config, **values), list(experiments))
+    run_checked(store.check_writable)  # before any model is loaded or anything recorded
     plans = []
-    for settings, names in _builds(settings_from(config, **values), list(experiments)):
+    for settings, names in builds:
         model = run_checked(load_model, settings.model, device=device, dtype=settings.dtype, compile=compile_)
         names = names or experiments_for(model.files)
         for name in names:  # every build's settings are checked before any of them records
@@ -187,14 +221,24 @@ def cache_list():
 @click.argument("key")
 def cache_show(key):
     """The manifest of one trajectory, and its arrays with shapes."""
-    matches = [e for e in store.entries() if isinstance(e, store.Entry) and e.key.startswith(key)]
+    matches = [e for e in store.entries() if _key_of(e).startswith(key)]
     if len(matches) != 1:
         raise click.BadParameter(f"{key!r} matches {len(matches)} entries; `diffviz cache list` shows the keys",
                                  param_hint="KEY")
     entry = matches[0]
+    if isinstance(entry, store.CacheError):
+        raise Fault(str(entry))
+    arrays = run_checked(entry.load)  # checked whole before anything is shown
     click.echo(json.dumps(entry.manifest, indent=2, sort_keys=True))
-    for name, a in run_checked(entry.load).items():
+    for name, a in arrays.items():
         click.echo(f"  {name:28s} {a.dtype} {tuple(a.shape)}")
+
+
+def _key_of(entry: store.Entry | store.CacheError) -> str:
+    """An entry's key; a broken entry's, from its folder's name (<experiment>-<key[:16]>)."""
+    if isinstance(entry, store.Entry):
+        return entry.key
+    return entry.folder.name.rpartition("-")[2] if entry.folder else ""
 
 
 @cache.command("clear")
@@ -241,26 +285,21 @@ def web(out, config):
 @click.option("--n", type=click.IntRange(1, 1024), default=16, help="How many images.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
 @click.option("--dtype", type=click.Choice(DTYPES), default="float32")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=click.Path(path_type=Path), required=True, callback=_output_file,
               help="FILE.png: a grid of the images; FILE.npy: float32 (n, C, H, W) in [-1, 1].")
 def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
     """Sample n images; the same seed gives the same images as diffusers' DDPMPipeline/DDIMPipeline."""
-    from .sample import sample_images, save_grid
-    if out.suffix.lower() not in (".png", ".npy"):
-        raise click.BadParameter(f"{out} must end in .png or .npy", param_hint="--out")
+    from .sample import sample_images, write_images
     name = model or settings_from(None).model
     images = run_checked(sample_images, name, scheduler, steps, seed, n, device, dtype, eta)
-    if out.suffix.lower() == ".npy":
-        import numpy as np
-        np.save(out, images)
-    else:
-        save_grid(images, out)
+    run_checked(write_images, images, out)
     click.echo(f"wrote {out}: {n} images, {scheduler} {steps} steps, seed {seed}")
 
 
 @main.command()
 @click.option("--dataset", default="emoji-faces", help="'emoji-faces' (rendered from Noto Color Emoji) or a folder of images.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder to write (and resume from).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, callback=_output_folder,
+              help="Model folder to write (and resume from).")
 @click.option("--size", type=click.IntRange(8, 512), default=32, help="Image side in pixels.")
 @click.option("--steps", type=click.IntRange(1), default=6000, help="Training steps in all (a resumed run goes on to this).")
 @click.option("--batch-size", type=click.IntRange(1), default=32)

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from cache.outputs import written_aside
 from cache.store import to_display
 
 from .experiments import run, starting_noise
@@ -40,3 +41,13 @@ def save_grid(images: np.ndarray, out: Path, scale: int | None = None) -> None:
         grid[pad + r * (H + pad): pad + r * (H + pad) + H, pad + c * (W + pad): pad + c * (W + pad) + W] = img
     scale = scale or max(1, 256 // H)
     Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST).save(out)
+
+
+def write_images(images: np.ndarray, out: Path) -> None:
+    """--out FILE.npy: the float32 array; FILE.png: the grid. Written aside and renamed, so that a failed
+    write (a full disk) leaves no file, nor half of one."""
+    with written_aside(out) as staged:
+        if out.suffix.lower() == ".npy":
+            np.save(staged, images)
+        else:
+            save_grid(images, staged)

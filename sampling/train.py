@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ import torch
 from diffusers import DDPMScheduler, UNet2DModel
 
 from cache.datasets import load_dataset
+from cache.outputs import disk_full
+
+from .unet import first_words
 
 # The schedule of google/ddpm-celebahq-256 and google/ddpm-bedroom-256, so that alpha_bar_t,
 # beta_t and sigma_t on screen mean the same for the embedded model as for theirs.
@@ -81,6 +85,24 @@ def save_model_folder(unet: UNet2DModel, scheduler: DDPMScheduler, out: Path, in
     staging.rmdir()
 
 
+class TrainError(ValueError):
+    """A training run that cannot start or go on; the message names the file and the fix."""
+
+
+def _resume_from(path: Path, device: str, spec: TrainSpec) -> dict:
+    """The checkpoint a run resumes from, checked to be one of this spec's."""
+    fix = "delete it to train from step 0, or use another --out"
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=False)
+        made_with = dict(ckpt["spec"])
+    except Exception as err:  # empty, truncated, or not a checkpoint of `diffviz train`
+        raise TrainError(f"{path} is not a checkpoint diffviz train can resume from ({first_words(err)}); "
+                         f"{fix}") from None
+    if made_with != asdict(spec) | {"steps": made_with.get("steps")}:
+        raise TrainError(f"{path} was made with other settings: {made_with}; use another --out")
+    return ckpt
+
+
 def train(
     spec: TrainSpec,
     out: Path,
@@ -88,11 +110,33 @@ def train(
     checkpoint_every: int = 250,
     on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
-    """Train, resuming from out/checkpoint.pt where one exists; returns the training info."""
+    """Train, resuming from out/checkpoint.pt where one exists; returns the training info.
+
+    A full disk stops it with TrainError: no half-written file stays, the last whole checkpoint does,
+    and a new --out folder without one is removed."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    new_folder = not out.exists()
+    try:
+        return _train(spec, out, device, checkpoint_every, on_step)
+    except OSError as err:
+        if not disk_full(err):
+            raise
+        shutil.rmtree(out / ".staging", ignore_errors=True)
+        (out / CHECKPOINT).with_suffix(".tmp").unlink(missing_ok=True)
+        kept = (out / CHECKPOINT).exists()
+        if new_folder and not kept:
+            shutil.rmtree(out, ignore_errors=True)
+        raise TrainError(f"the disk under {out} is full: training stopped, "
+                         + ("its last checkpoint is kept; " if kept else "nothing was kept; ")
+                         + "free some space and run the same command again"
+                         + (" (it resumes from the checkpoint)" if kept else "")) from None
+
+
+def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
+           on_step: Callable[[int, float], None] | None) -> dict:
     torch.manual_seed(spec.seed)
     images = torch.from_numpy(load_dataset(spec.dataset, spec.size))
+    out.mkdir(parents=True, exist_ok=True)
     scheduler = DDPMScheduler(**GOOGLE_SCHEDULER)
     alpha_bar = scheduler.alphas_cumprod.to(device)
 
@@ -105,9 +149,7 @@ def train(
 
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
-        if ckpt["spec"] != asdict(spec) | {"steps": ckpt["spec"]["steps"]}:
-            raise ValueError(f"{ckpt_path} was made with other settings: {ckpt['spec']}; use another --out")
+        ckpt = _resume_from(ckpt_path, device, spec)
         unet.load_state_dict(ckpt["unet"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])

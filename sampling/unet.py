@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-from diffusers import UNet2DModel
+from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel
 from diffusers.utils import logging as diffusers_logging
 
-from cache.model_files import ModelError, ModelFiles
+from cache.model_files import ModelError, ModelFiles, refetch_hint
 
 from .denoiser import Denoiser
 
@@ -16,8 +16,25 @@ VARIANCE_TYPES = ("fixed_small", "fixed_small_log", "fixed_large")
 diffusers_logging.set_verbosity_error()  # its advice to install accelerate drowns our own messages
 
 
+def first_words(err: BaseException, limit: int = 160) -> str:
+    """What a library says went wrong, in a few words: the innermost cause (diffusers wraps the reader's
+    own words), its first two lines, its first sentence."""
+    while err.__cause__ or err.__context__:
+        err = err.__cause__ or err.__context__
+    text = " ".join(line.strip() for line in str(err).strip().splitlines()[:2]) or type(err).__name__
+    text = text.split(". ")[0]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def check_scheduler(files: ModelFiles) -> None:
+    """A scheduler config that diffusers can make both schedulers of, for an epsilon-prediction model."""
     cfg = files.scheduler_config
+    for scheduler in (DDPMScheduler, DDIMScheduler):
+        try:
+            scheduler.from_config(cfg)
+        except Exception as err:  # diffusers' own: NotImplementedError, ValueError, TypeError
+            raise ModelError(f"{files.name}: its scheduler_config.json cannot make a {scheduler.__name__} "
+                             f"({type(err).__name__}: {err}); {refetch_hint(files.name)}") from None
     if cfg.get("prediction_type", "epsilon") != "epsilon":
         raise ModelError(f"{files.name}: predicts {cfg['prediction_type']!r}; diffviz shows epsilon-prediction models")
     if cfg.get("thresholding"):
@@ -69,7 +86,13 @@ class UNetDenoiser(Denoiser):
 def load_unet(files: ModelFiles, device: str, dtype: str, compile: bool = False) -> UNetDenoiser:
     """The UNet of a model folder on `device` (resolved already) in `dtype`; NHWC on CUDA."""
     check_scheduler(files)
-    unet = UNet2DModel.from_pretrained(files.unet_dir, torch_dtype=DTYPES[dtype]).to(device).eval()
+    try:  # the weights file read_model_folder chose (diffusers would log an error for a .bin-only folder)
+        unet = UNet2DModel.from_pretrained(files.unet_dir, torch_dtype=DTYPES[dtype],
+                                           use_safetensors=files.weights.suffix == ".safetensors")
+    except Exception as err:  # a weights file that is empty, truncated or of another architecture
+        raise ModelError(f"{files.weights} cannot be loaded ({first_words(err)}); {refetch_hint(files.name)}") \
+            from None
+    unet = unet.to(device).eval()
     if device == "cuda":
         unet = unet.to(memory_format=torch.channels_last)
     if compile:

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.path
     sys.path.insert(0, str(ROOT))
 
-from cache.config import Settings, load_settings  # noqa: E402
+from cache.config import ConfigError, Settings, load_settings  # noqa: E402
+from cache.datasets import DatasetError  # noqa: E402
 from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.model_files import ModelError, records_in_seconds  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
@@ -279,7 +280,7 @@ class DiffvizScene(_scene_base()):
     def trajectory(self, experiment: str, index: int = 0) -> Trajectory:
         try:
             return find_or_record(experiment, index, self.settings(load_settings()))
-        except (MissingTrajectory, CacheError, ModelError, SpecError) as err:
+        except (MissingTrajectory, CacheError, ConfigError, DatasetError, ModelError, SpecError) as err:
             print(f"diffviz: {err}", file=sys.stderr)
             raise SystemExit(1) from None
 

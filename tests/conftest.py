@@ -33,7 +33,9 @@ def tiny_model(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "no-settings-file.toml"))  # the defaults
+    defaults = tmp_path / "defaults.toml"  # empty: the defaults (a settings file that is named must exist)
+    defaults.write_text("")
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(defaults))
     return tmp_path / "cache"
 
 

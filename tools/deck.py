@@ -31,7 +31,11 @@ def relative_paths(out: Path, scenes: list[str]) -> None:
     relative to the slides folder's parent: store slides/files/S/x.mp4, which also survives copying OUT."""
     for scene in scenes:
         path = out / "slides" / f"{scene}.json"
-        deck = json.loads(path.read_text())
+        try:
+            deck = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            raise SystemExit(f"deck: {path} cannot be read ({err}); make it again with "
+                             f"`./render.sh --slides {scene}`") from None
         for slide in deck["slides"]:
             for key in ("file", "rev_file"):
                 if slide.get(key):

@@ -6,6 +6,7 @@ video sped up where it is longer); `--still --gif` makes both from one decoding 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import av
@@ -53,6 +54,25 @@ def save_gif(images: list[Image.Image], path: Path) -> None:
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=1000 // GIF_FPS, loop=0, optimize=True)
 
 
+def check(video: Path, out: Path) -> None:
+    """Before decoding: the video can be read whole enough to start, and OUT can be made and written."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from cache.outputs import OutputError, check_folder
+    if not video.is_file():
+        sys.exit(f"frames: {video}: {'a folder' if video.is_dir() else 'no such file'}; give a video file (.mp4)")
+    try:
+        with av.open(str(video)) as container:
+            if not container.streams.video or not container.duration:
+                raise av.error.InvalidDataError(0, "no video stream")
+    except (av.error.FFmpegError, OSError) as err:
+        sys.exit(f"frames: {video} is not a video PyAV can read ({getattr(err, 'strerror', None) or err}); "
+                 "give a video that ./render.sh made")
+    try:
+        check_folder(out)
+    except OutputError as err:
+        sys.exit(f"frames: {err}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("video", type=Path)
@@ -63,6 +83,7 @@ def main() -> None:
     ap.add_argument("--still", action="store_true", help="the last frame, as OUT/<video name>.png")
     ap.add_argument("--gif", action="store_true", help="a short looping GIF, as OUT/<video name>.gif")
     a = ap.parse_args()
+    check(a.video, a.out)
     if a.still or a.gif:  # one decode of the video for both
         length = duration(a.video)
         images = grab(a.video, (gif_times(length) if a.gif else []) + ([length - 0.1] if a.still else []))
