@@ -20,7 +20,9 @@ import numpy as np
 from .config import cache_root
 from .outputs import OutputError, check_folder, disk_full
 
-FORMAT_VERSION = 3  # 2: the reverse steps' coefficients by their papers' names; 3: forward keeps x_0 and eps as float, ddim_steps each frame's step
+# 2: the reverse steps' coefficients by their papers' names; 3: forward keeps x_0 and eps as float,
+# ddim_steps each frame's step
+FORMAT_VERSION = 3
 ARRAYS, MANIFEST = "trajectory.npz", "manifest.json"
 
 
