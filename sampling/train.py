@@ -87,8 +87,14 @@ def train(
     device: str = "cpu",
     checkpoint_every: int = 250,
     on_step: Callable[[int, float], None] | None = None,
+    max_seconds: float | None = None,
 ) -> dict:
-    """Train, resuming from out/checkpoint.pt where one exists; returns the training info."""
+    """Train, resuming from out/checkpoint.pt where one exists; returns the training info.
+
+    With max_seconds, stop after the first step that ends that many wall-clock seconds after this
+    call began (a budget for this run, not part of the recipe: spec.steps stays the goal, and a later
+    call resumes towards it); the checkpoint and the model folder are written at that step."""
+    began = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(spec.seed)
@@ -152,13 +158,16 @@ def train(
         running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
         if on_step:
             on_step(step, running)
-        if step % 50 == 0 or step == spec.steps:
+        out_of_time = max_seconds is not None and time.perf_counter() - began >= max_seconds
+        if step % 50 == 0 or step == spec.steps or out_of_time:
             writer.writerow([step, f"{running:.5f}", f"{sched.get_last_lr()[0]:.2e}", f"{seconds:.1f}"])
             log.flush()
-        if step % checkpoint_every == 0 or step == spec.steps:
+        if step % checkpoint_every == 0 or step == spec.steps or out_of_time:
             _atomic_torch_save({"unet": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                                 "sched": sched.state_dict(), "gen": gen.get_state(), "step": step,
                                 "seconds": seconds, "spec": asdict(spec)}, ckpt_path)
             save_model_folder(ema, scheduler, out, info())
+        if out_of_time:
+            break
     log.close()
     return info()
