@@ -5,10 +5,11 @@ import csv
 import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from cache.datasets import EMOJI_FACES, emoji_faces
+from cache.datasets import EMOJI_FACES, EMOJI_FONT, EMOJI_FONT_VARIABLE, emoji_faces, render_emoji
 from sampling.cli import main
 from sampling.loading import load_model
 
@@ -68,3 +69,12 @@ def test_max_minutes_stops_the_run_and_writes_the_model_at_the_step_reached(tmp_
     assert result.exit_code == 0, result.output
     assert json.loads((out / "training.json").read_text())["step"] > info["step"]
 
+
+def test_the_emoji_font_is_read_from_where_diffviz_emoji_font_says(tmp_path, monkeypatch):
+    face = np.asarray(render_emoji(EMOJI_FACES[0], 32))
+    (tmp_path / "NotoColorEmoji.ttf").symlink_to(EMOJI_FONT)
+    monkeypatch.setenv(EMOJI_FONT_VARIABLE, str(tmp_path / "NotoColorEmoji.ttf"))
+    assert (np.asarray(render_emoji(EMOJI_FACES[0], 32)) == face).all()
+    monkeypatch.setenv(EMOJI_FONT_VARIABLE, str(tmp_path / "missing.ttf"))
+    with pytest.raises(FileNotFoundError, match=EMOJI_FONT_VARIABLE):
+        emoji_faces(32)
