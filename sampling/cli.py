@@ -40,7 +40,8 @@ def model_options(f):
                      help=f"Settings file [default: {config_path()}]."),
         click.option("--model", help="'embedded', a hub id (google/ddpm-celebahq-256) or a local diffusers folder."),
         click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
-        click.option("--dtype", type=click.Choice(DTYPES), help="Precision of the UNet (scheduler math stays float32)."),
+        click.option("--dtype", type=click.Choice(DTYPES),
+                     help="Precision of the UNet (scheduler math stays float32)."),
         click.option("--steps", type=int, help="Inference steps (model.timesteps), 1..num_train_timesteps."),
         click.option("--seed", type=int, help="Seed of the CPU torch.Generator that draws all noise."),
         click.option("--image", help="x_0 for forward and forward_backward: an image file, or 'sample'."),
@@ -201,7 +202,8 @@ def cache_clear(yes):
 
 
 @main.command()
-@click.option("--model", default=None, help="'embedded', a hub id or a local diffusers folder [default: from the settings file].")
+@click.option("--model", default=None,
+              help="'embedded', a hub id or a local diffusers folder [default: from the settings file].")
 @click.option("--scheduler", type=click.Choice(["ddpm", "ddim"]), default="ddim")
 @click.option("--steps", type=int, default=50)
 @click.option("--eta", type=click.FloatRange(0, 1), default=0.0, help="DDIM only.")
@@ -227,10 +229,13 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
 
 
 @main.command()
-@click.option("--dataset", default="emoji-faces", help="'emoji-faces' (rendered from Noto Color Emoji) or a folder of images.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder to write (and resume from).")
+@click.option("--dataset", default="emoji-faces",
+              help="'emoji-faces' (rendered from Noto Color Emoji) or a folder of images.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Model folder to write (and resume from).")
 @click.option("--size", type=click.IntRange(8, 512), default=32, help="Image side in pixels.")
-@click.option("--steps", type=click.IntRange(1), default=6000, help="Training steps in all (a resumed run goes on to this).")
+@click.option("--steps", type=click.IntRange(1), default=6000,
+              help="Training steps in all (a resumed run goes on to this).")
 @click.option("--batch-size", type=click.IntRange(1), default=32)
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4)
 @click.option("--seed", type=int, default=0)
@@ -242,7 +247,8 @@ def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: f
           max_minutes: float | None) -> None:
     """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
     from .loading import resolve_device
-    from .train import TrainSpec, train as run_training
+    from .train import TrainSpec
+    from .train import train as run_training
 
     spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed)
     with click.progressbar(length=steps, label="training", show_pos=True, item_show_func=lambda s: s) as bar:

@@ -152,7 +152,7 @@ def train(
         step += 1
         decay = min(spec.ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
-            for p_ema, p in zip(ema.parameters(), unet.parameters()):
+            for p_ema, p in zip(ema.parameters(), unet.parameters(), strict=True):
                 p_ema.lerp_(p, 1 - decay)
         seconds += time.perf_counter() - started
         running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
