@@ -4,12 +4,16 @@ Images come out as float32 arrays (N, 3, H, W) in [-1, 1], the layout the UNet t
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+# Where that file is elsewhere (a machine without the Debian package, e.g. a lent GPU that is sent
+# a copy of the font with the working tree): DIFFVIZ_EMOJI_FONT=path/NotoColorEmoji.ttf
+EMOJI_FONT_VARIABLE = "DIFFVIZ_EMOJI_FONT"
 EMOJI_FONT_PACKAGE = "fonts-noto-color-emoji"
 # Noto Color Emoji is a bitmap font: its glyphs exist at this size only.
 EMOJI_FONT_SIZE = 109
@@ -39,9 +43,14 @@ def _square(image: Image.Image, size: int) -> Image.Image:
     return canvas.resize((size, size), Image.LANCZOS)
 
 
+def emoji_font() -> Path:
+    """The Noto Color Emoji file: $DIFFVIZ_EMOJI_FONT where set, else the Debian package's."""
+    return Path(os.environ.get(EMOJI_FONT_VARIABLE) or EMOJI_FONT)
+
+
 def render_emoji(codepoint: int, size: int) -> Image.Image:
     """One emoji glyph on white, cropped to its ink and resized to size x size."""
-    font = ImageFont.truetype(str(EMOJI_FONT), EMOJI_FONT_SIZE)
+    font = ImageFont.truetype(str(emoji_font()), EMOJI_FONT_SIZE)
     glyph = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
     ImageDraw.Draw(glyph).text((10, 10), chr(codepoint), font=font, embedded_color=True)
     box = glyph.getbbox()
@@ -54,8 +63,13 @@ def render_emoji(codepoint: int, size: int) -> Image.Image:
 
 def emoji_faces(size: int) -> np.ndarray:
     """The emoji-faces recipe, rendered from the font now (never stored as images)."""
-    if not EMOJI_FONT.exists():
-        raise DatasetError(f"{EMOJI_FONT} is missing: install it with `apt-get install {EMOJI_FONT_PACKAGE}`")
+    font = emoji_font()
+    if not font.exists():
+        where = f" (${EMOJI_FONT_VARIABLE})" if os.environ.get(EMOJI_FONT_VARIABLE) else ""
+        raise DatasetError(
+            f"{font}{where} is missing: install it with `apt-get install {EMOJI_FONT_PACKAGE}`, "
+            f"or set {EMOJI_FONT_VARIABLE} to a copy of NotoColorEmoji.ttf"
+        )
     return to_model_range(np.stack([np.asarray(render_emoji(c, size)) for c in EMOJI_FACES]))
 
 

@@ -310,7 +310,11 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4)
 @click.option("--seed", type=int, default=0)
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
-def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int, device: str) -> None:
+@click.option("--max-minutes", type=click.FloatRange(0, min_open=True), default=None,
+              help="Stop this run after so many wall-clock minutes, writing the model at the step reached "
+                   "(running again resumes towards --steps).")
+def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int, device: str,
+          max_minutes: float | None) -> None:
     """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
     from .loading import resolve_device
     from .train import TrainSpec
@@ -320,8 +324,11 @@ def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: f
     with click.progressbar(length=steps, label="training", show_pos=True, item_show_func=lambda s: s) as bar:
         def on_step(step: int, loss: float) -> None:
             bar.update(step - bar.pos, f"loss {loss:.4f}")
-        info = run_checked(run_training, spec, out, device=run_checked(resolve_device, device), on_step=on_step)
-    click.echo(f"wrote {out} after {info['step']} steps, {info['seconds']:.0f} s, loss {info['final_loss']:.4f}")
+        info = run_checked(run_training, spec, out, device=run_checked(resolve_device, device), on_step=on_step,
+                           max_seconds=None if max_minutes is None else 60 * max_minutes)
+    stopped = f" (stopped at the {max_minutes:g}-minute limit)" if info["step"] < steps else ""
+    click.echo(f"wrote {out} after {info['step']} steps{stopped}, {info['seconds']:.0f} s, "
+               f"loss {info['final_loss']:.4f}")
 
 
 if __name__ == "__main__":

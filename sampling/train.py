@@ -109,15 +109,20 @@ def train(
     device: str = "cpu",
     checkpoint_every: int = 250,
     on_step: Callable[[int, float], None] | None = None,
+    max_seconds: float | None = None,
 ) -> dict:
     """Train, resuming from out/checkpoint.pt where one exists; returns the training info.
 
+    With max_seconds, stop after the first step that ends that many wall-clock seconds after this
+    call began (a budget for this run, not part of the recipe: spec.steps stays the goal, and a later
+    call resumes towards it); the checkpoint and the model folder are written at that step.
     A full disk stops it with TrainError: no half-written file stays, the last whole checkpoint does,
     and a new --out folder without one is removed."""
+    began = time.perf_counter()
     out = Path(out)
     new_folder = not out.exists()
     try:
-        return _train(spec, out, device, checkpoint_every, on_step)
+        return _train(spec, out, device, checkpoint_every, on_step, max_seconds, began)
     except OSError as err:
         if not disk_full(err):
             raise
@@ -133,7 +138,7 @@ def train(
 
 
 def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
-           on_step: Callable[[int, float], None] | None) -> dict:
+           on_step: Callable[[int, float], None] | None, max_seconds: float | None, began: float) -> dict:
     torch.manual_seed(spec.seed)
     images = torch.from_numpy(load_dataset(spec.dataset, spec.size))
     out.mkdir(parents=True, exist_ok=True)
@@ -188,19 +193,22 @@ def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
         step += 1
         decay = min(spec.ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
-            for p_ema, p in zip(ema.parameters(), unet.parameters(), strict=False):
+            for p_ema, p in zip(ema.parameters(), unet.parameters(), strict=True):
                 p_ema.lerp_(p, 1 - decay)
         seconds += time.perf_counter() - started
         running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
         if on_step:
             on_step(step, running)
-        if step % 50 == 0 or step == spec.steps:
+        out_of_time = max_seconds is not None and time.perf_counter() - began >= max_seconds
+        if step % 50 == 0 or step == spec.steps or out_of_time:
             writer.writerow([step, f"{running:.5f}", f"{sched.get_last_lr()[0]:.2e}", f"{seconds:.1f}"])
             log.flush()
-        if step % checkpoint_every == 0 or step == spec.steps:
+        if step % checkpoint_every == 0 or step == spec.steps or out_of_time:
             _atomic_torch_save({"unet": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                                 "sched": sched.state_dict(), "gen": gen.get_state(), "step": step,
                                 "seconds": seconds, "spec": asdict(spec)}, ckpt_path)
             save_model_folder(ema, scheduler, out, info())
+        if out_of_time:
+            break
     log.close()
     return info()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from cache.datasets import EMOJI_FACES, emoji_faces
+from cache.datasets import EMOJI_FACES, EMOJI_FONT, EMOJI_FONT_VARIABLE, DatasetError, emoji_faces, render_emoji
 from sampling.cli import main
 from sampling.loading import load_model
 
@@ -43,3 +45,36 @@ def test_emoji_faces_recipe_renders_every_face_from_the_font():
     centre = faces[:, :, 12:20, 12:20].mean(axis=(0, 2, 3))
     assert centre[0] > 0.3 and centre[1] > 0.0 and centre[2] < -0.3
     assert (faces[:, :, 0, 0] > 0.9).all()
+
+
+def test_max_minutes_stops_the_run_and_writes_the_model_at_the_step_reached(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (8, 8, 3), np.uint8)).save(images / f"{i}.png")
+    out = tmp_path / "model"
+    # a limit of 0.06 s: the first step ends past it, so the run stops there, far short of --steps
+    args = ["train", "--dataset", str(images), "--out", str(out), "--size", "8", "--steps", "100000",
+            "--batch-size", "2", "--device", "cpu", "--max-minutes", "0.001"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "stopped at the 0.001-minute limit" in result.output
+    info = json.loads((out / "training.json").read_text())
+    assert 1 <= info["step"] < 100000 and info["spec"]["steps"] == 100000
+    assert list(csv.DictReader(open(out / "loss.csv")))[-1]["step"] == str(info["step"])
+    assert load_model(str(out), device="cpu").shape == (3, 8, 8)
+    # the checkpoint is at that step: running again resumes from it
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "training.json").read_text())["step"] > info["step"]
+
+
+def test_the_emoji_font_is_read_from_where_diffviz_emoji_font_says(tmp_path, monkeypatch):
+    face = np.asarray(render_emoji(EMOJI_FACES[0], 32))
+    (tmp_path / "NotoColorEmoji.ttf").symlink_to(EMOJI_FONT)
+    monkeypatch.setenv(EMOJI_FONT_VARIABLE, str(tmp_path / "NotoColorEmoji.ttf"))
+    assert (np.asarray(render_emoji(EMOJI_FACES[0], 32)) == face).all()
+    monkeypatch.setenv(EMOJI_FONT_VARIABLE, str(tmp_path / "missing.ttf"))
+    with pytest.raises(DatasetError, match=EMOJI_FONT_VARIABLE):
+        emoji_faces(32)

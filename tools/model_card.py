@@ -2,6 +2,8 @@
 
     python tools/model_card.py sampling/models/emoji-faces-32 --command "diffviz train ..."
 The grid must exist: `diffviz sample --n 16 --steps 50 --seed 0 --out <folder>/samples.png`.
+--measured FILE appends FILE (markdown: a "## Measured" section with benchmarks/embedded_quality.py's
+command, date and figures) to the card.
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", type=Path)
     ap.add_argument("--command", required=True)
+    ap.add_argument("--measured", type=Path, default=None, help="markdown to append: the Measured section")
     a = ap.parse_args()
     info = json.loads((a.folder / "training.json").read_text())
     spec = info["spec"]
@@ -64,7 +67,7 @@ def main() -> None:
     (a.folder / "README.md").write_text(CARD.format(
         params=params, n_faces=len(EMOJI_FACES), command=a.command, steps=info["step"], batch=spec["batch_size"],
         lr=spec["lr"], seed=spec["seed"], seconds=info["seconds"], loss=info["final_loss"],
-        channels=tuple(spec["channels"])))
+        channels=tuple(spec["channels"])) + ("\n" + a.measured.read_text() if a.measured else ""))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,166 @@
+"""How clean the embedded model's samples are, against its training images (issue 19's figures).
+
+For each seed, the images of `diffviz sample --n 16 --steps 50 --seed S` (DDIM, eta 0; the same
+function, sampling/sample.py's sample_images, values in [-1, 1]) are compared with the training
+images, `cache/datasets.py`'s loader of the model's dataset (training.json's, emoji-faces for the
+embedded model: the 107 images `diffviz train --dataset emoji-faces` trains on, before its random flips):
+
+  tv ratio      total variation, the mean absolute difference of neighbouring pixels (horizontal
+                and vertical pairs together) of the samples, over the training images'
+  mean colour   mean of every pixel per channel (R, G, B), samples and training images; the figure
+                is the largest of the three channels' absolute differences
+  background    the four 4x4 corner squares of each image (64 pixels), which are white in 98% of the
+                training images' pixels: their mean (level) and standard deviation (spread) per
+                channel, over all images' corner pixels together
+  nearest       per sample, the root mean square difference to its nearest training image, the
+                training images and their left-right mirrors (what training sees) included; the
+                figure is the smallest over the samples (not a copy: it must stay large)
+
+One line per figure: the value per seed, their mean, and issue 19's target beside it. Measures
+only: it exits 0 whatever the figures are.
+
+    python benchmarks/embedded_quality.py                        # the embedded model, seeds 0..3
+    python benchmarks/embedded_quality.py --model runs/emoji-faces-32 --seeds 0,1
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cache.datasets import load_dataset  # noqa: E402
+from sampling.loading import locate  # noqa: E402
+from sampling.sample import sample_images  # noqa: E402
+
+CHANNELS = "RGB"
+CORNER = 4  # side of each corner square of the background
+TV_RANGE = (0.85, 1.15)
+COLOUR_TOLERANCE = 0.15
+NEAREST_AT_LEAST = 0.3
+
+
+def total_variation(x: np.ndarray) -> float:
+    """Mean absolute difference of horizontally and vertically neighbouring pixels, (N, C, H, W)."""
+    dx = np.abs(np.diff(x, axis=3))
+    dy = np.abs(np.diff(x, axis=2))
+    return float((dx.sum() + dy.sum()) / (dx.size + dy.size))
+
+
+def corner_mask(h: int, w: int, side: int = CORNER) -> np.ndarray:
+    m = np.zeros((h, w), bool)
+    for rows in (slice(0, side), slice(h - side, h)):
+        for cols in (slice(0, side), slice(w - side, w)):
+            m[rows, cols] = True
+    return m
+
+
+def background(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation per channel of the corner squares' pixels of every image."""
+    pixels = x[:, :, corner_mask(*x.shape[2:])]  # (N, C, P)
+    return pixels.mean(axis=(0, 2)), pixels.std(axis=(0, 2))
+
+
+def nearest_distances(samples: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """Per sample, the RMS difference to the nearest of the training images and their mirrors."""
+    refs = np.concatenate([train, train[..., ::-1]]).reshape(2 * len(train), -1).astype(np.float64)
+    s = samples.reshape(len(samples), -1).astype(np.float64)
+    sq = (s ** 2).sum(1)[:, None] + (refs ** 2).sum(1)[None, :] - 2 * s @ refs.T
+    return np.sqrt(np.maximum(sq, 0).min(axis=1) / s.shape[1])
+
+
+def figures(samples: np.ndarray, train: np.ndarray) -> dict:
+    mean_s, mean_t = samples.mean(axis=(0, 2, 3)), train.mean(axis=(0, 2, 3))
+    level, spread = background(samples)
+    nearest = nearest_distances(samples, train)
+    return {
+        "tv_ratio": total_variation(samples) / total_variation(train),
+        "mean_colour": mean_s.tolist(),
+        "mean_colour_max_diff": float(np.abs(mean_s - mean_t).max()),
+        "background_level": level.tolist(),
+        "background_spread": spread.tolist(),
+        "nearest_min": float(nearest.min()),
+        "nearest_median": float(np.median(nearest)),
+    }
+
+
+def model_dataset(model: str) -> str:
+    """The dataset the model folder's training.json names; emoji-faces where it names none."""
+    info = Path(locate(model).unet_dir) / "training.json"
+    if info.exists():
+        return json.loads(info.read_text())["spec"]["dataset"]
+    return "emoji-faces"
+
+
+def _triple(v) -> str:
+    return "(" + ", ".join(f"{c:+.2f}" for c in v) + ")"
+
+
+def _spread(v) -> str:
+    return "(" + ", ".join(f"{c:.2f}" for c in v) + ")"
+
+
+def report(per_seed: dict[int, dict], train: np.ndarray) -> list[str]:
+    seeds = list(per_seed)
+    runs = list(per_seed.values())
+    mean_t = train.mean(axis=(0, 2, 3))
+    level_t, spread_t = background(train)
+    head = "".join(f"{'seed ' + str(s):<23}" for s in seeds)
+    lines = [f"{'figure':<26}{head}{'mean':<23}target"]
+
+    def row(name: str, key: str, fmt, target: str, ok=None) -> None:
+        values = [r[key] for r in runs]
+        avg = np.mean(values, axis=0)
+        verdict = "" if ok is None else ("  ok" if all(ok(v) for v in values) else "  MISSED")
+        cells = "".join(f"{fmt(v):<23}" for v in values)
+        lines.append(f"{name:<26}{cells}{fmt(avg):<23}{target}{verdict}")
+
+    lo, hi = TV_RANGE
+    row("tv ratio", "tv_ratio", "{:.3f}".format, f"in [{lo}, {hi}]", lambda v: lo <= v <= hi)
+    row("mean colour", "mean_colour", _triple, f"training {_triple(mean_t)}")
+    row("mean colour max diff", "mean_colour_max_diff", "{:.3f}".format, f"<= {COLOUR_TOLERANCE}",
+        lambda v: v <= COLOUR_TOLERANCE)
+    row("background level", "background_level", _triple, f"training {_triple(level_t)}")
+    row("background spread", "background_spread", _spread, f"training {_spread(spread_t)}")
+    row("nearest training, min", "nearest_min", "{:.3f}".format, f">= {NEAREST_AT_LEAST}",
+        lambda v: v >= NEAREST_AT_LEAST)
+    row("nearest training, median", "nearest_median", "{:.3f}".format, "(flips included)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default="embedded", help="'embedded' or a diffusers UNet2DModel folder")
+    p.add_argument("--dataset", default=None, help="training images [default: the model's training.json's]")
+    p.add_argument("--seeds", default="0,1,2,3", help="comma-separated seeds")
+    p.add_argument("--n", type=int, default=16, help="samples per seed")
+    p.add_argument("--steps", type=int, default=50, help="DDIM steps")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    a = p.parse_args(argv)
+
+    seeds = [int(s) for s in a.seeds.split(",")]
+    dataset = a.dataset or model_dataset(a.model)
+    per_seed, started = {}, time.perf_counter()
+    for seed in seeds:
+        samples = sample_images(a.model, "ddim", a.steps, seed, a.n, device=a.device)
+        if seed == seeds[0]:
+            train = load_dataset(dataset, samples.shape[-1])
+        per_seed[seed] = figures(samples, train)
+    print(f"model {a.model}: {a.n} samples per seed, DDIM {a.steps} steps, seeds {a.seeds}; "
+          f"training images: {dataset}, {len(train)} (and their mirrors for 'nearest'); "
+          f"{time.perf_counter() - started:.0f} s")
+    print("\n".join(report(per_seed, train)))
+    if a.json:
+        a.json.write_text(json.dumps({"model": a.model, "dataset": dataset, "n": a.n, "steps": a.steps,
+                                      "seeds": per_seed}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
