@@ -57,6 +57,8 @@ def record(*times: float, duration: float = 70.0) -> dict:
 
 
 def test_each_cue_runs_from_its_slide_break_to_the_next_and_the_last_to_the_end(tmp_path):
+    tmp_path = tmp_path / "tracks"  # a folder of its own: the test's folder holds the settings file too
+    tmp_path.mkdir()
     source = tmp_path / "Demo.slides.json"
     source.write_text(json.dumps(record(0.0, 2 + 1 / 15, 65.2)))
     captions.write_tracks(source, tmp_path)
@@ -147,7 +149,7 @@ def test_cues_start_at_the_slide_boundaries_and_the_last_ends_with_the_video(ren
 
 def test_descriptions_carry_the_schedules_numbers(rendered):
     """sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) where ForwardProcess stops, as diffusers computes them."""
-    from cache.models import EMBEDDED_DIR
+    from cache.model_files import EMBEDDED_DIR
     from diffusers import DDPMScheduler
     plain, _ = rendered
     alpha_bar = DDPMScheduler.from_pretrained(EMBEDDED_DIR).alphas_cumprod.double().numpy()
