@@ -10,7 +10,6 @@ import configparser
 import copy
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,31 +26,8 @@ from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.models import ModelError  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
+from palette import DARK, LIGHT, Palette  # noqa: E402,F401
 from panel_camera import PanelCamera  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Palette:
-    background: str
-    text: str
-    dim: str
-    x0: str        # the clean image x_0 and everything about it (sqrt(alpha_bar_t), x0_hat)
-    eps: str       # the true noise epsilon and its coefficient sqrt(1 - alpha_bar_t)
-    eps_hat: str   # the model's predicted noise eps_hat(x_t, t)
-    x_t: str       # the noisy image x_t
-    x_prev: str    # the next image x_{t-1}
-    x0_hat: str    # the predicted clean image
-    time: str      # t, steps, anything on the time axis
-    z: str         # fresh noise z of an ancestral step
-    accent: str    # a second run (similar-noise experiments), highlights
-
-
-DARK = Palette(background="#14161c", text="#ECEFF4", dim="#8A93A6", x0="#5DADE2", eps="#F1948A",
-               eps_hat="#F5B041", x_t="#BB8FCE", x_prev="#A569BD", x0_hat="#58D68D", time="#F7DC6F",
-               z="#EC7063", accent="#48C9B0")
-LIGHT = Palette(background="#FFFFFF", text="#1B1F24", dim="#5D6D7E", x0="#1F6FB2", eps="#C0392B",
-                eps_hat="#CA6F1E", x_t="#7D3C98", x_prev="#6C3483", x0_hat="#1E8449", time="#B7950B",
-                z="#A93226", accent="#117A65")
 
 
 def theme_name() -> str:
