@@ -176,6 +176,8 @@ class DiffvizScene(_scene_base()):
     """
     until_step: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
+    # check(scene, moment) for each slide break and the last frame: the layout checks (scenes/layout.py)
+    layout_checks: list = []
 
     def __init__(self, *args, camera_class: type = PanelCamera, **kwargs):
         """Drawn by PanelCamera: Manim's frames, with images composited over their own box only."""
@@ -191,9 +193,16 @@ class DiffvizScene(_scene_base()):
     def slide(self, notes: str, loop: bool = False) -> None:
         """A slide break: what is played next is a new slide, with these speaker notes (the
         numbers on screen), looping if `loop`. In a plain manim render only the notes are kept."""
+        for check in self.layout_checks:
+            check(self, f"slide break {len(self.slide_notes) + 1} ({self.renderer.time:.1f} s)")
         self.slide_notes.append(notes)
         if hasattr(self, "next_slide"):
             self.next_slide(notes=notes, loop=loop)
+
+    def tear_down(self):
+        for check in self.layout_checks:
+            check(self, f"the last frame ({self.renderer.time:.1f} s)")
+        super().tear_down()
 
     @classmethod
     def settings(cls, configured: Settings) -> Settings:
@@ -226,6 +235,11 @@ class DiffvizScene(_scene_base()):
             self.play(tracker.animate.set_value(value), run_time=seconds, rate_func=linear)
         live.clear_updaters()
         redraw(None)
+
+
+if os.environ.get("DIFFVIZ_LAYOUT") == "1":  # `DIFFVIZ_LAYOUT=1 manim ...`: layout problems on stderr
+    from layout import report
+    DiffvizScene.layout_checks.append(report)
 
 
 def on_each_step(tracker, redraw):
