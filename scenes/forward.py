@@ -59,7 +59,7 @@ class ForwardProcess(DiffvizScene):
         # The schedule: both coefficients over t, with a dot at the current t
         axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=3.6, y_length=3.0, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
-        axes.move_to(RIGHT * 4.75 + DOWN * 0.3)
+        axes.move_to(RIGHT * 4.1 + DOWN * 0.3)
         ts = np.arange(T)
         curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
         curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps, stroke_width=4)

@@ -106,7 +106,7 @@ class Counter(VGroup):
     the number (a new Text every step would cost a Pango and SVG run each time)."""
 
     def __init__(self, before: str, value: int, after: str = "", size: float = 28, color: str | None = None):
-        self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text)
+        self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text, group_with_commas=False)
         parts = [label(before, size=size, color=color or P.time)] if before else []
         parts.append(self.number)
         if after:

@@ -70,7 +70,7 @@ def hue(jab: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(jab[..., 2], jab[..., 1]))
 
 
-def search(theme: str, levels: int = 33, starts: int = 40, seed: int = 0) -> dict[str, str]:
+def search(theme: str, levels: int = 33, starts: int = 30, seed: int = 0) -> dict[str, str]:
     background = hex_rgb(BACKGROUND[theme])
     grid = np.array(list(itertools.product(np.linspace(0, 1, levels), repeat=3)))
     grid = grid[contrast(grid, background) >= 4.5]
@@ -95,10 +95,13 @@ def search(theme: str, levels: int = 33, starts: int = 40, seed: int = 0) -> dic
 
     prefer = {n: ucs(hex_rgb(c), None) for n, c in PREFER[theme].items()}
 
+    def away(name: str, index: np.ndarray) -> np.ndarray:
+        """How far candidates are from the preferred shade, for normal vision."""
+        return np.linalg.norm(seen[0, index] - prefer[name], axis=-1) if name in prefer else np.zeros(len(index))
+
     def value(name: str, index: np.ndarray, others: list[int]) -> np.ndarray:
         """Distinguishable up to CAP, then as near the preferred shade as possible."""
-        away = np.linalg.norm(seen[0, index] - prefer[name], axis=-1) if name in prefer else 0
-        return np.minimum(worst(index, others), CAP) - WEIGHT * away
+        return np.minimum(worst(index, others), CAP) - WEIGHT * away(name, index)
 
     best, best_score = None, -1.0
     for _ in range(starts):
@@ -113,10 +116,9 @@ def search(theme: str, levels: int = 33, starts: int = 40, seed: int = 0) -> dic
                     chosen[n], changed = pick, True
             if not changed:
                 break
-        others = {n: [chosen[m] for m in names if m != n] for n in names}
-        score = min(min(worst(np.array([chosen[n]]), others[n])[0], CAP) for n in names) \
-            - WEIGHT * sum(-value(n, np.array([chosen[n]]), others[n])[0] + min(worst(np.array([chosen[n]]), others[n])[0], CAP)
-                           for n in names)
+        picked = {n: np.array([chosen[n]]) for n in names}
+        score = (min(min(worst(picked[n], [chosen[m] for m in names if m != n])[0], CAP) for n in names)
+                 - WEIGHT ** 2 * sum(away(n, picked[n])[0] for n in names))  # nearness breaks ties
         if score > best_score:
             best, best_score = dict(chosen), score
     palette = {n: rgb_hex(grid[i]) for n, i in best.items()}
@@ -134,13 +136,14 @@ def report(theme: str, palette: dict[str, str]) -> None:
                       for i, j in itertools.combinations(range(len(names)), 2))
         print(f"{theme} {vision or 'normal':14} smallest difference {d:5.1f} (needs {need:.0f}): {a} / {b}")
     worst = min(palette, key=lambda n: contrast(hex_rgb(palette[n]), hex_rgb(BACKGROUND[theme])))
-    print(f"{theme} lowest contrast {float(contrast(hex_rgb(palette[worst]), hex_rgb(BACKGROUND[theme]))):.2f}: {worst}")
+    lowest = float(contrast(hex_rgb(palette[worst]), hex_rgb(BACKGROUND[theme])))
+    print(f"{theme} lowest contrast {lowest:.2f}: {worst}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("theme", choices=("dark", "light"))
-    parser.add_argument("--starts", type=int, default=40)
+    parser.add_argument("--starts", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     for name, code in search(args.theme, starts=args.starts, seed=args.seed).items():
