@@ -53,7 +53,7 @@ class PatchPerturbation(DiffvizScene):
 
         distance = VGroup(tex(r"\|x^a - x^b\| =", size=36),
                           Number(tr["x_distance"][0], num_decimal_places=2, font_size=36, color=P.time))
-        distance.arrange(RIGHT, buff=0.2).next_to(heat.caption, DOWN, buff=0.25)
+        distance.arrange(RIGHT, buff=0.2).next_to(heat.frame, UP, buff=0.2)  # above: the plot below rises
         self.numbers = {"x_distance": distance[1]}
 
         self.play(FadeIn(head), run_time=0.8)

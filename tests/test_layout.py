@@ -115,22 +115,25 @@ def test_every_scene_is_laid_out_at_every_slide_break_with_the_embedded_model(th
 
 @pytest.fixture(scope="module")
 def model_256(tmp_path_factory):
-    """A random 256x256 model, recorded by `diffviz cache build`: layout only needs its sizes and numbers."""
+    """A random 256x256 model (convolutions only, a 20-step schedule), recorded by `diffviz cache build`
+    from a 256x256 image: layout needs its sizes and its numbers, not its faces."""
     from click.testing import CliRunner
+    from PIL import Image
     from sampling.cli import main
     folder = tmp_path_factory.mktemp("model-256")
-    model = make_model_folder(folder / "model", size=256, attention=False)
-    (folder / "diffviz.toml").write_text(f'model = "{model}"\nsteps = 10\nforward_timestep = 4\npatch_size = 64\n'
-                                         'patch_x = 128\npatch_y = 96\n')
+    model = make_model_folder(folder / "model", size=256, attention=False, scheduler=dict(
+        num_train_timesteps=20, beta_schedule="linear", beta_end=0.2, clip_sample=True, variance_type="fixed_small"))
+    y, x = np.mgrid[0:256, 0:256]
+    Image.fromarray(np.stack([x, y, (x + y) // 2], axis=-1).astype(np.uint8)).save(folder / "x0.png")
+    (folder / "diffviz.toml").write_text(f'model = "{model}"\nimage = "{folder / "x0.png"}"\nsteps = 8\n'
+                                         'forward_timestep = 4\npatch_size = 64\npatch_x = 128\npatch_y = 96\n'
+                                         'ddim_step_counts = [5, 10, 20]\n')
     env = {"DIFFVIZ_CONFIG": str(folder / "diffviz.toml"), "DIFFVIZ_CACHE": str(folder / "cache")}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
         result = CliRunner().invoke(main, ["cache", "build"])
-        assert result.exit_code == 0, result.output
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    assert result.exit_code == 0, result.output
     return env
 
 
