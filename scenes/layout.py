@@ -5,7 +5,8 @@ Counter's number among them), taken whole. In a frame a speaker stops on,
 - no text overlaps another text, a dot, an image (a panel, a cloud of points), a filled shape (a
   bar), or crosses a line or curve (axes, plotted graphs, arrows, frames of panels);
 - every text lies inside the frame, 5 % of its width and height away from each edge;
-- no text is set below font size 24.
+- no text is set below font size 24, nor in a colour of less than 4.5:1 contrast (WCAG) against
+  the background.
 Two boxes overlap when their intersection is more than TOLERANCE scene units in both directions
 (about 4 pixels at 1080p), so that text set next to a panel or a line may touch it. Shapes filled
 with the background colour (masks) are not drawn content and are left out.
@@ -26,6 +27,7 @@ from manim.mobject.text.tex_mobject import SingleStringMathTex
 
 TEXT_TYPES = (Text, MarkupText, SingleStringMathTex, DecimalNumber)
 MIN_FONT_SIZE = 24
+MIN_CONTRAST = 4.5  # WCAG AA for text
 MARGIN = 0.05
 TOLERANCE = 0.03
 
@@ -139,6 +141,21 @@ def crosses(segments: np.ndarray, box: np.ndarray) -> bool:
     return bool(np.any(enter <= leave))
 
 
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours given as hex."""
+    def luminance(code: str) -> float:
+        c = np.array([int(code[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        return float(np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ [0.2126, 0.7152, 0.0722])
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def colours(text) -> set[str]:
+    """The colours a text is drawn in: its glyphs' fill colours where they are visible."""
+    return {part.get_fill_color().to_hex().upper() for part in text.family_members_with_points()
+            if part.get_fill_opacity() > 0}
+
+
 def problems(scene, moment: str) -> list[str]:
     """What is wrong with the layout of the scene's frame now, one line each, naming the scene and moment."""
     where = f"{type(scene).__name__}, {moment}"
@@ -152,6 +169,11 @@ def problems(scene, moment: str) -> list[str]:
         size = text.mobject.font_size
         if size < MIN_FONT_SIZE - 0.05:
             found.append(f"{where}: {text.name} is set at font size {size:.1f}, below {MIN_FONT_SIZE}")
+        background = scene.camera.background_color.to_hex().upper()
+        for colour in sorted(colours(text.mobject)):
+            if contrast(colour, background) < MIN_CONTRAST:
+                found.append(f"{where}: {text.name} is drawn in {colour}, contrast "
+                             f"{contrast(colour, background):.2f} against the background {background}, below {MIN_CONTRAST}")
         outside = np.concatenate([inner[:2] - text.box[:2], text.box[2:] - inner[2:]])
         if outside.max() > 1e-3:
             found.append(f"{where}: {text.name} reaches {outside.max():.2f} into the frame's {MARGIN:.0%} margin")

@@ -12,7 +12,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Gr
                    ValueTracker, VGroup, VMobject)
 
 from labels import place_labels
-from theme import P, DiffvizScene, Number, Panel, heat_pixels, label, tex, title_card
+from theme import P, DiffvizScene, Number, Panel, heat_pixels, label, tex, themed, title_card
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 
@@ -69,7 +69,8 @@ class PatchPerturbation(DiffvizScene):
         top = float(max(tr["x_distance"].max(), tr["x0_hat_distance"].max()))
         axes = Axes(x_range=[0, S, max(1, S // 5)], y_range=[0, top * 1.1, nice_step(top)],
                     x_length=8.6, y_length=1.9, tips=False,
-                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24}).to_edge(DOWN, buff=0.45)
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
+        themed(axes).to_edge(DOWN, buff=0.45)
         step_label = label("DDIM step", size=24, color=P.dim).next_to(axes.x_axis, RIGHT, buff=0.25)
         legend = VGroup(tex(r"\|x_t^a - x_t^b\|", size=30, colors={r"\|x_t^a - x_t^b\|": P.x_t}),
                         tex(r"\|\hat x_0^a - \hat x_0^b\|", size=30, colors={r"\|\hat x_0^a - \hat x_0^b\|": P.x0_hat})
@@ -179,7 +180,7 @@ class PerturbationSweep(DiffvizScene):
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24},
                     x_axis_config={"decimal_number_config": {"num_decimal_places": int(x_step < 1)}},
                     y_axis_config={"decimal_number_config": {"num_decimal_places": int(y_step < 1)}})
-        axes.shift(RIGHT * 0.25 + DOWN * 0.3)
+        themed(axes).shift(RIGHT * 0.25 + DOWN * 0.3)
         x_label = tex(r"\|n_a - n_b\|", r"\text{ (starting noise)}", size=32).next_to(axes.x_axis, DOWN, buff=0.45)
         y_label = tex(r"\|x_0^a - x_0^b\|", size=32).next_to(axes.y_axis, UP, buff=0.2).align_to(axes, LEFT)
         self.play(FadeIn(title), Create(axes), FadeIn(x_label), FadeIn(y_label), run_time=1.0)

@@ -120,6 +120,14 @@ class Counter(VGroup):
         return self.arrange(RIGHT, buff=0.12).move_to(centre)
 
 
+def themed(axes):
+    """Axes whose numbers are in the theme's colours: Manim draws them white on any background."""
+    for axis in axes.get_axes():
+        if hasattr(axis, "numbers"):
+            axis.numbers.set_color(P.dim)
+    return axes
+
+
 def rgba(pixels: np.ndarray) -> np.ndarray:
     """uint8 (H, W, 3) -> (H, W, 4), as ImageMobject keeps its pixels."""
     alpha = np.full(pixels.shape[:2] + (1,), 255, np.uint8)

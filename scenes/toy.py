@@ -14,7 +14,7 @@ from manim.constants import RESAMPLING_ALGORITHMS
 
 from forward import EQUATION, NOISE, SIGNAL
 from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import LIGHT, P, DiffvizScene, Number, label, tex, title_card
+from theme import LIGHT, P, DiffvizScene, Number, label, tex, themed, title_card
 
 from cache.exact import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
 
@@ -76,7 +76,7 @@ def value_axes(x_range, x_length: float, y_length: float, numbers: bool = True) 
                 y_axis_config={"include_numbers": False})
     if numbers:
         axes.y_axis.add_labels({v + EXTENT: tex(f"{v}", size=24) for v in range(-int(EXTENT), int(EXTENT) + 1)})
-    return axes
+    return themed(axes)
 
 
 def along(axes: Axes, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

@@ -97,6 +97,20 @@ def test_small_text_and_text_in_the_margin_fail():
     assert len(found) == 4, found
 
 
+def test_text_too_faint_for_its_background_fails():
+    import theme
+    from theme import label
+
+    def construct(scene):
+        scene.add(label("faint", size=30, color="#303030"), label("readable", size=30, color=theme.P.dim).shift(UP))
+        scene.slide("one moment")
+
+    problems, _ = problems_of(construct)
+    assert problems[0] == ("Sample, slide break 1 (0.0 s): Text 'faint' is drawn in #303030, contrast 1.37 against "
+                           "the background #14161C, below 4.5")
+    assert len(problems) == 2  # and at the last frame
+
+
 def check_scenes(theme: str, scenes: list[str]) -> str:
     """Run scenes/layout.py on the scenes in a fresh interpreter (the theme is chosen at import)."""
     started = time.monotonic()
