@@ -119,8 +119,8 @@ def _solve(labels: list, taken: list, lines: list, area: np.ndarray, spacing: fl
                 gap = np.linalg.norm(np.clip(there, boxes[:, :2], boxes[:, 2:]) - there, axis=1) - other.radius
                 inside &= needs | (gap > np.linalg.norm(leaders[:, 1] - leaders[:, 0], axis=1))
         keep = np.flatnonzero(inside)
-        keep = keep[clear(boxes[keep], leaders[keep], needs[keep], fixed_boxes,
-                          segments_in([m for m in lines if m is not own]), segments_in([own] if own is not None else []))]
+        others, through = [m for m in lines if m is not own], [own] if own is not None else []
+        keep = keep[clear(boxes[keep], leaders[keep], needs[keep], fixed_boxes, segments_in(others), segments_in(through))]
         table.append((boxes[keep], leaders[keep], needs[keep]))
     budget, best = [tries], [{}]
 

@@ -161,6 +161,7 @@ def problems(scene, moment: str) -> list[str]:
     where = f"{type(scene).__name__}, {moment}"
     shown = items(scene)
     texts = [i for i in shown if i.kind == "text"]
+    background = scene.camera.background_color.to_hex().upper()
     found = []
     half_w, half_h = config.frame_width / 2, config.frame_height / 2
     inner = np.array([-half_w + MARGIN * config.frame_width, -half_h + MARGIN * config.frame_height,
@@ -169,11 +170,10 @@ def problems(scene, moment: str) -> list[str]:
         size = text.mobject.font_size
         if size < MIN_FONT_SIZE - 0.05:
             found.append(f"{where}: {text.name} is set at font size {size:.1f}, below {MIN_FONT_SIZE}")
-        background = scene.camera.background_color.to_hex().upper()
         for colour in sorted(colours(text.mobject)):
             if contrast(colour, background) < MIN_CONTRAST:
-                found.append(f"{where}: {text.name} is drawn in {colour}, contrast "
-                             f"{contrast(colour, background):.2f} against the background {background}, below {MIN_CONTRAST}")
+                found.append(f"{where}: {text.name} is drawn in {colour}, contrast {contrast(colour, background):.2f} "
+                             f"against the background {background}, below {MIN_CONTRAST}")
         outside = np.concatenate([inner[:2] - text.box[:2], text.box[2:] - inner[2:]])
         if outside.max() > 1e-3:
             found.append(f"{where}: {text.name} reaches {outside.max():.2f} into the frame's {MARGIN:.0%} margin")
