@@ -15,18 +15,19 @@ class DdimStepCounts(DiffvizScene):
         tr = self.tr = self.trajectory("ddim_steps")
         counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
         F = tr["frames"].shape[1]
-        names = [f"{'DDPM' if d else 'DDIM'}\n{n} steps" for n, d in zip(counts, is_ddpm)]
-        runs = [name.replace("\n", " ") for name in names]
+        runs = [("DDPM" if d else "DDIM", f"{n} steps") for n, d in zip(counts, is_ddpm)]
+        names = [f"{sampler} {steps}" for sampler, steps in runs]
         self.slide("One starting noise; DDIM with " + ", ".join(str(n) for n, d in zip(counts, is_ddpm) if not d)
                    + " steps, and DDPM, advancing together in the same normalised time.", title="How many steps?",
                    description='The title "How many steps?", and under it "the same starting noise, DDIM at several '
                                f'step counts, and DDPM". Then {len(runs)} images of that noise side by side, named '
-                               + ", ".join(runs) + '; each has a step counter at 0, and above them all "0% of the '
+                               + ", ".join(names) + '; each has a step counter at 0, and above them all "0% of the '
                                'way".')
         title_card(self, "How many steps?", "the same starting noise, DDIM at several step counts, and DDPM")
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
-        panels = [Panel(tr["frames"][r, 0], h, c, label(name, size=28)) for r, (name, c) in enumerate(zip(names, colors))]
+        captions = [VGroup(*[label(line, size=28) for line in run]).arrange(DOWN, buff=0.12) for run in runs]
+        panels = [Panel(tr["frames"][r, 0], h, c, caption) for r, (caption, c) in enumerate(zip(captions, colors))]
         Group(*panels).arrange(RIGHT, buff=0.9).move_to(UP * 0.5)
         self.panels = panels
         k = ValueTracker(0)
@@ -57,15 +58,15 @@ class DdimStepCounts(DiffvizScene):
             return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
         self.slide(f"Distance of each result to {reference.replace(chr(10), ' with ')}: " + "; ".join(
-            f"{run}: {float(d):.2f}" for run, d in zip(runs, tr["distance_to_reference"])) + ".",
+            f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"])) + ".",
             title="Distances to the reference",
             description="Under each result, its distance to the reference ||x - x_ref||, the reference being "
                         f"{reference.replace(chr(10), ' with ')}: " + "; ".join(
-                            f"{run}, {float(d):.2f}" for run, d in zip(runs, tr["distance_to_reference"])) + ".")
+                            f"{run}, {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"])) + ".")
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
                             Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps)]
         self.numbers = [d[1] for d in distances]
-        note = label(f"ref = {reference.replace(chr(10), ', ')}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)
+        note = label(f"ref = {', '.join(reference)}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)
         self.play(*[FadeIn(d) for d in distances], FadeIn(note), run_time=0.8)
         self.wait(4)

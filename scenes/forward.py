@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group,
                    Line, ValueTracker, VGroup, Write, linear)
 
-from theme import P, DiffvizScene, Number, Panel, label, on_each_step, tex, title_card
+from theme import P, DiffvizScene, Number, Panel, label, on_each_step, tex, themed, title_card
 
 EQUATION = ["x_t", "=", r"\sqrt{\bar\alpha_t}", "x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\epsilon"]
 SIGNAL, NOISE = {r"\sqrt{\bar\alpha_t}": P.x0}, {r"\sqrt{1-\bar\alpha_t}": P.eps}
@@ -74,7 +74,7 @@ class ForwardProcess(DiffvizScene):
         # The schedule: both coefficients over t, with a dot at the current t
         axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=3.6, y_length=3.0, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
-        axes.move_to(RIGHT * 4.75 + DOWN * 0.3)
+        themed(axes).move_to(RIGHT * 4.1 + DOWN * 0.3)
         ts = np.arange(T)
         curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
         curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps, stroke_width=4)

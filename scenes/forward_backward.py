@@ -26,13 +26,13 @@ class NoiseThenDenoise(DiffvizScene):
                    description=f"At the top: x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, then DDIM "
                                f'from t = {t} to 0. Below, the clean image x_0, an arrow marked "noise", and the '
                                f"noised image x_{t}.")
-        h = 2.5
+        h = 2.2
         x0 = Panel(tr["x0"], h, P.x0, tex("x_0", size=40))
         noisy = Panel(tr["noised"], h, P.x_t, tex(f"x_{{{t}}}", size=40, colors={f"x_{{{t}}}": P.x_t}))
         back = Panel(tr["single_steps"][1], h, P.x0_hat, tex(r"\text{denoised}", size=40))
         diff_max = float(tr["difference"].max())
         diff = Panel(heat_pixels(tr["difference"], diff_max), h, P.dim, tex(r"|x_0 - \text{denoised}|", size=36))
-        Group(x0, noisy, back, diff).arrange(RIGHT, buff=1.15).move_to(UP * 0.2)
+        Group(x0, noisy, back, diff).arrange(RIGHT, buff=1.1).move_to(UP * 0.2)
         diff.shift(RIGHT * 0.1)
         arrows = [Arrow(p.frame.get_right(), q.frame.get_left(), buff=0.08, color=P.dim, stroke_width=4)
                   for p, q in ((x0, noisy), (noisy, back))]
@@ -81,7 +81,7 @@ class NoiseDenoiseGrid(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("forward_backward")
         rows, grid = tr["grid_rows"], tr["grid"]
-        title = label("How much noise can the model undo?", size=36).to_edge(UP, buff=0.25)
+        title = label("How much noise can the model undo?", size=36).to_edge(UP, buff=0.4)
         n = len(rows)
         cell = min(0.7, 5.4 / n)
         self.slide("Each row noises x_0 to a larger t with fresh noise, then denoises it with DDIM; the bar is "
@@ -106,7 +106,7 @@ class NoiseDenoiseGrid(DiffvizScene):
             bar = Rectangle(width=max(0.02, 2.2 * d / far), height=cell * 0.5, stroke_width=0,
                             fill_color=P.eps, fill_opacity=0.85)
             bar.next_to(panels, RIGHT, buff=0.35).align_to(panels, LEFT).shift(RIGHT * (panels.width + 0.35))
-            value = Number(d, num_decimal_places=1, font_size=22, color=P.text).next_to(bar, RIGHT, buff=0.1)
+            value = Number(d, num_decimal_places=1, font_size=24, color=P.text).next_to(bar, RIGHT, buff=0.1)
             if r == 0:
                 self.add(tex("x_0", size=30).next_to(panels[0], UP, buff=0.12),
                          label("noised", size=24, color=P.dim).next_to(panels[1], UP, buff=0.12),

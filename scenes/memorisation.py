@@ -11,7 +11,7 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ValueTracker, V
 from theme import P, DiffvizScene, Number, Panel, label, tex, title_card
 
 SIDE = 1.55            # panel height
-NAMES_LEFT = -6.6      # the left column of row names ...
+NAMES_LEFT = -6.4      # the left column of row names ...
 LEFT_OF_PANELS = -1.6  # ... and where the panels begin
 ROW_Y = (1.45, -0.75)
 
@@ -37,7 +37,7 @@ class GeneraliseOrMemorise(DiffvizScene):
                  "exact": self.name_of(rows["exact"], "exact denoiser", f"E[x₀ | xₜ] over its {N} images")}
         t_value = Number(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
         header = VGroup(label("DDIM, one starting noise per column,", size=30), tex("t", "=", size=34, colors={"t": P.time}),
-                        t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.3)
+                        t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.4)
         self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
                   run_time=1.0)
         self.panels = rows
@@ -86,14 +86,14 @@ class GeneraliseOrMemorise(DiffvizScene):
                        for d, panel in zip(tr[f"{key}_nearest_distance"], nearest)]
             self.distances[key] = numbers
             rows_of_numbers.add(VGroup(*numbers))
-            captions.add(label(title, size=22, color=P.dim).move_to([0, y, 0])
+            captions.add(label(title, size=24, color=P.dim).move_to([0, y, 0])
                          .align_to([NAMES_LEFT, 0, 0], LEFT))
         self.play(FadeIn(nearest), FadeIn(near_name), run_time=0.8)
         self.play(FadeIn(rows_of_numbers), FadeIn(captions), run_time=0.8)
         self.nearest = nearest
         note = label(f"exact: copies (distance ≤ {exact.max():.2f});  UNet: {unet.min():.1f} to {unet.max():.1f} "
                      "away, faces of its own", size=24, color=P.text)
-        note.to_edge(DOWN, buff=0.35)
+        note.to_edge(DOWN, buff=0.4)
         self.play(FadeIn(note), run_time=0.6)
         self.slide(f"Distances (L2 over all pixels, values in [-1, 1]) to the nearest of the {N} training "
                    f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.",
@@ -112,5 +112,6 @@ class GeneraliseOrMemorise(DiffvizScene):
 
     def name_of(self, row: Group, name: str, detail: str) -> VGroup:
         """A row's name in the left column, level with the row."""
-        return (VGroup(label(name, size=28), label(detail, size=22, color=P.dim)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        return (VGroup(label(name, size=28), label(detail, size=24, color=P.dim))
+                .arrange(DOWN, aligned_edge=LEFT, buff=0.1)
                 .move_to([0, row.get_y(), 0]).align_to([NAMES_LEFT, 0, 0], LEFT))

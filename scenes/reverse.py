@@ -64,14 +64,14 @@ class ReverseProcess(DiffvizScene):
             self.values[key] = number
         header = self.header()
 
-        h = 2.5
+        h = 2.4
         self.panels = {
             "x": Panel(tr["x"][0], h, P.x_t, tex("x_t", size=38)),
             "eps_hat": Panel(tr["eps_hat"][0], h, P.eps_hat, tex(r"\hat\epsilon", r"(x_t, t)", size=38)),
             "x_prev": Panel(tr["x"][1], h, P.x_prev, tex("x_{t-1}", size=38)),
             "x0_hat": Panel(tr["x0_hat"][0], h, P.x0_hat, tex(r"\hat x_0", size=38)),
         }
-        Group(*self.panels.values()).arrange(RIGHT, buff=0.75).move_to(DOWN * 1.1 + LEFT * 0.25)
+        Group(*self.panels.values()).arrange(RIGHT, buff=0.7).move_to(DOWN * 1.1 + LEFT * 0.6)
         self.panels["x0_hat"].shift(RIGHT * 0.4)
         minus = tex("-", size=56).move_to((self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
         arrow = tex(r"\rightarrow", size=56).move_to(
@@ -170,7 +170,7 @@ class ReverseProcess(DiffvizScene):
         t = VGroup(tex("t", "=", size=38, colors={"t": P.time}), self.counters["t"], tex(r"\rightarrow", size=38),
                    self.t_prev_slot)
         self.arrange_header = lambda: (step.arrange(RIGHT, buff=0.12), t.arrange(RIGHT, buff=0.12),
-                                       header.arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.2))
+                                       header.arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.4))
         header = VGroup(label(f"{self.name}   step", size=30, color=P.dim), step, t)
         self.arrange_header()
         return header
@@ -186,7 +186,7 @@ class ReverseProcess(DiffvizScene):
         self.clip_numbers = [self.clipped, self.clipped_unit]
         r = f"{self.clip_range():g}"
         text = label(f"the step uses x̂₀ clipped to [−{r}, {r}]; values clipped:", size=24, color=P.dim)
-        return VGroup(text, self.clipped, self.clipped_unit).arrange(RIGHT, buff=0.16).to_edge(DOWN, buff=0.3)
+        return VGroup(text, self.clipped, self.clipped_unit).arrange(RIGHT, buff=0.16).to_edge(DOWN, buff=0.4)
 
     def show_step(self, i: int, header: VGroup) -> None:
         """Every panel, number and label at step i (x_t is the state before the step)."""

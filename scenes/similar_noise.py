@@ -11,25 +11,10 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Rectangle,
                    ValueTracker, VGroup, VMobject)
 
-from theme import P, DiffvizScene, Number, Panel, heat_pixels, label, tex, title_card
+from labels import place_labels
+from theme import P, DiffvizScene, Number, Panel, heat_pixels, label, tex, themed, title_card
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
-
-
-def place_labels(labels: list, dots: list, taken: list, sides: list) -> None:
-    """Put each label next to its dot on the first of `sides` where it overlaps nothing in `taken`
-    (mobjects already on screen), and add it to `taken`."""
-    def overlaps(a, b) -> bool:
-        return not (a.get_right()[0] < b.get_left()[0] or b.get_right()[0] < a.get_left()[0]
-                    or a.get_top()[1] < b.get_bottom()[1] or b.get_top()[1] < a.get_bottom()[1])
-    for text, dot in zip(labels, dots):
-        for side in sides:
-            text.next_to(dot, side, buff=0.06)
-            if not any(overlaps(text, other) for other in taken):
-                break
-        else:
-            text.next_to(dot, sides[0], buff=0.06)
-        taken.append(text)
 
 
 def nice_step(top: float) -> float:
@@ -61,7 +46,7 @@ class PatchPerturbation(DiffvizScene):
                                "x^a and x^b side by side" + (", the patch outlined in both" if self.index == 0 else "")
                                + ", and a heat map |x^a - x^b|, bright where they differ; under it ||x^a - x^b|| = "
                                f"{tr['x_distance'][0]:.2f}.")
-        head = self.formula(tr).to_edge(UP, buff=0.35)
+        head = self.formula(tr).to_edge(UP, buff=0.4)
 
         h = 2.7
         a = Panel(tr["x"][0, 0], h, RUN_A, tex("x^a", size=38, colors={"x^a": RUN_A}))
@@ -74,7 +59,7 @@ class PatchPerturbation(DiffvizScene):
 
         distance = VGroup(tex(r"\|x^a - x^b\| =", size=36),
                           Number(tr["x_distance"][0], num_decimal_places=2, font_size=36, color=P.time))
-        distance.arrange(RIGHT, buff=0.2).next_to(heat.caption, DOWN, buff=0.25)
+        distance.arrange(RIGHT, buff=0.2).next_to(heat.frame, UP, buff=0.2)  # above: the plot below rises
         self.numbers = {"x_distance": distance[1]}
 
         self.play(FadeIn(head), run_time=0.8)
@@ -91,9 +76,10 @@ class PatchPerturbation(DiffvizScene):
         # Both DDIM runs in sync, the distances drawn as they go
         top = float(max(tr["x_distance"].max(), tr["x0_hat_distance"].max()))
         axes = Axes(x_range=[0, S, max(1, S // 5)], y_range=[0, top * 1.1, nice_step(top)],
-                    x_length=9.0, y_length=1.9, tips=False,
-                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 20}).to_edge(DOWN, buff=0.45)
-        step_label = label("DDIM step", size=24, color=P.dim).next_to(axes.x_axis, DOWN, buff=0.1).align_to(axes, RIGHT)
+                    x_length=8.6, y_length=1.9, tips=False,
+                    axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
+        themed(axes).to_edge(DOWN, buff=0.45)
+        step_label = label("DDIM step", size=24, color=P.dim).next_to(axes.x_axis, RIGHT, buff=0.25)
         legend = VGroup(tex(r"\|x_t^a - x_t^b\|", size=30, colors={r"\|x_t^a - x_t^b\|": P.x_t}),
                         tex(r"\|\hat x_0^a - \hat x_0^b\|", size=30, colors={r"\|\hat x_0^a - \hat x_0^b\|": P.x0_hat})
                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(axes, RIGHT, buff=0.3)
@@ -141,7 +127,7 @@ class PatchPerturbation(DiffvizScene):
                          tex(rf"\|x_0^a - x_0^b\| = {tr['output_distance']:.2f}", size=36),
                          label("starting noise", size=30, color=P.dim),
                          tex(rf"\|n_a - n_b\| = {tr['noise_distance']:.2f}", size=36)).arrange(RIGHT, buff=0.3)
-        verdict.move_to(head)
+        verdict.move_to(head).to_edge(UP, buff=0.4)
         self.play(FadeOut(head), FadeIn(verdict), run_time=0.6)
         self.wait(1)
         self.slide("The outputs, a and b, alternating.", loop=True, title="Output a, output b",
@@ -206,7 +192,7 @@ class PerturbationSweep(DiffvizScene):
 
     def construct(self):
         tr = self.tr = self.trajectory("similar_noise", 2)
-        title = label("Is the output distance tied to the noise distance?", size=38).to_edge(UP, buff=0.4)
+        title = label("Is the output distance tied to the noise distance?", size=36).to_edge(UP, buff=0.4)
         xmax = float(max(tr["patch_noise_distance"].max(), tr["global_noise_distance"].max())) * 1.08
         ymax = float(max(tr["patch_output_distance"].max(), tr["global_output_distance"].max())) * 1.15
         self.slide("Many pairs of DDIM runs: the distance of the outputs against the distance of the starting "
@@ -215,41 +201,55 @@ class PerturbationSweep(DiffvizScene):
                                f"across, the distance of the starting noises ||n_a - n_b||, 0 to {xmax:.1f}; up, the "
                                f"distance of the outputs ||x_0^a - x_0^b||, 0 to {ymax:.1f}.")
         x_step, y_step = nice_step(xmax), nice_step(ymax)
-        axes = Axes(x_range=[0, xmax, x_step], y_range=[0, ymax, y_step], x_length=8.0, y_length=4.6, tips=False,
+        axes = Axes(x_range=[0, xmax, x_step], y_range=[0, ymax, y_step], x_length=9.5, y_length=4.0, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24},
                     x_axis_config={"decimal_number_config": {"num_decimal_places": int(x_step < 1)}},
-                    y_axis_config={"decimal_number_config": {"num_decimal_places": int(y_step < 1)}}).shift(DOWN * 0.3)
+                    y_axis_config={"decimal_number_config": {"num_decimal_places": int(y_step < 1)}})
+        themed(axes).shift(RIGHT * 0.25 + DOWN * 0.3)
         x_label = tex(r"\|n_a - n_b\|", r"\text{ (starting noise)}", size=32).next_to(axes.x_axis, DOWN, buff=0.45)
         y_label = tex(r"\|x_0^a - x_0^b\|", size=32).next_to(axes.y_axis, UP, buff=0.2).align_to(axes, LEFT)
         self.play(FadeIn(title), Create(axes), FadeIn(x_label), FadeIn(y_label), run_time=1.0)
 
-        # both series first, so that no point's name covers another point, a legend or a tick label
+        # both series first, so that no point's name covers another point, a line, a legend or a tick label
         series = []
-        for kind, color, name, tags in (
-                ("patch", P.eps_hat, "a patch drawn afresh", [f"{int(n)}px" for n in tr["patch_sizes"]]),
-                ("global", P.accent, "a global mix, s", [f"s={s:g}" for s in tr["scalings"]])):
+        for kind, color, name, tags, unit in (
+                ("patch", P.eps_hat, "a patch drawn afresh", [f"{int(n)}" for n in tr["patch_sizes"]], "px"),
+                ("global", P.accent, "a global mix", [f"{s:g}" for s in tr["scalings"]], "")):
             xs, ys = tr[f"{kind}_noise_distance"], tr[f"{kind}_output_distance"]
             dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08) for x, y in zip(xs, ys)])
             line = VMobject(color=color, stroke_width=3).set_points_as_corners([d.get_center() for d in dots])
-            legend = label(name, size=28, color=color)
-            legend.move_to(axes.c2p(0, 0)).align_to(axes, UP).align_to(axes.y_axis, LEFT)
-            legend.shift(RIGHT * 0.9 + DOWN * (0.1 if kind == "patch" else 0.6))
+            names = [f"{t}{unit}" if unit else f"s={t}" for t in tags]
             notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
-                                                         for t, x, y in zip(tags, xs, ys)) + "."
-            shown = (f'A series, "{name}", joins the plot, one point for each of {len(tags)} pairs of runs, '
-                     "labelled: " + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
-                                              for t, x, y in zip(tags, xs, ys)) + ".")
-            series.append((kind, dots, line, legend, VGroup(*[label(t, size=20, color=color) for t in tags]), notes,
-                           shown))
-        taken = [*axes.x_axis.numbers, *axes.y_axis.numbers, axes.y_axis, y_label,
+                                                         for t, x, y in zip(names, xs, ys)) + "."
+            span = f"{tags[0]} to {tags[-1]} {unit}" if unit else f"s = {tags[0]} to {tags[-1]}"
+            legend = label(f"{name}, {span}", size=28, color=color)
+            words = (f'A series, "{name}, {span}", joins the plot, one point for each of {len(tags)} pairs of runs: '
+                     + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
+                                 for t, x, y in zip(names, xs, ys)) + ".")
+            series.append((kind, dots, line, legend, VGroup(*[label(t, size=24, color=color) for t in names]), notes,
+                           words))
+        # the legends above the plot, on the right: inside it they would sit where some model's points fall
+        VGroup(*[legend for _, _, _, legend, *_ in series]).arrange(DOWN, aligned_edge=RIGHT, buff=0.12).next_to(
+            axes, UP, buff=0.2).align_to(axes, RIGHT)
+        taken = [*axes.x_axis.numbers, *axes.y_axis.numbers, y_label, title,
                  *[m for _, dots, _, legend, *_ in series for m in (*dots, legend)]]
-        below, above = [DOWN + RIGHT, RIGHT, DOWN, DOWN + LEFT], [UP + LEFT, LEFT, UP, UP + RIGHT]
-        for (kind, dots, _, _, names, *_) in series:  # patches under their line, global mixes over theirs
-            place_labels(list(names), list(dots), taken, below + above if kind == "patch" else above + below)
+        lines = [axes.x_axis, axes.y_axis, *[line for _, _, line, *_ in series]]
+        # over the plot (right of the y axis, above the x axis, a little past their ends); patches under
+        # their line, global mixes over theirs; a point too crowded to be named is told by the legend's range
+        area = np.array([*axes.c2p(0, 0)[:2], *(axes.c2p(xmax, ymax)[:2] + 0.5)])
+        placed = iter(place_labels([(text, dot, DOWN if kind == "patch" else UP, line)
+                                    for kind, dots, line, _, names, *_ in series for text, dot in zip(names, dots)],
+                                   taken, lines, area))
         self.series = {kind: dots for kind, dots, *_ in series}
-        for kind, dots, line, legend, names, notes, shown in series:
+        for kind, dots, line, legend, names, notes, words in series:
+            shown, leads = VGroup(), VGroup()
+            for text, where in zip(names, (next(placed) for _ in names)):
+                if where is not False:
+                    shown.add(text)
+                    leads.add(*([where.set_color(line.get_stroke_color())] if where is not None else []))
             self.slide(notes, title={"patch": "Patches of growing size", "global": "Global mixes of growing s"}[kind],
-                       description=shown)
-            self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(names), run_time=1.5)
+                       description=words)
+            self.play(FadeIn(legend), Create(line), *[FadeIn(d, scale=0.5) for d in dots], FadeIn(shown),
+                      FadeIn(leads), run_time=1.5)
             self.wait(1.5)
         self.wait(3)

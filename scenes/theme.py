@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,31 +29,8 @@ from cache.model_files import ModelError, records_in_seconds  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
 from encoding import use_encoder  # noqa: E402
+from palette import DARK, LIGHT, Palette  # noqa: E402,F401
 from panel_camera import PanelCamera  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Palette:
-    background: str
-    text: str
-    dim: str
-    x0: str        # the clean image x_0 and everything about it (sqrt(alpha_bar_t), x0_hat)
-    eps: str       # the true noise epsilon and its coefficient sqrt(1 - alpha_bar_t)
-    eps_hat: str   # the model's predicted noise eps_hat(x_t, t)
-    x_t: str       # the noisy image x_t
-    x_prev: str    # the next image x_{t-1}
-    x0_hat: str    # the predicted clean image
-    time: str      # t, steps, anything on the time axis
-    z: str         # fresh noise z of an ancestral step
-    accent: str    # a second run (similar-noise experiments), highlights
-
-
-DARK = Palette(background="#14161c", text="#ECEFF4", dim="#8A93A6", x0="#5DADE2", eps="#F1948A",
-               eps_hat="#F5B041", x_t="#BB8FCE", x_prev="#A569BD", x0_hat="#58D68D", time="#F7DC6F",
-               z="#EC7063", accent="#48C9B0")
-LIGHT = Palette(background="#FFFFFF", text="#1B1F24", dim="#5D6D7E", x0="#1F6FB2", eps="#C0392B",
-                eps_hat="#CA6F1E", x_t="#7D3C98", x_prev="#6C3483", x0_hat="#1E8449", time="#B7950B",
-                z="#A93226", accent="#117A65")
 
 
 def theme_name() -> str:
@@ -133,7 +109,7 @@ class Counter(VGroup):
     the number (a new Text every step would cost a Pango and SVG run each time)."""
 
     def __init__(self, before: str, value: int, after: str = "", size: float = 28, color: str | None = None):
-        self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text)
+        self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text, group_with_commas=False)
         parts = [label(before, size=size, color=color or P.time)] if before else []
         parts.append(self.number)
         if after:
@@ -145,6 +121,14 @@ class Counter(VGroup):
         centre = self.get_center()
         self.number.set_value(value)
         return self.arrange(RIGHT, buff=0.12).move_to(centre)
+
+
+def themed(axes):
+    """Axes whose numbers are in the theme's colours: Manim draws them white on any background."""
+    for axis in axes.get_axes():
+        if hasattr(axis, "numbers"):
+            axis.numbers.set_color(P.dim)
+    return axes
 
 
 def rgba(pixels: np.ndarray) -> np.ndarray:
@@ -218,6 +202,8 @@ class DiffvizScene(_scene_base()):
     """
     until_step: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
+    # check(scene, moment) for each slide break and the last frame: the layout checks (scenes/layout.py)
+    layout_checks: list = []
 
     def __init__(self, *args, camera_class: type = PanelCamera, **kwargs):
         """Drawn by PanelCamera: Manim's frames, with images composited over their own box only."""
@@ -238,6 +224,8 @@ class DiffvizScene(_scene_base()):
         speaker (the numbers on screen); `title`, a few words for a chapter menu, and `description`,
         what the coming frames show in words and numbers for viewers who cannot see them, become
         the video's WebVTT tracks. A plain render records the break; a manim-slides Slide cuts here."""
+        for check in self.layout_checks:
+            check(self, f"slide break {len(self.slide_notes) + 1} ({self.renderer.time:.1f} s)")
         self.slide_notes.append(notes)
         if hasattr(self, "next_slide"):
             self.next_slide(notes=notes, loop=loop)
@@ -271,6 +259,11 @@ class DiffvizScene(_scene_base()):
             aside.replace(path)
         return rerun
 
+    def tear_down(self):
+        for check in self.layout_checks:
+            check(self, f"the last frame ({self.renderer.time:.1f} s)")
+        super().tear_down()
+
     @classmethod
     def settings(cls, configured: Settings) -> Settings:
         """The settings this scene's trajectories are recorded with: the settings file's, unless the
@@ -302,6 +295,11 @@ class DiffvizScene(_scene_base()):
             self.play(tracker.animate.set_value(value), run_time=seconds, rate_func=linear)
         live.clear_updaters()
         redraw(None)
+
+
+if os.environ.get("DIFFVIZ_LAYOUT") == "1":  # `DIFFVIZ_LAYOUT=1 manim ...`: layout problems on stderr
+    from layout import report
+    DiffvizScene.layout_checks.append(report)
 
 
 def on_each_step(tracker, redraw):

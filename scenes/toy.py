@@ -14,12 +14,13 @@ from manim.constants import RESAMPLING_ALGORITHMS
 
 from forward import EQUATION, NOISE, SIGNAL
 from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import P, DiffvizScene, Number, label, tex, title_card
+from theme import LIGHT, P, DiffvizScene, Number, label, tex, themed, title_card
 
 from cache.mixtures import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
 
 EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
 EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
+CLOUD = 5.0      # the side of the 2D toy's square plots
 DDPM_TAIL = 120  # a DDPM path is 1000 small random steps: only its last ones are traced, or it hides the cloud
 WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
@@ -70,12 +71,12 @@ def value_axes(x_range, x_length: float, y_length: float, numbers: bool = True) 
     """Axes over (x_range) x [-EXTENT, EXTENT] whose horizontal axis runs along the bottom: the
     vertical coordinate is stored shifted by EXTENT, so `along` and `at` place values."""
     axes = Axes(x_range=x_range, y_range=[0, 2 * EXTENT, 1], x_length=x_length, y_length=y_length, tips=False,
-                axis_config={"color": P.dim, "font_size": 22},
+                axis_config={"color": P.dim, "font_size": 24},
                 x_axis_config={"include_numbers": numbers, "include_ticks": numbers},
                 y_axis_config={"include_numbers": False})
     if numbers:
-        axes.y_axis.add_labels({v + EXTENT: tex(f"{v}", size=22) for v in range(-int(EXTENT), int(EXTENT) + 1)})
-    return axes
+        axes.y_axis.add_labels({v + EXTENT: tex(f"{v}", size=24) for v in range(-int(EXTENT), int(EXTENT) + 1)})
+    return themed(axes)
 
 
 def along(axes: Axes, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -148,15 +149,15 @@ class ToyDiffusion1D(ToyScene):
                                f"and {self.shown_paths} samples x_0 as dots at t = 0.")
         title_card(self, "Diffusion in one dimension", f"a mixture of {K} Gaussians and its exact denoiser")
 
-        equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
-        axes = self.axes = value_axes([0, T, T // 4], 8.4, 5.2)
-        axes.move_to(LEFT * 1.55 + DOWN * 0.55)
+        equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.4)
+        axes = self.axes = value_axes([0, T, T // 4], 8.4, 4.8)
+        axes.move_to(LEFT * 1.55 + DOWN * 0.35)
         t_axis = tex("t", size=30, colors={"t": P.time}).next_to(axes.x_axis, RIGHT, buff=0.2)
         x_axis = tex("x_t", size=30).next_to(axes.y_axis, UP, buff=0.12)
         heat = self.heatmap(axes, tr)
         cover = Rectangle(width=axes.x_length, height=axes.y_length, stroke_width=0, fill_color=P.background,
                           fill_opacity=1).move_to(heat)
-        side = self.side = value_axes([0, 1.6, 1], 2.2, 5.2, numbers=False)
+        side = self.side = value_axes([0, 1.6, 1], 2.2, 4.8, numbers=False)
         side.next_to(axes, RIGHT, buff=0.7).align_to(axes, UP)
         normal = DashedVMobject(self.sideways(side, np.exp(-tr["grid"][:, 0] ** 2 / 2) / np.sqrt(2 * np.pi), P.eps, 2),
                                 num_dashes=40)
@@ -165,7 +166,7 @@ class ToyDiffusion1D(ToyScene):
         marginal = self.sideways(side, tr["data_density"], P.x0)
         marginal_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
         footer = label(f"exact denoiser: E[x₀ | xₜ] by Bayes over the {K} components, no training",
-                       size=22, color=P.dim).to_edge(DOWN, buff=0.15)
+                       size=24, color=P.dim).to_edge(DOWN, buff=0.4)
 
         self.play(Write(equation), run_time=1.2)
         self.play(Create(axes), FadeIn(t_axis), FadeIn(x_axis), Create(side), run_time=1.0)
@@ -224,10 +225,10 @@ class ToyDiffusion1D(ToyScene):
                   run_time=0.6)
         for scheduler, scene_cls, color in (("ddpm", ReverseProcess, P.x_t), ("ddim", ReverseProcessDDIM, P.accent)):
             name = scene_cls.name
-            eq = tex(*scene_cls.equation, size=40).to_edge(UP, buff=0.3)
+            eq = tex(*scene_cls.equation, size=40).to_edge(UP, buff=0.4)
             self.play(ReplacementTransform(equation, eq), run_time=0.8)
             equation = eq
-            ends = self.reverse(tr, scheduler, color, side, data_label)
+            ends = self.reverse(tr, scheduler, color, side)
             if scheduler == "ddpm":
                 title, shown = (f"DDIM, {len(tr['ddim_t']) - 1} steps", "DDPM's end points and histogram clear. "
                                 + self.reverse_words(tr, "ddim", ReverseProcessDDIM))
@@ -267,7 +268,7 @@ class ToyDiffusion1D(ToyScene):
     def sideways_points(self, side: Axes, density: np.ndarray) -> np.ndarray:
         return along(side, np.clip(density, 0, side.x_range[1]), self.tr["grid"][:, 0])
 
-    def reverse(self, tr, scheduler: str, color: str, side: Axes, side_label) -> VGroup:
+    def reverse(self, tr, scheduler: str, color: str, side: Axes) -> VGroup:
         """Paths from x_T (at t = T) back to t = 0, drawn as the sampler goes; then where all samples land."""
         axes = self.axes
         state_t = tr[f"{scheduler}_t"] + 1  # the state after alpha_bar[t]: t + 1 noising steps; 0 is clean
@@ -290,7 +291,7 @@ class ToyDiffusion1D(ToyScene):
                                   fill_color=color, fill_opacity=0.55).move_to(at(side, 0, (lo + hi) / 2), aligned_edge=LEFT)
                         for h, lo, hi in zip(hist, edges, edges[1:])])
         data = self.sideways(side, tr["data_density"], P.x0)
-        note = label(f"{len(final)} samples", size=22, color=color).next_to(side_label, LEFT, buff=0.25)
+        note = label(f"{len(final)} samples", size=24, color=color).next_to(side, DOWN, buff=0.15).align_to(side, RIGHT)
         self.play(FadeIn(ends), FadeIn(bars), FadeIn(note), Create(data), run_time=1.0)
         self.checkpoint = {f"{scheduler}_paths": paths, f"{scheduler}_ends": ends, f"{scheduler}_bars": bars,
                            "hist_edges": edges}
@@ -354,12 +355,12 @@ class ToyDiffusion2D(ToyScene):
                                f"on the left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a "
                                f"mixture of {in_words(self.components)} small Gaussians.")
         title_card(self, "Diffusion in two dimensions", "a smiley of points, the same schedule as the images")
-        equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.3)
-        left = self.left = Cloud(5.4).move_to(LEFT * 3.4 + DOWN * 0.35)
+        equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.4)
+        left = self.left = Cloud(CLOUD).move_to(LEFT * 3.4 + DOWN * 0.05)
         left.show(tr["x0"], P.x0)
-        caption = label(f"{len(tr['x0'])} points x₀ of a mixture of {in_words(self.components)} small Gaussians",
-                        size=24, color=P.x0)
-        caption.next_to(left, DOWN, buff=0.15)
+        caption = VGroup(label(f"{len(tr['x0'])} points x₀", size=24, color=P.x0),
+                         label(f"of a mixture of {in_words(self.components)} small Gaussians", size=24, color=P.x0))
+        caption.arrange(DOWN, buff=0.1).next_to(left, DOWN, buff=0.15)
         self.play(Write(equation), run_time=1.2)
         self.play(FadeIn(left), FadeIn(caption), run_time=1.0)
 
@@ -375,7 +376,7 @@ class ToyDiffusion2D(ToyScene):
         sds = (1, 2)
         circles = VGroup(*[DashedVMobject(Circle(radius=r * left.frame.width / (2 * EXTENT_2D), color=P.eps,
                                                  stroke_width=2), num_dashes=36).move_to(left.frame) for r in sds])
-        circles_label = label(" and ".join(f"{r}σ" for r in sds) + " of N(0, I)", size=22, color=P.eps)
+        circles_label = label(" and ".join(f"{r}σ" for r in sds) + " of N(0, I)", size=24, color=P.eps)
         circles_label.next_to(numbers, DOWN, buff=0.6)
         circles_label.align_to(numbers, LEFT)
         alpha_bar = tr["alpha_bar"]
@@ -480,7 +481,7 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeOut(arrows), FadeOut(veil), run_time=0.6)
 
     def side_by_side(self, tr, left: Cloud) -> None:
-        right = self.right = Cloud(5.4).move_to(RIGHT * 3.4 + DOWN * 0.35)
+        right = self.right = Cloud(CLOUD).move_to(RIGHT * 3.4 + DOWN * 0.05)
         clouds = {"ddpm": left, "ddim": right}
         names = {"ddpm": f"DDPM, {len(tr['ddpm_t']) - 1} steps", "ddim": f"DDIM, {len(tr['ddim_t']) - 1} steps"}
         t_values = {s: Number(tr[f"{s}_frame_t"][0], num_decimal_places=0, font_size=28, color=P.time)
@@ -490,9 +491,10 @@ class ToyDiffusion2D(ToyScene):
         traces = {s: VGroup(*[Path(stroke_color=P.text, stroke_width=2) for _ in range(self.traced)]) for s in clouds}
         equations = VGroup(*[tex(*cls.equation, size=30).next_to(clouds[s], UP, buff=0.2)
                              for s, cls in (("ddpm", ReverseProcess), ("ddim", ReverseProcessDDIM))])
-        tail_note = label(f"white: {in_words(self.traced)} points traced from their x_T (dot); DDPM: their last "
-                          f"{DDPM_TAIL} steps", size=20, color=P.dim)
-        tail_note.next_to(left, DOWN, buff=0.5).set_x(0)
+        traced = "black" if P is LIGHT else "white"
+        tail_note = label(f"{traced}: {in_words(self.traced)} points traced from x_T (dot); DDPM: the last {DDPM_TAIL} "
+                          "steps", size=24, color=P.dim)
+        tail_note.next_to(headers, DOWN, buff=0.12).set_x(0)
         starts = VGroup(*[Dot(left.to_scene(tr["ddpm_paths"][0, :self.traced])[j], radius=0.05, color=P.text)
                           for j in range(self.traced)])
         starts_right = starts.copy().shift(right.frame.get_center() - left.frame.get_center())
@@ -534,11 +536,11 @@ class ToyDiffusion2D(ToyScene):
         self.wait(2)
         # DDIM's few large steps leave some points between the strokes: its discretisation error
         strays = self.strays = VGroup(
-            label(f"off the strokes (> {sd} sd): {tr['ddpm_stray']:.1%}", size=20, color=P.dim),
-            label(f"off the strokes: {tr['ddim_stray']:.1%}; with {fine_steps} steps: {tr['ddim_fine_stray']:.1%}",
-                  size=20, color=P.dim))
-        for note, cloud in zip(strays, (left, right)):
-            note.next_to(cloud, DOWN, buff=0.5)
+            label(f"off the strokes (> {sd} sd): {tr['ddpm_stray']:.1%}", size=24, color=P.dim),
+            label(f"off: {tr['ddim_stray']:.1%}; with {fine_steps} steps: {tr['ddim_fine_stray']:.1%}", size=24,
+                  color=P.dim))
+        for note, header, cloud in zip(strays, headers, (left, right)):
+            note.next_to(header, DOWN, buff=0.12).set_x(cloud.get_x())
         self.play(FadeOut(tail_note), FadeOut(starts), FadeOut(starts_right), FadeIn(strays), run_time=0.6)
         self.slide(f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "
                    f"steps, {tr['ddim_fine_stray']:.1%} with {fine_steps}: the error of large steps, not of the "

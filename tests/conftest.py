@@ -9,16 +9,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pytest
 
 
-def make_model_folder(folder, size=16, scheduler=None, seed=0):
-    """A random-weight UNet2DModel and a scheduler config, saved as the hub models are."""
+def make_model_folder(folder, size=16, scheduler=None, seed=0, attention=True):
+    """A random-weight UNet2DModel and a scheduler config, saved as the hub models are; without
+    `attention`, convolutions only (attention over the 128x128 grid of a 256x256 model costs seconds
+    and gigabytes a call)."""
     import torch
     from diffusers import DDPMScheduler, UNet2DModel
 
     torch.manual_seed(seed)
+    attn = "Attn" if attention else ""
     unet = UNet2DModel(sample_size=size, in_channels=3, out_channels=3, layers_per_block=1,
                        block_out_channels=(8, 16), norm_num_groups=4,
-                       down_block_types=("DownBlock2D", "AttnDownBlock2D"),
-                       up_block_types=("AttnUpBlock2D", "UpBlock2D"))
+                       down_block_types=("DownBlock2D", f"{attn}DownBlock2D"),
+                       up_block_types=(f"{attn}UpBlock2D", "UpBlock2D"), add_attention=attention)
     unet.save_pretrained(folder)
     DDPMScheduler(**(scheduler or dict(beta_schedule="linear", clip_sample=True, variance_type="fixed_small"))
                   ).save_pretrained(folder)
