@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, RIGHT, UP, FadeIn, Group, ValueTracker, VGroup
-
-from theme import P, Counter, DiffvizScene, Number, Panel, label, tex, title_card
+from theme import Counter, DiffvizScene, Number, P, Panel, label, tex, title_card
 
 
 class DdimStepCounts(DiffvizScene):
@@ -15,9 +14,10 @@ class DdimStepCounts(DiffvizScene):
         tr = self.tr = self.trajectory("ddim_steps")
         counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
         F = tr["frames"].shape[1]
-        runs = [("DDPM" if d else "DDIM", f"{n} steps") for n, d in zip(counts, is_ddpm)]
+        runs = [("DDPM" if d else "DDIM", f"{n} steps") for n, d in zip(counts, is_ddpm, strict=False)]
         names = [f"{sampler} {steps}" for sampler, steps in runs]
-        self.slide("One starting noise; DDIM with " + ", ".join(str(n) for n, d in zip(counts, is_ddpm) if not d)
+        ddim_counts = ", ".join(str(n) for n, d in zip(counts, is_ddpm, strict=True) if not d)
+        self.slide("One starting noise; DDIM with " + ddim_counts
                    + " steps, and DDPM, advancing together in the same normalised time.", title="How many steps?",
                    description='The title "How many steps?", and under it "the same starting noise, DDIM at several '
                                f'step counts, and DDPM". Then {len(runs)} images of that noise side by side, named '
@@ -27,18 +27,19 @@ class DdimStepCounts(DiffvizScene):
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
         captions = [VGroup(*[label(line, size=28) for line in run]).arrange(DOWN, buff=0.12) for run in runs]
-        panels = [Panel(tr["frames"][r, 0], h, c, caption) for r, (caption, c) in enumerate(zip(captions, colors))]
+        panels = [Panel(tr["frames"][r, 0], h, c, caption)
+                  for r, (caption, c) in enumerate(zip(captions, colors, strict=True))]
         Group(*panels).arrange(RIGHT, buff=0.9).move_to(UP * 0.5)
         self.panels = panels
         k = ValueTracker(0)
         steps = [Counter("step", 0, f"/ {n}", size=24).next_to(p.caption, DOWN, buff=0.15)
-                 for p, n in zip(panels, counts)]
+                 for p, n in zip(panels, counts, strict=False)]
         progress = Counter("", 0, "% of the way", size=30, color=P.dim).to_edge(UP, buff=0.6)
 
         def follow(_):
             j = int(round(k.get_value()))
             self.frame_index = j
-            for p, s, n, r in zip(panels, steps, counts, range(len(panels))):
+            for p, s, n, r in zip(panels, steps, counts, range(len(panels)), strict=False):
                 p.show(tr["frames"][r, j])
                 s.set(int(round(j / (F - 1) * n)))
             progress.set(round(100 * j / (F - 1)))
@@ -58,14 +59,15 @@ class DdimStepCounts(DiffvizScene):
             return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
         self.slide(f"Distance of each result to {reference.replace(chr(10), ' with ')}: " + "; ".join(
-            f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"])) + ".",
+            f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"], strict=False)) + ".",
             title="Distances to the reference",
             description="Under each result, its distance to the reference ||x - x_ref||, the reference being "
                         f"{reference.replace(chr(10), ' with ')}: " + "; ".join(
-                            f"{run}, {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"])) + ".")
+                            f"{run}, {float(d):.2f}"
+                            for run, d in zip(names, tr["distance_to_reference"], strict=True)) + ".")
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
                             Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
-                     .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps)]
+                     .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps, strict=False)]
         self.numbers = [d[1] for d in distances]
         note = label(f"ref = {', '.join(reference)}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)
         self.play(*[FadeIn(d) for d in distances], FadeIn(note), run_time=0.8)

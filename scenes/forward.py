@@ -5,10 +5,25 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group,
-                   Line, ValueTracker, VGroup, Write, linear)
-
-from theme import P, DiffvizScene, Number, Panel, label, on_each_step, tex, themed, title_card
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Axes,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Group,
+    Line,
+    ValueTracker,
+    VGroup,
+    Write,
+    linear,
+)
+from theme import DiffvizScene, Number, P, Panel, label, on_each_step, tex, themed, title_card
 
 EQUATION = ["x_t", "=", r"\sqrt{\bar\alpha_t}", "x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\epsilon"]
 SIGNAL, NOISE = {r"\sqrt{\bar\alpha_t}": P.x0}, {r"\sqrt{1-\bar\alpha_t}": P.eps}
@@ -61,10 +76,12 @@ class ForwardProcess(DiffvizScene):
         eps.next_to(plus, RIGHT, buff=0.35).align_to(x_t, UP)
 
         k = ValueTracker(0)  # index into the recorded timesteps
-        frame = lambda: int(round(k.get_value()))
+        def frame():
+            return int(round(k.get_value()))
         coef_a = Number(tr["sqrt_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.x0)
         coef_b = Number(tr["sqrt_one_minus_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.eps)
-        times_a, times_b = tex(r"\times", size=36, colors={r"\times": P.x0}), tex(r"\times", size=36, colors={r"\times": P.eps})
+        times_a = tex(r"\times", size=36, colors={r"\times": P.x0})
+        times_b = tex(r"\times", size=36, colors={r"\times": P.eps})
         VGroup(times_a, coef_a).arrange(RIGHT, buff=0.12).next_to(x0.frame, UP, buff=0.15)
         VGroup(times_b, coef_b).arrange(RIGHT, buff=0.12).next_to(eps.frame, UP, buff=0.15)
         t_label = tex("t", "=", colors={"t": P.time}, size=40)
@@ -77,7 +94,8 @@ class ForwardProcess(DiffvizScene):
         themed(axes).move_to(RIGHT * 4.1 + DOWN * 0.3)
         ts = np.arange(T)
         curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
-        curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps, stroke_width=4)
+        curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps,
+                                       stroke_width=4)
         axis_t = tex("t", size=32, colors={"t": P.time}).next_to(axes.x_axis, DOWN, buff=0.5)
         legend = VGroup(tex(r"\sqrt{\bar\alpha_t}", size=34, colors=SIGNAL),
                         tex(r"\sqrt{1-\bar\alpha_t}", size=34, colors=NOISE)).arrange(RIGHT, buff=0.6)
@@ -170,14 +188,14 @@ class ForwardProcess(DiffvizScene):
                         for i in picks])
         chain.arrange(RIGHT, buff=0.9).to_edge(DOWN, buff=0.7)
         arrows = VGroup(*[Arrow(a.frame.get_right(), b.frame.get_left(), buff=0.1, color=P.dim, stroke_width=3)
-                          for a, b in zip(chain, chain[1:])])
+                          for a, b in zip(chain, chain[1:], strict=False)])
         chain_title = tex(r"q(x_t \mid x_{t-1}) = \mathcal{N}(\sqrt{1-\beta_t}\,x_{t-1},\ \beta_t I)", size=34)
         chain_title.next_to(chain, UP, buff=0.35)
         self.play(jump.animate.scale(0.8).move_to(LEFT * 5.2 + UP * 1.2), run_time=0.8)
         jump_note = label(f"one jump to t = {t[mid]}", size=30, color=P.dim).next_to(jump.frame, RIGHT, buff=0.5)
         jump_note.align_to(jump.frame, UP)
         self.play(FadeIn(jump_note), FadeIn(chain_title), run_time=0.6)
-        for panel, arrow in zip(chain, [None, *arrows]):
+        for panel, arrow in zip(chain, [None, *arrows], strict=False):
             self.play(FadeIn(panel), *([Create(arrow)] if arrow else []), run_time=0.45)
         s_chain, s_jump = tr["chain_noise_std"][mid], tr["closed_form_noise_std"][mid]
         expected = tr["sqrt_one_minus_alpha_bar"][mid]

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Arrow, FadeIn, Group, Rectangle, ValueTracker, VGroup
-
-from theme import P, Counter, DiffvizScene, Number, Panel, heat_pixels, label, tex, title_card
+from theme import Counter, DiffvizScene, Number, P, Panel, heat_pixels, label, tex, title_card
 
 
 class NoiseThenDenoise(DiffvizScene):

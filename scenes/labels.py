@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import Dot, Line
-
 from layout import TEXT_TYPES, TOLERANCE, box_of, segments_of
+from manim import Dot, Line
 
 
 def _crossings(segments: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -42,7 +41,7 @@ def place_labels(labels: list, taken: list, lines: list, area: np.ndarray) -> li
         if all(chosen.get(i) is not None for i in range(len(labels))):
             break
     placed: list = []
-    for i, (text, dot, prefer, _) in enumerate(labels):
+    for i, (text, _dot, _prefer, _) in enumerate(labels):
         if chosen.get(i) is None:
             placed.append(False)
             continue
@@ -81,10 +80,11 @@ def _solve(labels: list, taken: list, lines: list, area: np.ndarray, spacing: fl
         leaders = np.stack([centre + unit * radius, nearest], axis=1)
         return boxes, leaders, gap > near
 
-    def clear(boxes, leaders, needs, others, segments, own=np.zeros((0, 2, 2))):
+    def clear(boxes, leaders, needs, others, segments, own=None):
         """Which candidates (boxes, with room, and their leaders where needed) meet none of the boxes
         `others` (N, 4) and cross none of the segments (S, 2, 2); the box crosses none of `own` either
         (the line through its dot, which its leader may cross)."""
+        own = np.zeros((0, 2, 2)) if own is None else own
         padded = boxes + np.array([-room, -room, room, room])
         ok = ~((np.minimum(padded[:, None, 2], others[:, 2]) - np.maximum(padded[:, None, 0], others[:, 0]) > TOLERANCE)
                & (np.minimum(padded[:, None, 3], others[:, 3]) - np.maximum(padded[:, None, 1], others[:, 1])
@@ -120,7 +120,8 @@ def _solve(labels: list, taken: list, lines: list, area: np.ndarray, spacing: fl
                 inside &= needs | (gap > np.linalg.norm(leaders[:, 1] - leaders[:, 0], axis=1))
         keep = np.flatnonzero(inside)
         others, through = [m for m in lines if m is not own], [own] if own is not None else []
-        keep = keep[clear(boxes[keep], leaders[keep], needs[keep], fixed_boxes, segments_in(others), segments_in(through))]
+        keep = keep[clear(boxes[keep], leaders[keep], needs[keep], fixed_boxes, segments_in(others),
+                          segments_in(through))]
         table.append((boxes[keep], leaders[keep], needs[keep]))
     budget, best = [tries], [{}]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from manim import DecimalNumber, Dot, ImageMobject, MarkupText, Text, VMobject, config
@@ -202,15 +203,21 @@ def report(scene, moment: str) -> None:
         print(f"layout: {line}", file=sys.stderr)
 
 
-SCENE_MODULES = ("forward", "reverse", "similar_noise", "forward_backward", "ddim_steps", "toy", "memorisation")
+def scene_modules() -> list[str]:
+    """The scene files render.sh lists (file:Class), in its order."""
+    import subprocess
+    listed = subprocess.run([str(Path(__file__).resolve().parents[1] / "render.sh"), "--list"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    return list(dict.fromkeys(target.split(":")[0] for target in listed))
 
 
 def scene_classes(names: list[str]) -> list[type]:
     """The scene classes of the scene modules by name, all of them (in render.sh's order) when none is named."""
     import importlib
+
     from theme import DiffvizScene
     found = {}
-    for module in SCENE_MODULES:
+    for module in scene_modules():
         for value in vars(importlib.import_module(module)).values():
             if (isinstance(value, type) and issubclass(value, DiffvizScene) and value.__module__ == module
                     and value.construct is not DiffvizScene.construct):  # not a base such as ToyScene

@@ -7,8 +7,7 @@ only give back training images; the network, which fits the loss less well, make
 from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup
-
-from theme import P, DiffvizScene, Number, Panel, label, tex, title_card
+from theme import DiffvizScene, Number, P, Panel, label, tex, title_card
 
 SIDE = 1.55            # panel height
 NAMES_LEFT = -6.4      # the left column of row names ...
@@ -31,12 +30,13 @@ class GeneraliseOrMemorise(DiffvizScene):
                                                     "training images")
         rows = {"unet": Group(*[Panel(tr["unet_x"][0, i], SIDE, P.x_t) for i in range(n)]),
                 "exact": Group(*[Panel(tr["exact_x"][0, i], SIDE, P.x_t) for i in range(n)])}
-        for row, y in zip(rows.values(), (ROW_Y[0], ROW_Y[1])):
+        for row, y in zip(rows.values(), (ROW_Y[0], ROW_Y[1]), strict=False):
             row.arrange(RIGHT, buff=0.45).move_to([0, y, 0]).align_to([LEFT_OF_PANELS, 0, 0], LEFT)
         names = {"unet": self.name_of(rows["unet"], "trained UNet", "its learnt ε̂(xₜ, t)"),
                  "exact": self.name_of(rows["exact"], "exact denoiser", f"E[x₀ | xₜ] over its {N} images")}
         t_value = Number(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
-        header = VGroup(label("DDIM, one starting noise per column,", size=30), tex("t", "=", size=34, colors={"t": P.time}),
+        header = VGroup(label("DDIM, one starting noise per column,", size=30),
+                        tex("t", "=", size=34, colors={"t": P.time}),
                         t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.4)
         self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
                   run_time=1.0)
@@ -80,10 +80,11 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.distances = {}
         rows_of_numbers, captions = VGroup(), VGroup()
         # the UNet's distance is to the image shown above; the exact output's to its own nearest one
-        for r, (key, title) in enumerate((("unet", "UNet output → this image"), ("exact", "exact output → its nearest"))):
+        rows_named = (("unet", "UNet output → this image"), ("exact", "exact output → its nearest"))
+        for r, (key, title) in enumerate(rows_named):
             y = nearest.get_bottom()[1] - 0.35 - 0.4 * r
             numbers = [Number(d, num_decimal_places=2, font_size=28, color=P.text).move_to([panel.get_x(), y, 0])
-                       for d, panel in zip(tr[f"{key}_nearest_distance"], nearest)]
+                       for d, panel in zip(tr[f"{key}_nearest_distance"], nearest, strict=False)]
             self.distances[key] = numbers
             rows_of_numbers.add(VGroup(*numbers))
             captions.add(label(title, size=24, color=P.dim).move_to([0, y, 0])

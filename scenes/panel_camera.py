@@ -43,7 +43,7 @@ def placed_image(camera: Camera, image_mobject) -> tuple[Image.Image, int, int] 
 
     # the perspective transform that takes the box's pixels back to the image's (Pillow's PERSPECTIVE)
     rows = []
-    for (x, y), (X, Y) in zip(target, original):
+    for (x, y), (X, Y) in zip(target, original, strict=False):
         rows.append([x, y, 1, 0, 0, 0, -X * x, -X * y])
         rows.append([0, 0, 0, x, y, 1, -Y * x, -Y * y])
     try:
@@ -70,7 +70,8 @@ def composite_into(frame: np.ndarray, image: Image.Image, left: int, top: int) -
     if np.all(opaque | (alpha == 0)):  # an opaque pixel replaces the one below, a transparent one leaves it
         np.copyto(dst, src, where=opaque[..., None])
     else:
-        dst[...] = np.asarray(Image.alpha_composite(Image.fromarray(dst, mode="RGBA"), Image.fromarray(src, mode="RGBA")))
+        below, above = Image.fromarray(dst, mode="RGBA"), Image.fromarray(src, mode="RGBA")
+        dst[...] = np.asarray(Image.alpha_composite(below, above))
 
 
 class PanelCamera(Camera):

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Indicate, Text, ValueTracker, VGroup, Write
-
-from theme import P, DiffvizScene, Memo, Number, Panel, Whole, label, tex, title_card
+from theme import DiffvizScene, Memo, Number, P, Panel, Whole, label, tex, title_card
 
 SLOW_STEPS = 3
 SPOKEN = {  # an equation part as the speaker notes write it
@@ -73,7 +72,8 @@ class ReverseProcess(DiffvizScene):
         }
         Group(*self.panels.values()).arrange(RIGHT, buff=0.7).move_to(DOWN * 1.1 + LEFT * 0.6)
         self.panels["x0_hat"].shift(RIGHT * 0.4)
-        minus = tex("-", size=56).move_to((self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
+        minus = tex("-", size=56).move_to(
+            (self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
         arrow = tex(r"\rightarrow", size=56).move_to(
             (self.panels["eps_hat"].frame.get_right() + self.panels["x_prev"].frame.get_left()) / 2)
         guess = label("the model's guess", size=26, color=P.dim).next_to(self.panels["x0_hat"].caption, DOWN, buff=0.12)

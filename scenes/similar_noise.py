@@ -8,11 +8,24 @@ image; a small global change changes it a little.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Rectangle,
-                   ValueTracker, VGroup, VMobject)
-
 from labels import place_labels
-from theme import P, DiffvizScene, Number, Panel, heat_pixels, label, tex, themed, title_card
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Group,
+    Rectangle,
+    ValueTracker,
+    VGroup,
+    VMobject,
+)
+from theme import DiffvizScene, Number, P, Panel, heat_pixels, label, tex, themed, title_card
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 
@@ -111,7 +124,8 @@ class PatchPerturbation(DiffvizScene):
                                f"step {peak + 1} with {tr['x0_hat_distance'][peak]:.2f}.")
         self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
         follow(None)
-        self.sweep(k, follow, [a.image, b.image, heat.image, distance, curve_x, curve_x0, dot], (S, float(np.clip(0.2 * S, 4, 12))))
+        self.sweep(k, follow, [a.image, b.image, heat.image, distance, curve_x, curve_x0, dot],
+                   (S, float(np.clip(0.2 * S, 4, 12))))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
         if self.stop_here(1):
             return
@@ -216,16 +230,16 @@ class PerturbationSweep(DiffvizScene):
                 ("patch", P.eps_hat, "a patch drawn afresh", [f"{int(n)}" for n in tr["patch_sizes"]], "px"),
                 ("global", P.accent, "a global mix", [f"{s:g}" for s in tr["scalings"]], "")):
             xs, ys = tr[f"{kind}_noise_distance"], tr[f"{kind}_output_distance"]
-            dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08) for x, y in zip(xs, ys)])
+            dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08) for x, y in zip(xs, ys, strict=False)])
             line = VMobject(color=color, stroke_width=3).set_points_as_corners([d.get_center() for d in dots])
             names = [f"{t}{unit}" if unit else f"s={t}" for t in tags]
             notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
-                                                         for t, x, y in zip(names, xs, ys)) + "."
+                                                         for t, x, y in zip(names, xs, ys, strict=False)) + "."
             span = f"{tags[0]} to {tags[-1]} {unit}" if unit else f"s = {tags[0]} to {tags[-1]}"
             legend = label(f"{name}, {span}", size=28, color=color)
             words = (f'A series, "{name}, {span}", joins the plot, one point for each of {len(tags)} pairs of runs: '
                      + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
-                                 for t, x, y in zip(names, xs, ys)) + ".")
+                                 for t, x, y in zip(names, xs, ys, strict=False)) + ".")
             series.append((kind, dots, line, legend, VGroup(*[label(t, size=24, color=color) for t in names]), notes,
                            words))
         # the legends above the plot, on the right: inside it they would sit where some model's points fall
@@ -238,12 +252,13 @@ class PerturbationSweep(DiffvizScene):
         # their line, global mixes over theirs; a point too crowded to be named is told by the legend's range
         area = np.array([*axes.c2p(0, 0)[:2], *(axes.c2p(xmax, ymax)[:2] + 0.5)])
         placed = iter(place_labels([(text, dot, DOWN if kind == "patch" else UP, line)
-                                    for kind, dots, line, _, names, *_ in series for text, dot in zip(names, dots)],
+                                    for kind, dots, line, _, names, *_ in series
+                                    for text, dot in zip(names, dots, strict=True)],
                                    taken, lines, area))
         self.series = {kind: dots for kind, dots, *_ in series}
         for kind, dots, line, legend, names, notes, words in series:
             shown, leads = VGroup(), VGroup()
-            for text, where in zip(names, (next(placed) for _ in names)):
+            for text, where in zip(names, (next(placed) for _ in names), strict=False):
                 if where is not False:
                     shown.add(text)
                     leads.add(*([where.set_color(line.get_stroke_color())] if where is not None else []))

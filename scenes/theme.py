@@ -14,13 +14,31 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, RIGHT, UP, DecimalNumber, Group, ImageMobject, Integer, ManimColor, MathTex, Rectangle, Scene, Text,
-                   VGroup, config)
+from manim import (
+    DOWN,
+    RIGHT,
+    UP,
+    DecimalNumber,
+    Group,
+    ImageMobject,
+    Integer,
+    ManimColor,
+    MathTex,
+    Rectangle,
+    Scene,
+    Text,
+    VGroup,
+    config,
+)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.path
     sys.path.insert(0, str(ROOT))
+
+from encoding import use_encoder  # noqa: E402
+from palette import DARK, LIGHT, Palette  # noqa: E402,F401
+from panel_camera import PanelCamera  # noqa: E402
 
 from cache.config import ConfigError, Settings, load_settings  # noqa: E402
 from cache.datasets import DatasetError  # noqa: E402
@@ -28,9 +46,6 @@ from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.model_files import ModelError, records_in_seconds  # noqa: E402
 from cache.specs import SpecError  # noqa: E402
 from cache.store import CacheError  # noqa: E402
-from encoding import use_encoder  # noqa: E402
-from palette import DARK, LIGHT, Palette  # noqa: E402,F401
-from panel_camera import PanelCamera  # noqa: E402
 
 
 def theme_name() -> str:
@@ -54,7 +69,7 @@ def tex(*parts: str, size: float = 44, colors: dict | None = None) -> MathTex:
     """MathTex from separate parts; a part named in TEX_COLORS (or colors) takes its colour."""
     m = MathTex(*parts, font_size=size, color=P.text)
     palette = TEX_COLORS | (colors or {})
-    for part, sub in zip(parts, m.submobjects):
+    for part, sub in zip(parts, m.submobjects, strict=False):
         if part in palette:
             sub.set_color(palette[part])
     return m

@@ -7,14 +7,35 @@ the same noising equation, schedule and samplers as the image models.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Create, DashedVMobject, Dot, FadeIn,
-                   FadeOut, Group, ImageMobject, Line, Rectangle, ReplacementTransform, Square, ValueTracker,
-                   VGroup, VMobject, Write, color_to_rgb, config)
-from manim.constants import RESAMPLING_ALGORITHMS
-
 from forward import EQUATION, NOISE, SIGNAL
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    Circle,
+    Create,
+    DashedVMobject,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Group,
+    ImageMobject,
+    Line,
+    Rectangle,
+    ReplacementTransform,
+    Square,
+    ValueTracker,
+    VGroup,
+    VMobject,
+    Write,
+    color_to_rgb,
+    config,
+)
+from manim.constants import RESAMPLING_ALGORITHMS
 from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import LIGHT, P, DiffvizScene, Number, label, tex, themed, title_card
+from theme import LIGHT, DiffvizScene, Number, P, label, tex, themed, title_card
 
 from cache.mixtures import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
 
@@ -98,7 +119,7 @@ class Path(VMobject):
         ends = np.arange(n, len(points), n)
         gaps = ends[np.abs(points[ends - 1] - points[ends]).max(axis=1) > self.tolerance_for_point_equality]
         bounds = [0, *gaps.tolist(), len(points)]
-        return [points[a:b] for a, b in zip(bounds, bounds[1:]) if b - a >= n]
+        return [points[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b - a >= n]
 
     def trace(self, points: np.ndarray) -> "Path":
         return self.set_points_as_corners(points if len(points) > 1 else np.repeat(points, 2, axis=0))
@@ -221,7 +242,8 @@ class ToyDiffusion1D(ToyScene):
         # Reverse: DDPM, then DDIM, from the same x_T, with the same samplers as the images
         data_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
         self.play(paths.animate.set_stroke(opacity=0.25), FadeOut(cursor), FadeOut(t_group), FadeOut(data_dots),
-                  FadeOut(marginal), FadeOut(normal), FadeOut(normal_label), ReplacementTransform(new_label, data_label),
+                  FadeOut(marginal), FadeOut(normal), FadeOut(normal_label),
+                  ReplacementTransform(new_label, data_label),
                   run_time=0.6)
         for scheduler, scene_cls, color in (("ddpm", ReverseProcess, P.x_t), ("ddim", ReverseProcessDDIM, P.accent)):
             name = scene_cls.name
@@ -288,8 +310,9 @@ class ToyDiffusion1D(ToyScene):
         hist, edges = np.histogram(final, bins=60, range=(-EXTENT, EXTENT), density=True)
         bars = VGroup(*[Rectangle(width=max(at(side, min(h, side.x_range[1]), 0)[0] - at(side, 0, 0)[0], 1e-3),
                                   height=at(side, 0, hi)[1] - at(side, 0, lo)[1], stroke_width=0,
-                                  fill_color=color, fill_opacity=0.55).move_to(at(side, 0, (lo + hi) / 2), aligned_edge=LEFT)
-                        for h, lo, hi in zip(hist, edges, edges[1:])])
+                                  fill_color=color, fill_opacity=0.55
+                                  ).move_to(at(side, 0, (lo + hi) / 2), aligned_edge=LEFT)
+                        for h, lo, hi in zip(hist, edges, edges[1:], strict=False)])
         data = self.sideways(side, tr["data_density"], P.x0)
         note = label(f"{len(final)} samples", size=24, color=color).next_to(side, DOWN, buff=0.15).align_to(side, RIGHT)
         self.play(FadeIn(ends), FadeIn(bars), FadeIn(note), Create(data), run_time=1.0)
@@ -370,8 +393,10 @@ class ToyDiffusion2D(ToyScene):
         coef_a = Number(1, num_decimal_places=4, font_size=36, color=P.x0)
         coef_b = Number(0, num_decimal_places=4, font_size=36, color=P.eps)
         numbers = VGroup(VGroup(tex("t", "=", size=36, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.15),
-                         VGroup(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a).arrange(RIGHT, buff=0.15),
-                         VGroup(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b).arrange(RIGHT, buff=0.15)
+                         VGroup(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a
+                                ).arrange(RIGHT, buff=0.15),
+                         VGroup(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b
+                                ).arrange(RIGHT, buff=0.15)
                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.35).move_to(RIGHT * 3.4 + UP * 0.6)
         sds = (1, 2)
         circles = VGroup(*[DashedVMobject(Circle(radius=r * left.frame.width / (2 * EXTENT_2D), color=P.eps,
@@ -524,7 +549,8 @@ class ToyDiffusion2D(ToyScene):
             self.frame_index = j
 
         reverse(None)
-        self.sweep(k, reverse, [left.image, right.image, *t_values.values(), *traces.values()], (len(tr["ddpm_frame_t"]) - 1, 8))
+        self.sweep(k, reverse, [left.image, right.image, *t_values.values(), *traces.values()],
+                   (len(tr["ddpm_frame_t"]) - 1, 8))
         self.clouds, self.traces = clouds, traces
         sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
         self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
@@ -539,7 +565,7 @@ class ToyDiffusion2D(ToyScene):
             label(f"off the strokes (> {sd} sd): {tr['ddpm_stray']:.1%}", size=24, color=P.dim),
             label(f"off: {tr['ddim_stray']:.1%}; with {fine_steps} steps: {tr['ddim_fine_stray']:.1%}", size=24,
                   color=P.dim))
-        for note, header, cloud in zip(strays, headers, (left, right)):
+        for note, header, cloud in zip(strays, headers, (left, right), strict=False):
             note.next_to(header, DOWN, buff=0.12).set_x(cloud.get_x())
         self.play(FadeOut(tail_note), FadeOut(starts), FadeOut(starts_right), FadeIn(strays), run_time=0.6)
         self.slide(f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "

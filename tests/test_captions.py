@@ -149,8 +149,9 @@ def test_cues_start_at_the_slide_boundaries_and_the_last_ends_with_the_video(ren
 
 def test_descriptions_carry_the_schedules_numbers(rendered):
     """sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) where ForwardProcess stops, as diffusers computes them."""
-    from cache.model_files import EMBEDDED_DIR
     from diffusers import DDPMScheduler
+
+    from cache.model_files import EMBEDDED_DIR
     plain, _ = rendered
     alpha_bar = DDPMScheduler.from_pretrained(EMBEDDED_DIR).alphas_cumprod.double().numpy()
     text = "\n".join(t for *_, t in cues(plain / f"{SCENE}.descriptions.vtt"))
