@@ -130,7 +130,7 @@ def report(theme: str, palette: dict[str, str]) -> None:
     """The smallest difference of any two colours (text included) per vision, and the lowest contrast."""
     names = [*palette, "text"]
     colours = np.array([hex_rgb(c) for c in [*palette.values(), TEXT[theme]]])
-    for vision, need in zip(VISIONS, NEED):
+    for vision, need in zip(VISIONS, NEED, strict=True):
         jab = ucs(colours, vision)
         d, a, b = min((np.linalg.norm(jab[i] - jab[j]), names[i], names[j])
                       for i, j in itertools.combinations(range(len(names)), 2))
