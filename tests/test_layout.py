@@ -50,7 +50,7 @@ def test_a_label_on_another_label_fails_the_check_naming_both():
 
     def construct(scene):
         scene.add(label("noise a", size=30), label("noise b", size=30).shift(RIGHT * 0.3 + DOWN * 0.1))
-        scene.slide("two labels on each other")
+        scene.slide("two labels on each other", title="Overlap", description="Two labels on each other.")
         scene.wait(1)
 
     problems, moments = problems_of(construct)
@@ -74,7 +74,7 @@ def test_text_on_a_point_a_curve_or_an_image_fails_and_text_beside_them_passes()
                   label("on the point", size=28).move_to(dot),
                   label("beside the point", size=28).next_to(dot, UP, buff=0.1),
                   label("on it", size=28).move_to(panel.image))
-        scene.slide("one moment")
+        scene.slide("one moment", title="A moment", description="One moment.")
 
     problems, _ = problems_of(construct)
     assert sorted(p.split(": ", 1)[1] for p in problems if "slide break" in p) == sorted([
@@ -90,7 +90,7 @@ def test_small_text_and_text_in_the_margin_fail():
         scene.add(label("too small", size=20).move_to(UP * 2), tex("x_0", size=22).move_to(DOWN * 2),
                   Number(0.5, num_decimal_places=1, font_size=30).scale(0.7).move_to(RIGHT * 3),
                   label("at the edge", size=30).to_edge(DOWN, buff=0.1))
-        scene.slide("one moment")
+        scene.slide("one moment", title="A moment", description="One moment.")
 
     problems, _ = problems_of(construct)
     found = [p.split(": ", 1)[1] for p in problems if "slide break" in p]
@@ -107,7 +107,7 @@ def test_text_too_faint_for_its_background_fails():
 
     def construct(scene):
         scene.add(label("faint", size=30, color="#303030"), label("readable", size=30, color=theme.P.dim).shift(UP))
-        scene.slide("one moment")
+        scene.slide("one moment", title="A moment", description="One moment.")
 
     problems, _ = problems_of(construct)
     assert problems[0] == ("Sample, slide break 1 (0.0 s): Text 'faint' is drawn in #303030, contrast 1.37 against "
