@@ -202,7 +202,8 @@ def report(scene, moment: str) -> None:
         print(f"layout: {line}", file=sys.stderr)
 
 
-SCENE_MODULES = ("forward", "reverse", "similar_noise", "forward_backward", "ddim_steps", "toy", "memorisation")
+SCENE_MODULES = ("forward", "reverse", "similar_noise", "forward_backward", "ddim_steps", "toy", "memorisation",
+                 "schedules", "guidance", "flow")
 
 
 def scene_classes(names: list[str]) -> list[type]:
