@@ -13,7 +13,7 @@ from toy import EXTENT_2D, Cloud, Path, in_words
 
 PATH_EQUATION = [r"x_s = (1-s)\,", "x_0", r"+\, s\,", r"\epsilon", r"\qquad v(x_s, s) = \mathbb{E}[\,", r"\epsilon",
                  "-", "x_0", r"\mid x_s]"]
-COLUMNS = (-4.2, -1.2, 1.8, 4.8)
+COLUMNS = (-3.3, -0.6, 2.1, 4.8)
 
 
 class FlowMatching(DiffvizScene):
@@ -41,13 +41,13 @@ class FlowMatching(DiffvizScene):
                                + listed(f'"{h}"' for h in steps) + f". Every plot shows the same {N} points of "
                                f"noise; {in_words(self.traced)} of them are marked with dots.")
         title_card(self, "Flow matching", "the straight path, its exact velocity, and DDIM")
-        equation = tex(*PATH_EQUATION, size=36).to_edge(UP, buff=0.15)
-        side = 2.35
-        rows = {"euler": 1.45, "ddim": -1.8}
+        equation = tex(*PATH_EQUATION, size=36).to_edge(UP, buff=0.45)
+        side = 2.0
+        rows = {"euler": 1.6, "ddim": -1.2}
         clouds = self.clouds = {s: [Cloud(side).move_to([x, y, 0]) for x in COLUMNS] for s, y in rows.items()}
-        row_labels = VGroup(label("Euler\non v", size=22), label(f"DDIM\n({spacing})", size=22))
+        row_labels = VGroup(label("Euler\non v", size=24), label(f"DDIM\n({spacing})", size=24))
         for row_label, s in zip(row_labels, rows, strict=True):
-            row_label.next_to(clouds[s][0], LEFT, buff=0.25)
+            row_label.next_to(clouds[s][0], LEFT, buff=0.2)
         headers = VGroup(*[label(h, size=24, color=P.time).next_to(cloud, UP, buff=0.1)
                            for h, cloud in zip(steps, clouds["euler"], strict=True)])
         for row in clouds.values():
@@ -87,22 +87,23 @@ class FlowMatching(DiffvizScene):
         moving = [cl.image for row in clouds.values() for cl in row] + [t for row in traces.values() for t in row]
         self.sweep(k, move, moving, (frames - 1, 7))
         sd = f"{tr['stray_sd']:g}"
-        in_row = {s: "; ".join(f"{h}, off the strokes {tr[f'{s}_stray'][r]:.1%}, straightness "
+        in_row = {s: "; ".join(f"{h}, off {tr[f'{s}_stray'][r]:.1%}, straight "
                                f"{tr[f'{s}_straightness'][r]:.2f}" for r, h in enumerate(steps)) for s in rows}
         self.slide("The same noises, the same number of denoiser evaluations. With one step every point lands near "
                    "the data's mean E[x_0]: the velocity at s = 1 knows nothing else.",
                    title="Off the strokes, and how straight",
                    description="The dots clear. Under each plot two numbers, explained by the legend at the bottom: "
-                               f'"off: > {sd} sd from every Gaussian · straightness: path length / distance between '
-                               f'its ends". Euler: {in_row["euler"]}. DDIM: {in_row["ddim"]}.')
+                               f'"off: further than {sd} sd from every Gaussian", "straight: path length / distance '
+                               f'between its ends". Euler: {in_row["euler"]}. DDIM: {in_row["ddim"]}.')
         if self.stop_here(1):
             return
-        numbers = self.numbers = {s: [VGroup(label(f"off the strokes {tr[f'{s}_stray'][r]:.1%}", size=18),
-                                             label(f"straightness {tr[f'{s}_straightness'][r]:.2f}", size=18))
+        numbers = self.numbers = {s: [VGroup(label(f"off {tr[f'{s}_stray'][r]:.1%}", size=24),
+                                             label(f"straight {tr[f'{s}_straightness'][r]:.2f}", size=24))
                                       .arrange(DOWN, buff=0.06).next_to(clouds[s][r], DOWN, buff=0.08)
                                       for r in range(len(counts))] for s in rows}
-        legend = label(f"off: > {sd} sd from every Gaussian · straightness: path length / distance between its ends",
-                       size=18, color=P.dim).to_edge(DOWN, buff=0.06)
+        legend = label(f"off: further than {sd} sd from every Gaussian\n"
+                       "straight: path length / distance between its ends", size=24,
+                       color=P.dim).to_edge(DOWN, buff=0.42)
         self.play(FadeOut(starts), *[FadeIn(n) for row in numbers.values() for n in row], FadeIn(legend), run_time=0.8)
         self.slide("Off the strokes (> " + sd + " sd): Euler " + ", ".join(
             f"{tr['euler_stray'][r]:.1%}" for r in range(len(counts))) + "; DDIM " + ", ".join(

@@ -14,7 +14,7 @@ from toy import EXTENT_2D, Cloud, arrow_field, in_words
 GUIDED = r"\hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u)"
 FIELD_COLUMNS = (-4.6, 0.0, 4.6)
 ZOOM = 1.1  # the samples' squares show [-ZOOM, ZOOM]^2: the smiley reaches 0.9 from its centre
-SAMPLE_COLUMNS = (-5.6, -2.8, 0.0, 2.8, 5.6)
+SAMPLE_COLUMNS = (-5.1, -2.55, 0.0, 2.55, 5.1)
 
 
 def field_arrows(cloud: Cloud, grid: np.ndarray, eps: np.ndarray, spacing: float) -> np.ndarray:
@@ -79,7 +79,7 @@ class ClassifierFreeGuidance(DiffvizScene):
             header.next_to(cloud, UP, buff=0.12)
         t_note = VGroup(tex("t", "=", size=30, colors={"t": P.time}),
                         Number(tr["field_t"], num_decimal_places=0, font_size=30, color=P.time)).arrange(buff=0.12)
-        t_note.to_edge(UP, buff=0.15)
+        t_note.to_edge(UP, buff=0.45)
         self.play(*[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_note), run_time=0.8)
         self.play(FadeIn(arrows[0]), FadeIn(arrows[1]), FadeIn(captions[:2]), run_time=1.0)
         self.slide(f"At t = {tr['field_t']}: the exact fields, -eps_hat as arrows (|eps_hat| = 3 spans one grid "
@@ -121,19 +121,19 @@ class ClassifierFreeGuidance(DiffvizScene):
         return ": " + "; ".join(said) if said else ""
 
     def samples(self, tr, c: str, weights: np.ndarray) -> None:
-        side = 2.45
-        clouds = self.sample_clouds = [Cloud(side, ZOOM).move_to([x, 0.7, 0]) for x in SAMPLE_COLUMNS]
+        side = 2.2
+        clouds = self.sample_clouds = [Cloud(side, ZOOM).move_to([x, 1.1, 0]) for x in SAMPLE_COLUMNS]
         N = len(tr["reference"])
         sd = f"{tr['stray_sd']:g}"
         places = 0 if np.all(weights == np.round(weights)) else 1
         headers = VGroup(*[VGroup(tex("w", "=", size=30, colors={"w": P.eps_hat}),
                                   Number(w, num_decimal_places=places, font_size=30, color=P.eps_hat)
                                   ).arrange(buff=0.12) for w in weights],
-                         VGroup(label(f"p(x | {c})", size=22, color=P.x0), label("itself", size=22, color=P.x0))
+                         VGroup(label(f"p(x | {c})", size=24, color=P.x0), label("itself", size=24, color=P.x0))
                          .arrange(DOWN, buff=0.08))
         for header, cloud in zip(headers, clouds, strict=True):
             header.next_to(cloud, UP, buff=0.15)
-        equation = tex(r"\hat\epsilon_w = " + GUIDED, size=36).to_edge(UP, buff=0.2)
+        equation = tex(r"\hat\epsilon_w = " + GUIDED, size=36).to_edge(UP, buff=0.45)
         for cloud in clouds[:-1]:
             cloud.show(tr["frames"][0, 0], P.x_t)
         clouds[-1].show(tr["reference"], P.x0)
@@ -142,7 +142,7 @@ class ClassifierFreeGuidance(DiffvizScene):
                          tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(buff=0.15)
         t_group.next_to(Group(*clouds[:-1]), DOWN, buff=0.3)
         self.play(Write(equation), *[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_group), run_time=1.0)
-        per_w = "; ".join(f"under w = {w:g}, spread {tr['spread'][i]:.3f}, on {c} {tr['on_class'][i]:.1%}, covers "
+        per_w = "; ".join(f"under w = {w:g}, spread {tr['spread'][i]:.3f}, {c} {tr['on_class'][i]:.1%}, covers "
                           f"{tr['coverage'][i]:.0%}" for i, w in enumerate(weights))
         on_class = [f"{w:g}" for i, w in enumerate(weights) if tr["on_class"][i] > 0.95]
         landing = [f"at w = {w:g}, unguided, the points spread over the whole smiley" for w in weights if w == 0]
@@ -155,8 +155,9 @@ class ClassifierFreeGuidance(DiffvizScene):
                                f"{tr['frame_t'][0]} to {max(tr['frame_t'][-1], 0)}" + "".join(
                                    f"; {said}" for said in landing) + tighter
                                + ". The line of t gives way to numbers under each plot, explained by the legend at "
-                               f'the bottom: "spread: RMS distance to the samples\' mean · on {c}: within {sd} sd of '
-                               'one of its Gaussians; covers: the share of its Gaussians with a sample that near": '
+                               f'the bottom, in three lines: "spread: RMS distance to the samples\' mean", "{c}: the '
+                               f'share within {sd} sd of one of the {c}\'s Gaussians", "covers: the share of the '
+                               f'{c}\'s Gaussians with a sample that near": '
                                f"{per_w}; under p(x | {c}) itself, spread {tr['true_spread']:.3f}, covers "
                                f"{tr['reference_coverage']:.0%}.")
         k = ValueTracker(0)
@@ -170,17 +171,17 @@ class ClassifierFreeGuidance(DiffvizScene):
 
         self.sweep(k, reverse, [*[cl.image for cl in clouds[:-1]], t_value], (frames - 1, 6))
         rows = [("spread", lambda i: f"{tr['spread'][i]:.3f}", f"{tr['true_spread']:.3f}"),
-                (f"on {c}", lambda i: f"{tr['on_class'][i]:.1%}", None),
+                (c, lambda i: f"{tr['on_class'][i]:.1%}", None),
                 ("covers", lambda i: f"{tr['coverage'][i]:.0%}", f"{tr['reference_coverage']:.0%}")]
         numbers = self.numbers = VGroup(*[
-            VGroup(*[label(f"{name} {value(i) if i < len(weights) else truth}", size=18,
+            VGroup(*[label(f"{name} {value(i) if i < len(weights) else truth}", size=24,
                            color=P.text if i < len(weights) else P.x0)
                      for name, value, truth in rows if i < len(weights) or truth is not None]
                    ).arrange(DOWN, buff=0.12).next_to(cloud, DOWN, buff=0.2)
             for i, cloud in enumerate(clouds)])
-        legend = label(f"spread: RMS distance to the samples' mean · on {c}: within {sd} sd of one of its "
-                       f"Gaussians\ncovers: the share of its Gaussians with a sample that near", size=18,
-                       color=P.dim).to_edge(DOWN, buff=0.15)
+        legend = label(f"spread: RMS distance to the samples' mean\n{c}: the share within {sd} sd of one of the "
+                       f"{c}'s Gaussians\ncovers: the share of the {c}'s Gaussians with a sample that near", size=24,
+                       color=P.dim).to_edge(DOWN, buff=0.45)
         self.play(FadeOut(t_group), FadeIn(numbers), FadeIn(legend), run_time=0.8)
         at = {f"{w:g}": i for i, w in enumerate(weights)}
         close = int(np.argmin(np.abs(tr["spread"] - tr["true_spread"])))

@@ -8,14 +8,15 @@ from __future__ import annotations
 import numpy as np
 from forward import EQUATION, NOISE, SIGNAL
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Line, Rectangle, ValueTracker, VGroup, Write
-from theme import DiffvizScene, Number, P, Panel, label, tex, title_card
+from theme import DiffvizScene, Number, P, Panel, label, tex, themed, title_card
 from toy import Cloud, in_words
 
 from cache.beta_schedules import SPOKEN  # after theme, which puts the project on sys.path; no torch
 
 # One colour per schedule, in every beat of this scene (the colours of x_0, eps and x_t keep their meaning)
 SCHEDULE_COLORS = {"linear": P.text, "squaredcos_cap_v2": P.accent, "scaled_linear": P.eps_hat}
-COLUMNS = (-4.6, 0.0, 4.6)
+COLUMNS = (-4.2, 0.1, 4.4)  # the coefficient plots and the images under them
+CLOUD_COLUMNS = (-3.7, 0.1, 3.9)
 
 
 def spoken(name: str) -> str:
@@ -74,8 +75,8 @@ class NoiseSchedules(DiffvizScene):
                                + "; sqrt(1 - alpha_bar_t) rises as it falls. Under each plot the same image x_0, "
                                f"noised with the same eps to t = {t0} under that schedule, and its log SNR: "
                                + per_schedule(names, [f"{tr['log_snr'][r][t0]:.2f}" for r in range(len(names))])
-                               + f'. At the bottom "t = {t0}" and the note "x_0: a training image of the embedded '
-                               'model; the same eps under every schedule".')
+                               + f'. At the bottom "t = {t0}" and the note "x_0: a training image; the same eps under '
+                               'every schedule".')
         title_card(self, "Noise schedules", " · ".join(spoken(n) for n in names))
         self.coefficients(tr, T)
         if self.stop_here(1):
@@ -88,13 +89,13 @@ class NoiseSchedules(DiffvizScene):
     def coefficients(self, tr, T: int) -> None:
         """Per schedule: both coefficients over t, a cursor, and x_0 noised with the same eps at that t."""
         names = self.names
-        equation = self.equation = tex(*EQUATION, size=40, colors=SIGNAL | NOISE).to_edge(UP, buff=0.25)
+        equation = self.equation = tex(*EQUATION, size=40, colors=SIGNAL | NOISE)
         ts = np.arange(T)
         axes, curves, headers, panels, cursors = [], VGroup(), VGroup(), [], VGroup()
         for r, (name, x) in enumerate(zip(names, COLUMNS, strict=False)):
             a = tr["alpha_bar"][r]
-            ax = Axes(x_range=[0, T, T // 2], y_range=[0, 1, 0.5], x_length=3.6, y_length=1.9, tips=False,
-                      axis_config={"color": P.dim, "include_numbers": True, "font_size": 20})
+            ax = themed(Axes(x_range=[0, T, T // 2], y_range=[0, 1, 0.5], x_length=3.2, y_length=1.9, tips=False,
+                             axis_config={"color": P.dim, "include_numbers": True, "font_size": 24}))
             ax.move_to([x, 1.45, 0])
             axes.append(ax)
             curves.add(ax.plot_line_graph(ts, np.sqrt(a), add_vertex_dots=False, line_color=P.x0, stroke_width=3),
@@ -105,16 +106,15 @@ class NoiseSchedules(DiffvizScene):
             cursors.add(Line(ax.c2p(0, 0), ax.c2p(0, 1), color=P.time, stroke_width=3))
         legend = VGroup(tex(r"\sqrt{\bar\alpha_t}", size=30, colors=SIGNAL),
                         tex(r"\sqrt{1-\bar\alpha_t}", size=30, colors=NOISE)).arrange(RIGHT, buff=0.4)
-        legend.next_to(equation, RIGHT, buff=0.6)
+        VGroup(equation, legend).arrange(RIGHT, buff=0.6).to_edge(UP, buff=0.45)
         snr = [Number(tr["log_snr"][r][tr["image_t"][0]], num_decimal_places=2, font_size=26, color=P.x_t)
                for r in range(len(names))]
         snr_rows = VGroup(*[VGroup(tex(r"\log \mathrm{SNR} =", size=26), n).arrange(RIGHT, buff=0.12)
                             .next_to(p, DOWN, buff=0.15) for n, p in zip(snr, panels, strict=False)])
         t_value = Number(tr["image_t"][0], num_decimal_places=0, font_size=32, color=P.time)
         t_group = VGroup(tex("t", "=", size=32, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.12)
-        footer = label("x₀: a training image of the embedded model; the same ε under every schedule", size=20,
-                       color=P.dim)
-        VGroup(t_group, footer).arrange(RIGHT, buff=0.8).to_edge(DOWN, buff=0.3)
+        footer = label("x₀: a training image; the same ε under every schedule", size=24, color=P.dim)
+        VGroup(t_group, footer).arrange(RIGHT, buff=0.8).to_edge(DOWN, buff=0.45)
         self.play(Write(equation), FadeIn(legend), run_time=1.0)
         self.play(*[Create(ax) for ax in axes], FadeIn(headers), Create(curves), run_time=1.2)
         self.play(*[FadeIn(p) for p in panels], FadeIn(snr_rows), FadeIn(cursors), FadeIn(t_group), FadeIn(footer),
@@ -178,11 +178,11 @@ class NoiseSchedules(DiffvizScene):
         names = self.names
         # the axes count from the lowest log SNR, so that the t axis runs along the bottom
         lo, hi = log_snr_range(tr)
-        ax = self.snr_axes = Axes(x_range=[0, T, T // 4], y_range=[0, hi - lo, 5], x_length=7.4, y_length=3.1,
-                                  tips=False, axis_config={"color": P.dim, "font_size": 22},
-                                  x_axis_config={"include_numbers": True})
-        ax.y_axis.add_labels({v - lo: tex(f"{v}", size=22) for v in range(lo, hi + 1, 5)})
-        ax.move_to(LEFT * 2.9 + DOWN * 1.85)
+        ax = self.snr_axes = themed(Axes(x_range=[0, T, T // 4], y_range=[0, hi - lo, 5], x_length=6.2,
+                                         y_length=2.7, tips=False, axis_config={"color": P.dim, "font_size": 24},
+                                         x_axis_config={"include_numbers": True}))
+        ax.y_axis.add_labels({v - lo: tex(f"{v}", size=24) for v in range(lo, hi + 1, 5)})
+        ax.move_to(LEFT * 2.6 + DOWN * 1.7)
         window = np.log(tr["snr_window"]) - lo
         band = Rectangle(width=ax.x_length, height=ax.c2p(0, window[1])[1] - ax.c2p(0, window[0])[1], stroke_width=0,
                          fill_color=P.time, fill_opacity=0.15)
@@ -193,8 +193,8 @@ class NoiseSchedules(DiffvizScene):
                                    for r, n in enumerate(names)])
         y_label = tex(r"\log \mathrm{SNR}(t) = \log \frac{\bar\alpha_t}{1-\bar\alpha_t}", size=28)
         low, high = tr["snr_window"]
-        title = label(f"steps with SNR in [{low:g}, {high:g}]", size=22, color=P.time)
-        counts = self.counts = VGroup(*[label(f"{spoken(n)}: {tr['steps_in_window'][r]} of {T}", size=22,
+        title = label(f"steps with SNR in [{low:g}, {high:g}]", size=24, color=P.time)
+        counts = self.counts = VGroup(*[label(f"{spoken(n)}: {tr['steps_in_window'][r]} of {T}", size=24,
                                               color=SCHEDULE_COLORS.get(n, P.text)) for r, n in enumerate(names)])
         table = VGroup(y_label, title, counts.arrange(DOWN, aligned_edge=LEFT, buff=0.2)).arrange(
             DOWN, aligned_edge=LEFT, buff=0.3)
@@ -220,17 +220,17 @@ class NoiseSchedules(DiffvizScene):
         """DDIM from the same x_T under each schedule, at each step count, and the share off the strokes."""
         names, counts = self.names, tr["step_counts"]
         self.play(FadeOut(self.kept), FadeOut(self.beat2), FadeOut(self.equation), run_time=0.6)
-        side = 2.45
-        rows = [1.3 - i * 3.3 for i in range(len(counts))]
-        clouds = self.clouds = [[Cloud(side).move_to([x + 0.5, y, 0]) for x in COLUMNS] for y in rows]
+        side = 2.2
+        rows = [1.45 - i * 2.85 for i in range(len(counts))]
+        clouds = self.clouds = [[Cloud(side).move_to([x, y, 0]) for x in CLOUD_COLUMNS] for y in rows]
         headers = VGroup(*[label(spoken(n), size=26, color=SCHEDULE_COLORS.get(n, P.text))
                            .next_to(clouds[0][r], UP, buff=0.12) for r, n in enumerate(names)])
-        row_labels = VGroup(*[label(f"DDIM\n{n} steps", size=22).next_to(clouds[i][0], LEFT, buff=0.25)
+        row_labels = VGroup(*[label(f"DDIM\n{n} steps", size=24).next_to(clouds[i][0], LEFT, buff=0.2)
                               for i, n in enumerate(counts)])
         for row in clouds:
             for cloud in row:
                 cloud.show(tr["x_T"], P.x_t)
-        x_T_note = label(f"{len(tr['x_T'])} points of the same x_T", size=22, color=P.x_t).to_edge(UP, buff=0.1)
+        x_T_note = label(f"{len(tr['x_T'])} points of the same x_T", size=24, color=P.x_t).to_edge(UP, buff=0.45)
         self.play(*[FadeIn(c) for row in clouds for c in row], FadeIn(headers), FadeIn(row_labels), FadeIn(x_T_note),
                   run_time=0.8)
         sd = f"{tr['stray_sd']:g}"
@@ -247,11 +247,11 @@ class NoiseSchedules(DiffvizScene):
         for i, row in enumerate(clouds):
             for r, cloud in enumerate(row):
                 cloud.show(tr["ddim_final"][r, i], P.x0)
-        strays = self.strays = [[label(f"off the strokes: {tr['ddim_stray'][r, i]:.1%}", size=20, color=P.dim)
+        strays = self.strays = [[label(f"off the strokes: {tr['ddim_stray'][r, i]:.1%}", size=24, color=P.dim)
                                  .next_to(clouds[i][r], DOWN, buff=0.1) for r in range(len(names))]
                                 for i in range(len(counts))]
-        note = label(f"off the strokes: further than {sd} sd from every Gaussian of the smiley", size=20,
-                     color=P.dim).to_edge(UP, buff=0.1)
+        note = label(f"off the strokes: further than {sd} sd from every Gaussian of the smiley", size=24,
+                     color=P.dim).to_edge(UP, buff=0.45)
         self.play(FadeOut(x_T_note), FadeIn(note), *[FadeIn(s) for row in strays for s in row], run_time=0.8)
         self.slide("Off the strokes (> " + sd + " sd): " + "; ".join(
             f"{spoken(n)} " + ", ".join(f"{tr['ddim_stray'][r, i]:.1%} at {c} steps" for i, c in enumerate(counts))

@@ -92,8 +92,8 @@ def test_flow_scene_shows_the_recorded_runs_paths_and_numbers():
             for i, trace in enumerate(scene.traces[sampler][r]):
                 assert np.allclose(np.asarray(trace.get_anchors())[-1], cloud.to_scene(final[i:i + 1])[0], atol=1e-6)
             assert [t.text for t in scene.numbers[sampler][r]] == [
-                f"offthestrokes{tr[f'{sampler}_stray'][r] * 100:.1f}%",
-                f"straightness{tr[f'{sampler}_straightness'][r]:.2f}"]
+                f"off{tr[f'{sampler}_stray'][r] * 100:.1f}%",
+                f"straight{tr[f'{sampler}_straightness'][r]:.2f}"]
     notes = scene.slide_notes[-1]
     for key in ("euler_stray", "ddim_stray"):
         assert all(f"{v:.1%}" in notes for v in tr[key])
@@ -115,7 +115,7 @@ def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path,
     assert len(described) == 4
     assert '"1 step", "3 steps", "8 steps" and "30 steps"' in described[0] and "the same 53 points" in described[0]
     assert "DDIM from t = 299 to 0" in described[1] and "lands near one spot, the data's mean" in described[1]
-    assert '"off: > 4 sd' in described[2] and f"30 steps, off the strokes {tr['euler_stray'][3]:.1%}" in described[2]
+    assert '"off: further than 4 sd' in described[2] and f"30 steps, off {tr['euler_stray'][3]:.1%}" in described[2]
     assert f"With 30 steps, Euler leaves {tr['euler_stray'][3]:.1%}" in described[3]
     assert len(set(described)) == len(described)
     assert not re.findall(r"\b(2000|1000|999|2|5|50|3 sd)\b", counts_and_times("\n".join(described)))

@@ -121,7 +121,7 @@ def test_guidance_summary_shows_the_recorded_samples_and_numbers():
         final = tr["final"][j]
         assert lit(frame, cloud.to_scene(final[np.abs(final).max(1) < 0.97 * cloud.extent]), guidance.P.x0).mean() > 0.9
         texts = [t.text for t in scene.numbers[j]]
-        assert texts == [f"spread{tr['spread'][j]:.3f}", f"onmouth{tr['on_class'][j] * 100:.1f}%",
+        assert texts == [f"spread{tr['spread'][j]:.3f}", f"mouth{tr['on_class'][j] * 100:.1f}%",
                          f"covers{tr['coverage'][j] * 100:.0f}%"]
     assert lit(frame, scene.sample_clouds[-1].to_scene(tr["reference"]), guidance.P.x0).mean() > 0.9
     assert [t.text for t in scene.numbers[-1]] == [f"spread{tr['true_spread']:.3f}",
@@ -145,7 +145,7 @@ def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path,
     assert len(described) == 5 and '"exact denoisers, c = eyes"' in described[0] and '"t = 120"' in described[0]
     assert "w steps through 0, 1, 2 and 5" in described[1] and "at w = 2 and 5 they push further" in described[1]
     assert f'"DDIM, 20 steps, from the same 53 noises, t = {tr["frame_t"][0]}"' in described[2]
-    assert "within 2.5 sd" in described[3] and f"under w = 5, spread {tr['spread'][3]:.3f}, on eyes" in described[3]
+    assert "within 2.5 sd" in described[3] and f"under w = 5, spread {tr['spread'][3]:.3f}, eyes" in described[3]
     assert len(set(described)) == len(described)
     text = counts_and_times("\n".join(described))
     assert not re.findall(r"\b(2000|1000|999|980|300|50|3|7|3 sd)\b", text) and "mouth" not in text

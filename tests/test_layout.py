@@ -21,10 +21,6 @@ from tests.conftest import make_model_folder, scene_cache_for_module  # noqa: E4
 
 # the defaults but fewer steps: eight grid rows, DDIM at 10, 50 and 1000 steps beside DDPM, as rendered
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\nforward_timestep = 8\n")
-# the scenes the layout check is held to; NoiseSchedules, ClassifierFreeGuidance and FlowMatching join once they pass
-CHECKED_SCENES = ["ForwardProcess", "ReverseProcess", "ReverseProcessDDIM", "PatchPerturbation", "GlobalPerturbation",
-                  "PerturbationSweep", "NoiseThenDenoise", "NoiseDenoiseGrid", "DdimStepCounts", "ToyDiffusion1D",
-                  "ToyDiffusion2D", "GeneraliseOrMemorise"]
 IMAGE_SCENES = ["ForwardProcess", "ReverseProcess", "ReverseProcessDDIM", "PatchPerturbation", "GlobalPerturbation",
                 "PerturbationSweep", "NoiseThenDenoise", "NoiseDenoiseGrid", "DdimStepCounts"]
 
@@ -127,7 +123,7 @@ def check_scenes(theme: str, scenes: list[str]) -> str:
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_every_scene_is_laid_out_at_every_slide_break_with_the_embedded_model(theme):
-    summary = check_scenes(theme, CHECKED_SCENES)
+    summary = check_scenes(theme, [])  # every scene render.sh lists
     assert "0 problems" in summary
 
 
