@@ -13,14 +13,13 @@ with the background colour (masks) are not drawn content and are left out.
 
 DiffvizScene runs the checks in `DiffvizScene.layout_checks` at each slide break and at the last
 frame. `DIFFVIZ_LAYOUT=1 manim ...` reports the problems of a render on stderr; `python
-scenes/layout.py [Scene ...]` checks scenes without drawing their animations and exits 1 if any
+tools/check_layout.py [Scene ...]` checks scenes without drawing their animations and exits 1 if any
 frame has a problem (tests/test_layout.py runs it for every scene, both themes, two model sizes).
 """
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from manim import DecimalNumber, Dot, ImageMobject, MarkupText, Text, VMobject, config
@@ -201,51 +200,3 @@ def report(scene, moment: str) -> None:
     """A layout check that prints what it finds (DIFFVIZ_LAYOUT=1)."""
     for line in problems(scene, moment):
         print(f"layout: {line}", file=sys.stderr)
-
-
-def scene_modules() -> list[str]:
-    """The scene files render.sh lists (file:Class), in its order."""
-    import subprocess
-    listed = subprocess.run([str(Path(__file__).resolve().parents[1] / "render.sh"), "--list"], capture_output=True,
-                            text=True, check=True).stdout.split()
-    return list(dict.fromkeys(target.split(":")[0] for target in listed))
-
-
-def scene_classes(names: list[str]) -> list[type]:
-    """The scene classes of the scene modules by name, all of them (in render.sh's order) when none is named."""
-    import importlib
-
-    from theme import DiffvizScene
-    found = {}
-    for module in scene_modules():
-        for value in vars(importlib.import_module(module)).values():
-            if (isinstance(value, type) and issubclass(value, DiffvizScene) and value.__module__ == module
-                    and value.construct is not DiffvizScene.construct):  # not a base such as ToyScene
-                found.setdefault(value.__name__, value)
-    unknown = [n for n in names if n not in found]
-    if unknown:
-        raise SystemExit(f"layout.py: no scene {', '.join(unknown)}; the scenes are {', '.join(found)}")
-    return [found[n] for n in names or found]
-
-
-def main(argv: list[str]) -> int:
-    """Render the named scenes without drawing their animations; print every layout problem at their
-    slide breaks and last frames; 1 if there was any."""
-    from manim import tempconfig
-    from theme import DiffvizScene
-    recorder = Recorder()
-    DiffvizScene.layout_checks.append(recorder)
-    low = {"dry_run": True, "pixel_height": 180, "pixel_width": 320, "frame_rate": 5, "disable_caching": True,
-           "verbosity": "ERROR", "progress_bar": "none"}
-    for cls in scene_classes(argv):
-        with tempconfig(low):
-            cls(skip_animations=True).render()
-    for line in recorder.problems:
-        print(line)
-    print(f"layout: {len(recorder.moments)} moments checked, {len(recorder.problems)} problems", file=sys.stderr)
-    return 1 if recorder.problems else 0
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-    sys.exit(main(sys.argv[1:]))

@@ -112,9 +112,9 @@ def test_text_too_faint_for_its_background_fails():
 
 
 def check_scenes(theme: str, scenes: list[str]) -> str:
-    """Run scenes/layout.py on the scenes in a fresh interpreter (the theme is chosen at import)."""
+    """Run tools/check_layout.py on the scenes in a fresh interpreter (the theme is chosen at import)."""
     started = time.monotonic()
-    out = subprocess.run([sys.executable, str(ROOT / "scenes" / "layout.py"), *scenes], capture_output=True,
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "check_layout.py"), *scenes], capture_output=True,
                          text=True, cwd=ROOT, env={**os.environ, "DIFFVIZ_THEME": theme}, timeout=900)
     assert out.returncode == 0, f"{out.stdout}\n{out.stderr[-3000:]}"
     print(f"{theme}: {out.stderr.strip().splitlines()[-1]} in {time.monotonic() - started:.0f} s")
