@@ -1,34 +1,67 @@
 #!/usr/bin/env bash
 # The GPU check, prepared for one call on a lent H100/H200 (not run by ./test.sh or CI).
-# That machine has torch but not diffusers: carry the wheels (see the device tool's notes), e.g.
+# That machine has torch and huggingface_hub but not diffusers: carry its wheel and, for the training
+# step, the emoji font (that machine has no fonts-noto-color-emoji; 11 MB):
 #   echo /.whl/ >> .git/info/exclude
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-#       --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 -d .whl \
-#       diffusers huggingface_hub safetensors click hf-xet filelock fsspec tqdm pyyaml requests regex importlib_metadata zipp
-# and, for step 3, the emoji font (that machine has no fonts-noto-color-emoji; 11 MB):
+#       --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 -d .whl diffusers==0.42.1
 #   cp /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf .whl/
-# then run:  bash benchmarks/gpu_check.sh   (with carry: [".whl"]); steps 1 and 2 end well inside 8 minutes,
-# step 3 takes TRAIN_MINUTES (4) and about a minute more: about 5 minutes of the GPU. A call may run
-# 10 minutes at most, so give step 3 a call of its own on the warm machine (GPU_CHECK_STEPS=train,
-# timeout_s 420), or skip it (GPU_CHECK_STEPS="parity benchmark"). A second call on the same warm
-# machine resumes the run from its checkpoint in /tmp for another TRAIN_MINUTES.
-#   GPU_CHECK_STEPS="parity benchmark train"   the steps to run (default: all three), e.g. "train" alone
-#                                                as a call of its own, or "parity benchmark" to skip training
-#   TRAIN_MINUTES=4                             step 3's wall-clock budget for training, in minutes
-#   TRAIN_DEVICE=cuda                           step 3's device (cpu: a dry run of the step on any machine,
-#                                                e.g. GPU_CHECK_STEPS=train TRAIN_MINUTES=0.2 TRAIN_DEVICE=cpu)
+# then run, with carry [".whl"] and timeout_s 600:  bash benchmarks/gpu_check.sh
+# The steps, in the order of what the open issues need most; everything lands under $OUT as it is made:
+#   train      issue 19: TRAIN_VARIANTS, each a recipe of the embedded model, trained side by side from
+#              scratch for TRAIN_MINUTES of wall clock; each comes back as $OUT/NAME.tar (the model folder
+#              less its resume state, its log, a sample grid and benchmarks/embedded_quality.py's figures)
+#   parity     the samplers on CUDA float32 against diffusers' schedulers on CUDA, and CUDA against CPU
+#              (run beside the training: it times nothing)
+#   benchmark  benchmarks/sampling.py on the GPU, float32 then bfloat16, after the training, alone on the
+#              GPU, each cut short where it would run past DEADLINE seconds from the start
+#   GPU_CHECK_STEPS="train parity benchmark"   the steps to run (default: all three)
+#   TRAIN_MINUTES=4     TRAIN_DEVICE=cuda (cpu: a dry run on any machine, with TRAIN_MINUTES=0.2)
+#   DEADLINE=585        seconds from the start by which the benchmark must end (a call runs 600 at most)
 set -euo pipefail
-STEPS=" ${GPU_CHECK_STEPS:-parity benchmark train} "
-OUT=${OUT:-/tmp/gpu_check_out}
+STEPS=" ${GPU_CHECK_STEPS:-train parity benchmark} "
+DEADLINE=${DEADLINE:-585}
+OUT=${OUT:-/tmp/gpu_check_out}; mkdir -p "$OUT"
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
   export PYTHONPATH=/tmp/site:$PWD
 fi
 export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader; fi
-# 1. parity: the samplers on CUDA float32 against diffusers' schedulers on CUDA, and CUDA against CPU
+# train (started first, in the background). issue 19: the embedded model's recipes, side by side. Each line of TRAIN_VARIANTS:
+# NAME BATCH LR EMA_DECAY CHANNELS. --steps is only a ceiling: the learning rate is constant after
+# warm-up, so stopping at the time limit is the same recipe stopped sooner.
+TRAIN_VARIANTS=${TRAIN_VARIANTS:-"b16 16 0.0005 0.999 32,64,128
+b128 128 0.0005 0.9995 32,64,128
+b128-wide 128 0.0005 0.9995 64,128,128"}
+train_variant() {  # NAME BATCH LR EMA CHANNELS
+  local name=$1 run=/tmp/emoji-$1 minutes=${TRAIN_MINUTES:-4} device=${TRAIN_DEVICE:-cuda} slow=1
+  export OMP_NUM_THREADS=4  # three runs and the parity check share 16 cores
+  [ "$device" = cpu ] && slow=10  # a dry run's sampling takes minutes, not seconds
+  mkdir -p "$run"
+  # the limit ends the run; timeout only guards against a hang (a killed run keeps the model folder
+  # of its last checkpoint, written every 250 steps)
+  timeout $(python3 -c "print(int($minutes * 60 + 90))") python3 -m sampling.cli train --dataset emoji-faces \
+      --size 32 --batch-size "$2" --lr "$3" --ema-decay "$4" --channels "$5" --seed 0 --steps 1000000 \
+      --device "$device" --max-minutes "$minutes" --out "$run" >"$run/log" 2>&1 || echo "training ended with status $?" >>"$run/log"
+  timeout $((60 * slow)) python3 -m sampling.cli sample --model "$run" --n 16 --steps 50 --seed 0 \
+      --device "$device" --out "$run/samples.png" >>"$run/log" 2>&1 || echo "sampling ended with status $?" >>"$run/log"
+  timeout $((180 * slow)) python3 benchmarks/embedded_quality.py --model "$run" --device "$device" \
+      --json "$run/quality.json" >>"$run/log" 2>&1 || echo "embedded_quality.py ended with status $?" >>"$run/log"
+  (cd "$run" && tar -cf "$OUT/$name.tar" --ignore-failed-read config.json diffusion_pytorch_model.safetensors \
+      scheduler_config.json training.json loss.csv samples.png quality.json log 2>/dev/null)
+  echo "== $name: $(tail -n 1 "$run/loss.csv" 2>/dev/null) (step,loss,lr,seconds)"; grep -E "^(tv ratio|mean colour max|nearest training, min)" "$run/log" || tail -n 3 "$run/log"
+}
+pids=()
+if [[ $STEPS == *" train "* ]]; then
+  [ -f .whl/NotoColorEmoji.ttf ] && export DIFFVIZ_EMOJI_FONT=$PWD/.whl/NotoColorEmoji.ttf
+  while read -r name batch lr ema channels; do
+    [ -n "$name" ] && { train_variant "$name" "$batch" "$lr" "$ema" "$channels" & pids+=($!); }
+  done <<<"$TRAIN_VARIANTS"
+fi
+# parity: the samplers on CUDA float32 against diffusers' schedulers on CUDA, and CUDA against CPU
 if [[ $STEPS == *" parity "* ]]; then
-timeout 180 python3 - <<'PY'
+timeout 180 python3 - <<'PY' || echo "parity ended with status $?"
 import torch
 from diffusers import DDIMPipeline, DDPMPipeline
 from sampling.loading import load_model
@@ -46,33 +79,12 @@ for dev in ("cpu", "cuda"):
         print(f"{dev} {cls.__name__}: max abs difference to the pipeline {err:.2e}", "ok" if err <= 1e-4 else "FAIL")
 PY
 fi
-# 2. the benchmark on the GPU, float32 and bfloat16
+for pid in "${pids[@]}"; do wait "$pid" || true; done
+# benchmark: on the GPU, float32 and bfloat16, alone on it, within DEADLINE
+left() { echo $(( DEADLINE - SECONDS > 5 ? DEADLINE - SECONDS : 5 )); }
 if [[ $STEPS == *" benchmark "* ]]; then
-timeout 240 python3 benchmarks/sampling.py --device cuda --dtype float32 --google-steps 50
-timeout 120 python3 benchmarks/sampling.py --device cuda --dtype bfloat16 --google-steps 50 | tail -4
+echo "benchmark from second $SECONDS"
+timeout $(( $(left) * 3 / 5 )) python3 benchmarks/sampling.py --device cuda --dtype float32 --google-steps 50 || echo "float32 benchmark ended with status $?"
+timeout "$(left)" python3 benchmarks/sampling.py --device cuda --dtype bfloat16 --google-steps 50 || echo "bfloat16 benchmark ended with status $?"
 fi
-# 3. issue 19: the embedded model's recipe (sampling/models/emoji-faces-32/README.md: batch 16, lr 5e-4,
-# EMA 0.999, seed 0), trained from scratch on the GPU for TRAIN_MINUTES of wall clock instead of 4,000
-# CPU steps; --steps is only a ceiling (the learning rate is constant after warm-up, so stopping early
-# is the same recipe stopped sooner). The model folder comes back under $OUT/emoji-faces-32-gpu/ with
-# its loss curve, a sample grid and benchmarks/embedded_quality.py's figures; the resume state
-# (checkpoint.pt, 45 MB) does not come back. Ship the weights only if they measure better.
-if [[ $STEPS == *" train "* ]]; then
-  minutes=${TRAIN_MINUTES:-4} device=${TRAIN_DEVICE:-cuda} slow=1
-  [ "$device" = cpu ] && slow=10  # a dry run's sampling takes minutes, not seconds
-  run=/tmp/emoji-faces-32-gpu got=$OUT/emoji-faces-32-gpu
-  [ -f .whl/NotoColorEmoji.ttf ] && export DIFFVIZ_EMOJI_FONT=$PWD/.whl/NotoColorEmoji.ttf
-  mkdir -p "$got"
-  # the limit ends the run; timeout only guards against a hang (a killed run keeps its last
-  # checkpoint's model folder, written every 250 steps)
-  timeout $(python3 -c "print(int($minutes * 60 + 120))") python3 -m sampling.cli train --dataset emoji-faces \
-      --size 32 --batch-size 16 --lr 0.0005 --seed 0 --steps 1000000 --device "$device" --max-minutes "$minutes" \
-      --out "$run" || echo "training ended with status $?"
-  for f in config.json diffusion_pytorch_model.safetensors scheduler_config.json training.json loss.csv; do
-    cp "$run/$f" "$got/"
-  done
-  timeout $((60 * slow)) python3 -m sampling.cli sample --model "$run" --n 16 --steps 50 --seed 0 \
-      --device "$device" --out "$got/samples.png" || echo "sampling ended with status $?"
-  timeout $((180 * slow)) python3 benchmarks/embedded_quality.py --model "$run" --device "$device" \
-      --json "$got/quality.json" || echo "embedded_quality.py ended with status $?"
-fi
+echo "gpu_check done at second $SECONDS"

@@ -110,6 +110,17 @@ def _output_folder(ctx, param, out: Path) -> Path:
     return out
 
 
+def _channels(ctx, param, text: str) -> tuple[int, ...]:
+    """--channels 32,64,128: at least two levels, each a positive multiple of 32 (GroupNorm's 32 groups)."""
+    try:
+        channels = tuple(int(c) for c in text.split(","))
+    except ValueError:
+        channels = ()
+    if len(channels) < 2 or any(c <= 0 or c % 32 for c in channels):
+        raise click.BadParameter(f"{text!r} is not a list of at least two multiples of 32, such as 32,64,128")
+    return channels
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def main() -> None:
     """diffviz: record diffusion trajectories once, render them as Manim scenes anywhere."""
@@ -309,18 +320,24 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
 @click.option("--batch-size", type=click.IntRange(1), default=32)
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=5e-4)
 @click.option("--seed", type=int, default=0)
+@click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=0.999,
+              help="Decay of the weights' exponential moving average (the EMA weights are the ones written).")
+@click.option("--channels", default="32,64,128", callback=_channels,
+              help="The UNet's block_out_channels, comma-separated, each a multiple of 32 (self-attention at "
+                   "the last, lowest resolution).")
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
 @click.option("--max-minutes", type=click.FloatRange(0, min_open=True), default=None,
               help="Stop this run after so many wall-clock minutes, writing the model at the step reached "
                    "(running again resumes towards --steps).")
-def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int, device: str,
-          max_minutes: float | None) -> None:
+def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int,
+          ema_decay: float, channels: tuple[int, ...], device: str, max_minutes: float | None) -> None:
     """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
     from .loading import resolve_device
     from .train import TrainSpec
     from .train import train as run_training
 
-    spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed)
+    spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
+                     ema_decay=ema_decay, channels=channels)
     with click.progressbar(length=steps, label="training", show_pos=True, item_show_func=lambda s: s) as bar:
         def on_step(step: int, loss: float) -> None:
             bar.update(step - bar.pos, f"loss {loss:.4f}")

@@ -173,6 +173,7 @@ def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
                 "dataset_size": len(images), "final_loss": running}
 
     running = math.nan
+    ema_params, unet_params = list(ema.parameters()), list(unet.parameters())
     unet.train()
     while step < spec.steps:
         started = time.perf_counter()
@@ -193,8 +194,7 @@ def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
         step += 1
         decay = min(spec.ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
-            for p_ema, p in zip(ema.parameters(), unet.parameters(), strict=True):
-                p_ema.lerp_(p, 1 - decay)
+            torch._foreach_lerp_(ema_params, unet_params, 1 - decay)
         seconds += time.perf_counter() - started
         running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
         if on_step:
