@@ -57,7 +57,7 @@ class Notebook:
     def run(self, scheduler, steps: int, x, start: int = 0, gen=None):
         scheduler.set_timesteps(steps)
         for t in scheduler.timesteps[start:]:
-            eps = self.unet(x, t).sample
+            eps = self.unet(x.to(self.unet.dtype), t).sample.float()  # the scheduler's arithmetic in float32
             self.calls += 1
             kwargs = {"generator": gen} if isinstance(scheduler, DDPMScheduler) else {}
             x = scheduler.step(eps, t, x, **kwargs).prev_sample

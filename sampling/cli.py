@@ -325,19 +325,25 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
 @click.option("--channels", default="32,64,128", callback=_channels,
               help="The UNet's block_out_channels, comma-separated, each a multiple of 32 (self-attention at "
                    "the last, lowest resolution).")
+@click.option("--norm-groups", type=click.IntRange(1), default=8,
+              help="GroupNorm's groups; every --channels value must be a multiple of it.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
 @click.option("--max-minutes", type=click.FloatRange(0, min_open=True), default=None,
               help="Stop this run after so many wall-clock minutes, writing the model at the step reached "
                    "(running again resumes towards --steps).")
 def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int,
-          ema_decay: float, channels: tuple[int, ...], device: str, max_minutes: float | None) -> None:
+          ema_decay: float, channels: tuple[int, ...], norm_groups: int, device: str,
+          max_minutes: float | None) -> None:
     """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
     from .loading import resolve_device
     from .train import TrainSpec
     from .train import train as run_training
 
     spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
-                     ema_decay=ema_decay, channels=channels)
+                     ema_decay=ema_decay, channels=channels, norm_groups=norm_groups)
+    if any(c % norm_groups for c in channels):
+        raise click.BadParameter(f"{norm_groups} does not divide every channel count of {channels}",
+                                 param_hint="--norm-groups")
     with click.progressbar(length=steps, label="training", show_pos=True, item_show_func=lambda s: s) as bar:
         def on_step(step: int, loss: float) -> None:
             bar.update(step - bar.pos, f"loss {loss:.4f}")

@@ -51,6 +51,10 @@ class TrainSpec:
     ema_decay: float = 0.999
     seed: int = 0
     channels: tuple[int, ...] = (32, 64, 128)
+    # GroupNorm's groups. diffusers' default, 32, puts one channel in each group at 32 channels: the
+    # norm then takes away every channel's mean, the image's colour, at the full resolution (google's
+    # models have 128 channels there, 4 a group). 8 gives these channels 4 a group too.
+    norm_groups: int = 8
 
 
 def make_unet(spec: TrainSpec) -> UNet2DModel:
@@ -62,6 +66,7 @@ def make_unet(spec: TrainSpec) -> UNet2DModel:
         out_channels=3,
         layers_per_block=1,
         block_out_channels=spec.channels,
+        norm_num_groups=spec.norm_groups,
         down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
         up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
     )

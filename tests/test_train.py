@@ -37,6 +37,22 @@ def test_train_20_steps_on_a_folder_writes_a_loadable_model(tmp_path):
     assert "after 25 steps" in result.output
 
 
+def test_the_recipe_options_reach_the_written_model(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(images / "0.png")
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["train", "--dataset", str(images), "--out", str(out), "--size", "8",
+                                       "--steps", "1", "--batch-size", "2", "--device", "cpu", "--channels", "64,32",
+                                       "--norm-groups", "16", "--ema-decay", "0.99"])
+    assert result.exit_code == 0, result.output
+    unet = load_model(str(out), device="cpu").unet
+    assert tuple(unet.config.block_out_channels) == (64, 32)
+    assert unet.config.norm_num_groups == 16
+    assert unet.conv_norm_out.num_groups == 16 and unet.conv_norm_out.num_channels == 64
+    assert json.loads((out / "training.json").read_text())["spec"]["ema_decay"] == 0.99
+
+
 def test_emoji_faces_recipe_renders_every_face_from_the_font():
     faces = emoji_faces(32)
     assert faces.shape == (len(EMOJI_FACES), 3, 32, 32)
