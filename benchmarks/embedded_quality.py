@@ -14,7 +14,8 @@ embedded model: the 107 images `diffviz train --dataset emoji-faces` trains on, 
                 channel, over all images' corner pixels together
   nearest       per sample, the root mean square difference to its nearest training image, the
                 training images and their left-right mirrors (what training sees) included; the
-                figure is the smallest over the samples (not a copy: it must stay large)
+                figure is the smallest over the samples (not a copy: it must stay large); beside it,
+                for scale, how far each training image is from the nearest *other* one
 
 One line per figure: the value per seed, their mean, and issue 19's target beside it. Measures
 only: it exits 0 whatever the figures are.
@@ -74,6 +75,17 @@ def nearest_distances(samples: np.ndarray, train: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(sq, 0).min(axis=1) / s.shape[1])
 
 
+def training_nearest_other(train: np.ndarray) -> np.ndarray:
+    """Per training image, the RMS difference to the nearest *other* training image or its mirror: how far
+    apart distinct images of the set are, the scale against which a sample's 'nearest' reads."""
+    n = len(train)
+    refs = np.concatenate([train, train[..., ::-1]]).reshape(2 * n, -1).astype(np.float64)
+    x = refs[:n]
+    sq = (x ** 2).sum(1)[:, None] + (refs ** 2).sum(1)[None, :] - 2 * x @ refs.T
+    sq[np.arange(n), np.arange(n)] = sq[np.arange(n), np.arange(n) + n] = np.inf  # itself and its own mirror
+    return np.sqrt(np.maximum(sq, 0).min(axis=1) / x.shape[1])
+
+
 def figures(samples: np.ndarray, train: np.ndarray) -> dict:
     mean_s, mean_t = samples.mean(axis=(0, 2, 3)), train.mean(axis=(0, 2, 3))
     level, spread = background(samples)
@@ -130,6 +142,9 @@ def report(per_seed: dict[int, dict], train: np.ndarray) -> list[str]:
     row("nearest training, min", "nearest_min", "{:.3f}".format, f">= {NEAREST_AT_LEAST}",
         lambda v: v >= NEAREST_AT_LEAST)
     row("nearest training, median", "nearest_median", "{:.3f}".format, "(flips included)")
+    own = training_nearest_other(train)
+    lines.append(f"{'(training among itself)':<26}each training image to the nearest other one: min {own.min():.3f}, "
+                 f"median {np.median(own):.3f}, {np.mean(own < NEAREST_AT_LEAST):.0%} of them under {NEAREST_AT_LEAST}")
     return lines
 
 
