@@ -44,12 +44,14 @@ def test_the_recipe_options_reach_the_written_model(tmp_path):
     out = tmp_path / "model"
     result = CliRunner().invoke(main, ["train", "--dataset", str(images), "--out", str(out), "--size", "8",
                                        "--steps", "1", "--batch-size", "2", "--device", "cpu", "--channels", "64,32",
-                                       "--norm-groups", "16", "--ema-decay", "0.99"])
+                                       "--norm-groups", "16", "--ema-decay", "0.99",
+                                       "--dropout", "0.25"])
     assert result.exit_code == 0, result.output
     unet = load_model(str(out), device="cpu").unet
     assert tuple(unet.config.block_out_channels) == (64, 32)
     assert unet.config.norm_num_groups == 16
     assert unet.conv_norm_out.num_groups == 16 and unet.conv_norm_out.num_channels == 64
+    assert unet.config.dropout == 0.25 and unet.down_blocks[0].resnets[0].dropout.p == 0.25
     assert json.loads((out / "training.json").read_text())["spec"]["ema_decay"] == 0.99
 
 
