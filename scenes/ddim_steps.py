@@ -58,17 +58,17 @@ class DdimStepCounts(DiffvizScene):
         if self.stop_here(1):
             return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
-        self.slide(f"Distance of each result to {reference.replace(chr(10), ' with ')}: " + "; ".join(
+        self.slide(f"Distance of each result to {reference}: " + "; ".join(
             f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"], strict=False)) + ".",
             title="Distances to the reference",
             description="Under each result, its distance to the reference ||x - x_ref||, the reference being "
-                        f"{reference.replace(chr(10), ' with ')}: " + "; ".join(
+                        f"{reference}: " + "; ".join(
                             f"{run}, {float(d):.2f}"
                             for run, d in zip(names, tr["distance_to_reference"], strict=True)) + ".")
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
                             Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps, strict=False)]
         self.numbers = [d[1] for d in distances]
-        note = label(f"ref = {', '.join(reference)}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)
+        note = self.note = label(f"ref = {reference}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)
         self.play(*[FadeIn(d) for d in distances], FadeIn(note), run_time=0.8)
         self.wait(4)

@@ -234,11 +234,15 @@ def test_grid_rows_are_the_recorded_rows_with_their_distances():
 
 def test_step_counts_end_on_each_runs_final_image():
     import ddim_steps
-    scene, frame = render(ddim_steps.DdimStepCounts, until=1)
+    scene, frame = render(ddim_steps.DdimStepCounts, until=None)
     tr = scene.tr
     side = tr["finals"].shape[1]
     for r, panel in enumerate(scene.panels):
         assert corr(crop(frame, panel.image, side), tr["finals"][r]) > 0.97
+    # the footnote names the reference: the run at distance 0 from it, a DDIM run
+    ref = int(np.argmin(tr["distance_to_reference"]))
+    assert tr["distance_to_reference"][ref] == 0 and not tr["is_ddpm"][ref]
+    assert scene.note.original_text == f"ref = DDIM {tr['step_counts'][ref]} steps"
 
 
 def test_scenes_work_for_another_model_size_from_its_cache(tmp_path, tiny_model, monkeypatch):
