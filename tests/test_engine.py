@@ -22,12 +22,14 @@ def test_pooled_recordings_equal_serial_ones_in_as_many_calls_as_the_longest():
     assert max(pool.batch_sizes) > 2
     for a, b in zip(alone, pooled, strict=False):
         for name in a.images:
-            # The trajectory itself (x, x_t, grid, ...) agrees to 1e-5. What the UNet outputs at low t
+            # The trajectory itself (x, x_t, grid, ...) agrees to 3e-5: float32 rounding of kernels
+            # that depend on the batch size (measured: under 1e-5 with the embedded model's 32-group
+            # weights, 1.04e-5 with its 8-group ones; an 8-bit level is 7.8e-3). What the UNet outputs at low t
             # magnifies the last-bit differences of a batched convolution (eps_hat there is about
             # (x_t - sqrt(alpha_bar) x_0) / sqrt(1 - alpha_bar), with 1/sqrt(1 - alpha_bar_20) = 7),
             # and x0_hat = (x_t - sqrt(1 - alpha_bar) eps_hat) / sqrt(alpha_bar) at high t by up to
             # 1/sqrt(alpha_bar_999) = 156.
-            tol = {"x0_hat": 2e-3, "eps_hat": 1e-4}.get(name, 1e-5)
+            tol = {"x0_hat": 2e-3, "eps_hat": 1e-4}.get(name, 3e-5)
             assert torch.as_tensor(a.images[name] - b.images[name]).abs().max() <= tol, name
 
 

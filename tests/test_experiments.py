@@ -118,11 +118,13 @@ def test_grid_first_column_is_x0_and_rows_equal_serial_ddim():
         i = 5 - r
         assert rec.numbers["row_steps"][r] == r + 1 and rec.numbers["row_t"][r] == t[i]
         serial = sample_ddim(model, grid[r, 1][None], Schedule.of(sched), t[i:], t_prev[i:])
-        assert abs(grid[r, -1] - serial[0]).max() <= 1e-5
+        # batched rows against one run alone: float32 rounding of batch-size-dependent kernels, measured
+        # up to 1.4e-5 with the embedded model's weights (an 8-bit level is 7.8e-3)
+        assert abs(grid[r, -1] - serial[0]).max() <= 3e-5
     # the single run: noised to timesteps[2], denoised alone, and its distance to x_0 over all values
     assert rec.numbers["forward_t"] == t[2]
     alone = sample_ddim(model, rec.images["noised"][None], Schedule.of(sched), t[2:], t_prev[2:])[0]
-    assert abs(rec.images["reconstruction"] - alone).max() <= 1e-5
+    assert abs(rec.images["reconstruction"] - alone).max() <= 3e-5
     assert np.isclose(rec.numbers["distance"], norm(alone - x0), rtol=1e-5)
 
 
