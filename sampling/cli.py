@@ -111,13 +111,14 @@ def _output_folder(ctx, param, out: Path) -> Path:
 
 
 def _channels(ctx, param, text: str) -> tuple[int, ...]:
-    """--channels 32,64,128: at least two levels, each a positive multiple of 32 (GroupNorm's 32 groups)."""
+    """--channels 32,64,128: at least two levels, each a positive multiple of 8 (the attention's head size;
+    --norm-groups must divide them too, checked once both are read)."""
     try:
         channels = tuple(int(c) for c in text.split(","))
     except ValueError:
         channels = ()
-    if len(channels) < 2 or any(c <= 0 or c % 32 for c in channels):
-        raise click.BadParameter(f"{text!r} is not a list of at least two multiples of 32, such as 32,64,128")
+    if len(channels) < 2 or any(c <= 0 or c % 8 for c in channels):
+        raise click.BadParameter(f"{text!r} is not a list of at least two multiples of 8, such as 32,64,128")
     return channels
 
 
@@ -323,7 +324,7 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
 @click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=0.999,
               help="Decay of the weights' exponential moving average (the EMA weights are the ones written).")
 @click.option("--channels", default="32,64,128", callback=_channels,
-              help="The UNet's block_out_channels, comma-separated, each a multiple of 32 (self-attention at "
+              help="The UNet's block_out_channels, comma-separated, each a multiple of 8 (self-attention at "
                    "the last, lowest resolution).")
 @click.option("--norm-groups", type=click.IntRange(1), default=8,
               help="GroupNorm's groups; every --channels value must be a multiple of it.")
