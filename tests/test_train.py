@@ -14,12 +14,18 @@ from sampling.cli import main
 from sampling.loading import load_model
 
 
-def test_train_20_steps_on_a_folder_writes_a_loadable_model(tmp_path):
+def image_folder(tmp_path, count: int, shape: tuple[int, int, int]):
+    """tmp_path/images with `count` random PNG images of `shape` (H, W, 3)."""
     images = tmp_path / "images"
     images.mkdir()
     rng = np.random.default_rng(0)
-    for i in range(4):
-        Image.fromarray(rng.integers(0, 255, (20, 24, 3), np.uint8)).save(images / f"{i}.png")
+    for i in range(count):
+        Image.fromarray(rng.integers(0, 255, shape, np.uint8)).save(images / f"{i}.png")
+    return images
+
+
+def test_train_20_steps_on_a_folder_writes_a_loadable_model(tmp_path):
+    images = image_folder(tmp_path, 4, (20, 24, 3))
     out = tmp_path / "model"
     args = ["train", "--dataset", str(images), "--out", str(out), "--size", "16", "--steps", "20",
             "--batch-size", "4", "--device", "cpu"]
@@ -38,9 +44,7 @@ def test_train_20_steps_on_a_folder_writes_a_loadable_model(tmp_path):
 
 
 def test_the_recipe_options_reach_the_written_model(tmp_path):
-    images = tmp_path / "images"
-    images.mkdir()
-    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(images / "0.png")
+    images = image_folder(tmp_path, 1, (8, 8, 3))
     out = tmp_path / "model"
     result = CliRunner().invoke(main, ["train", "--dataset", str(images), "--out", str(out), "--size", "8",
                                        "--steps", "1", "--batch-size", "2", "--device", "cpu", "--channels", "64,32",
@@ -66,11 +70,7 @@ def test_emoji_faces_recipe_renders_every_face_from_the_font():
 
 
 def test_max_minutes_stops_the_run_and_writes_the_model_at_the_step_reached(tmp_path):
-    images = tmp_path / "images"
-    images.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(2):
-        Image.fromarray(rng.integers(0, 255, (8, 8, 3), np.uint8)).save(images / f"{i}.png")
+    images = image_folder(tmp_path, 2, (8, 8, 3))
     out = tmp_path / "model"
     # a limit of 0.06 s: the first step ends past it, so the run stops there, far short of --steps
     args = ["train", "--dataset", str(images), "--out", str(out), "--size", "8", "--steps", "100000",
