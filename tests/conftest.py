@@ -42,6 +42,20 @@ def isolated_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+# Short runs for the tests that call render.sh: every scene renders in seconds at -ql.
+RENDER_SETTINGS = "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n"
+
+
+def render_env(folder) -> dict:
+    """The environment of a render.sh run of its own under `folder`: RENDER_SETTINGS as its settings file,
+    its own cache and media, the default theme, no network."""
+    (folder / "diffviz.toml").write_text(RENDER_SETTINGS)
+    env = os.environ | {"DIFFVIZ_CONFIG": str(folder / "diffviz.toml"), "DIFFVIZ_CACHE": str(folder / "cache"),
+                        "DIFFVIZ_MEDIA": str(folder / "media"), "HF_HUB_OFFLINE": "1"}
+    env.pop("DIFFVIZ_THEME", None)
+    return env
+
+
 def scene_cache_for_module(settings: str):
     """Fixtures for a module of scene tests: one cache and one settings file (`settings`, TOML) that
     all its tests share, so each trajectory is recorded once per module. Bind both names:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import importlib.util
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -17,8 +16,9 @@ import numpy as np
 import pytest
 import webvtt
 
+from tests.conftest import render_env
+
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n"
 SCENE = "ForwardProcess"
 TRACKS = ("chapters", "descriptions")
 
@@ -101,10 +101,7 @@ def render(env: dict, out: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("captions")
-    (folder / "diffviz.toml").write_text(SMALL)
-    env = os.environ | {"DIFFVIZ_CONFIG": str(folder / "diffviz.toml"), "DIFFVIZ_CACHE": str(folder / "cache"),
-                        "DIFFVIZ_MEDIA": str(folder / "media"), "HF_HUB_OFFLINE": "1"}
-    env.pop("DIFFVIZ_THEME", None)
+    env = render_env(folder)
     plain, slides = folder / "plain", folder / "slides"
     render(env, plain)
     partial = {p.name for p in (folder / "media" / "videos" / "forward").rglob("*.mp4")}

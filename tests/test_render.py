@@ -4,7 +4,6 @@ notes carry the schedule's numbers); a second run renders only what changed."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import RENDER_SETTINGS, render_env
+
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = "steps = 20\nforward_timestep = 8\nddim_step_counts = [5, 20]\ngrid_levels = 4\n"
 
 
 def scenes() -> list[tuple[str, str]]:
@@ -30,10 +30,7 @@ def render(env: dict, out: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("render")
-    (folder / "diffviz.toml").write_text(SMALL)
-    env = os.environ | {"DIFFVIZ_CONFIG": str(folder / "diffviz.toml"), "DIFFVIZ_CACHE": str(folder / "cache"),
-                        "DIFFVIZ_MEDIA": str(folder / "media"), "HF_HUB_OFFLINE": "1"}
-    env.pop("DIFFVIZ_THEME", None)
+    env = render_env(folder)
     out = folder / "out"
     run = render(env, out, "--slides")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -156,7 +153,7 @@ def test_second_run_renders_only_what_changed(rendered):
         assert f"same    {cls}" in again.stdout
         assert (out / f"{cls}.mp4").stat().st_mtime_ns == before[cls]
     # a setting that only DdimStepCounts reads: only it is rendered again
-    Path(env["DIFFVIZ_CONFIG"]).write_text(SMALL.replace("[5, 20]", "[4, 20]"))
+    Path(env["DIFFVIZ_CONFIG"]).write_text(RENDER_SETTINGS.replace("[5, 20]", "[4, 20]"))
     changed = render(env, out, "DdimStepCounts", "ForwardProcess")
     assert changed.returncode == 0, changed.stdout + changed.stderr
     assert "ok      DdimStepCounts" in changed.stdout and "same    ForwardProcess" in changed.stdout
