@@ -330,13 +330,16 @@ def sample(model, scheduler, steps, eta, seed, n, device, dtype, out):
               help="GroupNorm's groups; every --channels value must be a multiple of it.")
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0,
               help="Dropout in every ResNet block, against copying a small training set.")
+@click.option("--p2-gamma", type=click.FloatRange(0, 4), default=0.0,
+              help="Weight each t's loss by (1 + SNR(t))^-gamma (Choi et al. 2022, k = 1): 0 is the plain "
+                   "epsilon MSE; 1 trains the noisy steps, where colour and layout are set, harder.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto")
 @click.option("--max-minutes", type=click.FloatRange(0, min_open=True), default=None,
               help="Stop this run after so many wall-clock minutes, writing the model at the step reached "
                    "(running again resumes towards --steps).")
 def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: float, seed: int,
-          ema_decay: float, channels: tuple[int, ...], norm_groups: int, dropout: float, device: str,
-          max_minutes: float | None) -> None:
+          ema_decay: float, channels: tuple[int, ...], norm_groups: int, dropout: float, p2_gamma: float,
+          device: str, max_minutes: float | None) -> None:
     """Train a UNet2DModel (DDPM objective, EMA weights) and write a diffusers model folder."""
     from .loading import resolve_device
     from .train import TrainSpec
@@ -344,7 +347,7 @@ def train(dataset: str, out: Path, size: int, steps: int, batch_size: int, lr: f
 
     spec = TrainSpec(dataset=dataset, size=size, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
                      ema_decay=ema_decay, channels=channels, norm_groups=norm_groups,
-                     dropout=dropout)
+                     dropout=dropout, p2_gamma=p2_gamma)
     if any(c % norm_groups for c in channels):
         raise click.BadParameter(f"{norm_groups} does not divide every channel count of {channels}",
                                  param_hint="--norm-groups")

@@ -56,6 +56,17 @@ class TrainSpec:
     # models have 128 channels there, 4 a group). 8 gives these channels 4 a group too.
     norm_groups: int = 8
     dropout: float = 0.0  # in every ResNet block (Ho et al. use 0.1 on CIFAR-10 against overfitting)
+    # Loss weight over t, Choi et al. 2022 ("Perception Prioritized Training of Diffusion Models", eq. 8,
+    # k = 1): (1 + SNR(t))^-gamma, normalised to mean 1 over t. 0 is Ho et al.'s plain epsilon MSE; 1 shifts
+    # weight from the nearly clean steps (fine detail) to the noisy ones (colour, layout). The model,
+    # schedule and sampler stay the same: only how much each t counts in training changes.
+    p2_gamma: float = 0.0
+
+
+def loss_weights(alpha_bar: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Per t, the P2 weight (1 + SNR)^-gamma with SNR = alpha_bar / (1 - alpha_bar), mean 1 over t."""
+    w = (1 + alpha_bar / (1 - alpha_bar)) ** -gamma  # = (1 - alpha_bar)^gamma
+    return w / w.mean()
 
 
 def make_unet(spec: TrainSpec) -> UNet2DModel:
@@ -101,7 +112,7 @@ def _resume_from(path: Path, device: str, spec: TrainSpec) -> dict:
     fix = "delete it to train from step 0, or use another --out"
     try:
         ckpt = torch.load(path, map_location=device, weights_only=False)
-        made_with = dict(ckpt["spec"])
+        made_with = {"p2_gamma": 0.0} | dict(ckpt["spec"])  # checkpoints from before the weighting
     except Exception as err:  # empty, truncated, or not a checkpoint of `diffviz train`
         raise TrainError(f"{path} is not a checkpoint diffviz train can resume from ({first_words(err)}); "
                          f"{fix}") from None
@@ -151,6 +162,7 @@ def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
     out.mkdir(parents=True, exist_ok=True)
     scheduler = DDPMScheduler(**GOOGLE_SCHEDULER)
     alpha_bar = scheduler.alphas_cumprod.to(device)
+    weights = loss_weights(alpha_bar, spec.p2_gamma)
 
     unet = make_unet(spec).to(device)
     ema = copy.deepcopy(unet).requires_grad_(False)
@@ -192,7 +204,10 @@ def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
         t = torch.randint(0, scheduler.config.num_train_timesteps, (spec.batch_size,), generator=gen).to(device)
         a = alpha_bar[t].view(-1, 1, 1, 1)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # q(x_t | x_0), Ho et al. eq. (4)
-        loss = torch.nn.functional.mse_loss(unet(x_t, t).sample, eps)
+        if spec.p2_gamma == 0:
+            loss = torch.nn.functional.mse_loss(unet(x_t, t).sample, eps)
+        else:
+            loss = (weights[t] * (unet(x_t, t).sample - eps).square().mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)

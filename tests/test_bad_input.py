@@ -390,6 +390,8 @@ ROWS = [
      ["--channels", "'32,44' is not a list of at least two multiples of 8"]),
     ("train --norm-groups", "not dividing the channels", nothing,
      TRAIN + " --norm-groups 5", 2, ["--norm-groups", "5 does not divide every channel count of (32, 64, 128)"]),
+    ("train --p2-gamma", "out of range", nothing, TRAIN + " --p2-gamma 5", 2,
+     ["--p2-gamma", "5.0 is not in the range 0<=x<=4"]),
     ("train --out checkpoint.pt", "truncated", truncated_checkpoint, TRAIN, 1,
      ["trained/checkpoint.pt is not a checkpoint diffviz train can resume from", "delete it"]),
     ("train --out checkpoint.pt", "made with other settings", checkpoint_of(size=16), TRAIN, 1,

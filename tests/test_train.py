@@ -6,12 +6,15 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
+from diffusers import DDPMScheduler
 from PIL import Image
 
 from cache.datasets import EMOJI_FACES, EMOJI_FONT, EMOJI_FONT_VARIABLE, DatasetError, emoji_faces, render_emoji
 from sampling.cli import main
 from sampling.loading import load_model
+from sampling.train import GOOGLE_SCHEDULER, loss_weights
 
 
 def image_folder(tmp_path, count: int, shape: tuple[int, int, int]):
@@ -49,14 +52,44 @@ def test_the_recipe_options_reach_the_written_model(tmp_path):
     result = CliRunner().invoke(main, ["train", "--dataset", str(images), "--out", str(out), "--size", "8",
                                        "--steps", "1", "--batch-size", "2", "--device", "cpu", "--channels", "64,32",
                                        "--norm-groups", "16", "--ema-decay", "0.99",
-                                       "--dropout", "0.25"])
+                                       "--dropout", "0.25", "--p2-gamma", "0.5"])
     assert result.exit_code == 0, result.output
     unet = load_model(str(out), device="cpu").unet
     assert tuple(unet.config.block_out_channels) == (64, 32)
     assert unet.config.norm_num_groups == 16
     assert unet.conv_norm_out.num_groups == 16 and unet.conv_norm_out.num_channels == 64
     assert unet.config.dropout == 0.25 and unet.down_blocks[0].resnets[0].dropout.p == 0.25
-    assert json.loads((out / "training.json").read_text())["spec"]["ema_decay"] == 0.99
+    spec = json.loads((out / "training.json").read_text())["spec"]
+    assert spec["ema_decay"] == 0.99 and spec["p2_gamma"] == 0.5
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0])
+def test_p2_loss_weights_are_choi_et_al_eq_8_over_google_schedule(gamma):
+    # the truth from the papers, in float64: alpha_bar_t = prod_s (1 - beta_s), betas linear 1e-4..0.02 over
+    # 1000 steps (Ho et al.); SNR = alpha_bar / (1 - alpha_bar); P2 weight (k + SNR)^-gamma with k = 1
+    alpha_bar = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000))
+    snr = alpha_bar / (1 - alpha_bar)
+    expected = (1 + snr) ** -gamma
+    expected /= expected.mean()
+    weights = loss_weights(DDPMScheduler(**GOOGLE_SCHEDULER).alphas_cumprod, gamma).double().numpy()
+    np.testing.assert_allclose(weights, expected, rtol=1e-3)  # float32 1 - alpha_bar near t = 0
+    if gamma:
+        assert weights[0] < 0.05 * weights[-1]  # the nearly clean step counts for little, the noisiest most
+
+
+def test_a_checkpoint_from_before_the_p2_option_resumes_as_gamma_0(tmp_path):
+    images = image_folder(tmp_path, 1, (8, 8, 3))
+    out = tmp_path / "model"
+    args = ["train", "--dataset", str(images), "--out", str(out), "--size", "8", "--steps", "1",
+            "--batch-size", "2", "--device", "cpu"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    ckpt = torch.load(out / "checkpoint.pt", weights_only=False)
+    del ckpt["spec"]["p2_gamma"]  # as written before the option existed
+    torch.save(ckpt, out / "checkpoint.pt")
+    result = CliRunner().invoke(main, [a if a != "1" else "2" for a in args])
+    assert result.exit_code == 0 and "after 2 steps" in result.output, result.output
+    result = CliRunner().invoke(main, [a if a != "1" else "3" for a in args] + ["--p2-gamma", "1"])
+    assert result.exit_code == 1 and "made with other settings" in result.output, result.output
 
 
 def test_emoji_faces_recipe_renders_every_face_from_the_font():
