@@ -22,6 +22,7 @@ only: it exits 0 whatever the figures are.
 
     python benchmarks/embedded_quality.py                        # the embedded model, seeds 0..3
     python benchmarks/embedded_quality.py --model runs/emoji-faces-32 --seeds 0,1
+    python benchmarks/embedded_quality.py --seeds 0 --pairs pairs.png     # and each sample over its nearest
 """
 from __future__ import annotations
 
@@ -69,10 +70,41 @@ def background(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def nearest_distances(samples: np.ndarray, train: np.ndarray) -> np.ndarray:
     """Per sample, the RMS difference to the nearest of the training images and their mirrors."""
-    refs = np.concatenate([train, train[..., ::-1]]).reshape(2 * len(train), -1).astype(np.float64)
+    return nearest(samples, train)[1]
+
+
+def nearest(samples: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample, the nearest of the training images and their mirrors (N, C, H, W), and its RMS difference."""
+    refs = np.concatenate([train, train[..., ::-1]])
+    flat = refs.reshape(len(refs), -1).astype(np.float64)
     s = samples.reshape(len(samples), -1).astype(np.float64)
-    sq = (s ** 2).sum(1)[:, None] + (refs ** 2).sum(1)[None, :] - 2 * s @ refs.T
-    return np.sqrt(np.maximum(sq, 0).min(axis=1) / s.shape[1])
+    sq = (s ** 2).sum(1)[:, None] + (flat ** 2).sum(1)[None, :] - 2 * s @ flat.T
+    which = sq.argmin(axis=1)
+    return refs[which], np.sqrt(np.maximum(sq[np.arange(len(s)), which], 0) / s.shape[1])
+
+
+def write_pairs(samples: np.ndarray, train: np.ndarray, path: Path, columns: int = 8, scale: int = 4) -> None:
+    """A PNG of the samples in rows of `columns`, each sample above its nearest training image (or mirror),
+    the RMS difference written under the pair: what 'nearest' measures, to be looked at."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    refs, dist = nearest(samples, train)
+    side, pad, text_h = samples.shape[-1] * scale, 6, 22
+    rows = -(-len(samples) // columns)
+    sheet = Image.new("RGB", (columns * (side + pad) + pad, rows * (2 * side + text_h + 2 * pad) + pad), "white")
+    draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=16)
+
+    def tile(x: np.ndarray) -> Image.Image:
+        rgb = np.clip((x.transpose(1, 2, 0) + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(rgb).resize((side, side), Image.NEAREST)
+
+    for i, (s, r, d) in enumerate(zip(samples, refs, dist, strict=True)):
+        x = pad + (i % columns) * (side + pad)
+        y = pad + (i // columns) * (2 * side + text_h + 2 * pad)
+        sheet.paste(tile(s), (x, y))
+        sheet.paste(tile(r), (x, y + side + 2))
+        draw.text((x + side // 2, y + 2 * side + 4), f"{d:.3f}", fill="black", font=font, anchor="mt")
+    sheet.save(path)
 
 
 def training_nearest_other(train: np.ndarray) -> np.ndarray:
@@ -157,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=50, help="DDIM steps")
     p.add_argument("--device", default="auto")
     p.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    p.add_argument("--pairs", type=Path, default=None,
+                   help="also write a PNG of the first seed's samples, each above its nearest training image")
     a = p.parse_args(argv)
 
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -167,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         if seed == seeds[0]:
             train = load_dataset(dataset, samples.shape[-1])
         per_seed[seed] = figures(samples, train)
+        if a.pairs and seed == seeds[0]:
+            write_pairs(samples, train, a.pairs)
     print(f"model {a.model}: {a.n} samples per seed, DDIM {a.steps} steps, seeds {a.seeds}; "
           f"training images: {dataset}, {len(train)} (and their mirrors for 'nearest'); "
           f"{time.perf_counter() - started:.0f} s")
