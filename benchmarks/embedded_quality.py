@@ -37,6 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cache.datasets import load_dataset  # noqa: E402
+from cache.store import to_display  # noqa: E402
 from sampling.loading import locate  # noqa: E402
 from sampling.sample import sample_images  # noqa: E402
 
@@ -95,8 +96,7 @@ def write_pairs(samples: np.ndarray, train: np.ndarray, path: Path, columns: int
     draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=16)
 
     def tile(x: np.ndarray) -> Image.Image:
-        rgb = np.clip((x.transpose(1, 2, 0) + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-        return Image.fromarray(rgb).resize((side, side), Image.NEAREST)
+        return Image.fromarray(to_display(x)).resize((side, side), Image.NEAREST)
 
     for i, (s, r, d) in enumerate(zip(samples, refs, dist, strict=True)):
         x = pad + (i % columns) * (side + pad)
