@@ -204,10 +204,11 @@ def _train(spec: TrainSpec, out: Path, device: str, checkpoint_every: int,
         t = torch.randint(0, scheduler.config.num_train_timesteps, (spec.batch_size,), generator=gen).to(device)
         a = alpha_bar[t].view(-1, 1, 1, 1)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps  # q(x_t | x_0), Ho et al. eq. (4)
+        eps_hat = unet(x_t, t).sample
         if spec.p2_gamma == 0:  # Ho et al.'s L_simple, as the shipped weights were trained, to the bit
-            loss = torch.nn.functional.mse_loss(unet(x_t, t).sample, eps)
+            loss = torch.nn.functional.mse_loss(eps_hat, eps)
         else:
-            loss = (weights[t] * (unet(x_t, t).sample - eps).square().mean(dim=(1, 2, 3))).mean()
+            loss = (weights[t] * (eps_hat - eps).square().mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
