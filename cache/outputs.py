@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -92,3 +93,28 @@ def written_aside(path: Path):
         raise
     finally:
         staged.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def folder_written_aside(folder: Path):
+    """Yield a staging folder beside `folder` to fill; it replaces `folder` when the block ends, and is removed
+    if the block fails. A full disk becomes an OutputError saying nothing was written."""
+    folder = Path(folder)
+    staging = folder.with_name(f".{folder.name}-part")
+    shutil.rmtree(staging, ignore_errors=True)  # left by a run that was killed
+    existing = _nearest_existing(folder.parent)
+    try:
+        staging.mkdir(parents=True)
+        yield staging
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+    except BaseException as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        made = folder.parent  # the folders this call made for it, emptied again, go too
+        while made != existing and not any(made.iterdir()):
+            made.rmdir()
+            made = made.parent
+        if isinstance(err, OSError) and disk_full(err):
+            raise OutputError(folder, f"was not written: the disk under {folder.parent} is full",
+                              "free some space and run the command again") from None
+        raise

@@ -110,6 +110,12 @@ def _output_folder(ctx, param, out: Path) -> Path:
     return out
 
 
+def _explorer_folder(ctx, param, out: Path) -> Path:
+    """--out FOLDER of `web`: the folder and the explorer/ it gets, checked before any work."""
+    _output_folder(ctx, param, out / "explorer")
+    return out
+
+
 def _channels(ctx, param, text: str) -> tuple[int, ...]:
     """--channels 32,64,128: at least two levels, each a positive multiple of 8 (the attention's head size;
     --norm-groups must divide them too, checked once both are read)."""
@@ -263,7 +269,7 @@ def cache_clear(yes):
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", type=click.Path(path_type=Path), required=True, callback=_explorer_folder,
               help="Folder to write explorer/ into (./render.sh --web: the render's output folder).")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=f"Settings file [default: {config_path()}].")

@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+import pickle
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -110,9 +111,12 @@ class TrainError(ValueError):
 def _resume_from(path: Path, device: str, spec: TrainSpec) -> dict:
     """The checkpoint a run resumes from, checked to be one of this spec's."""
     fix = "delete it to train from step 0, or use another --out"
-    try:
-        ckpt = torch.load(path, map_location=device, weights_only=False)
+    try:  # weights_only: tensors, numbers, strings and containers; a pickle that would run code is refused
+        ckpt = torch.load(path, map_location=device, weights_only=True)
         made_with = {"p2_gamma": 0.0} | dict(ckpt["spec"])  # checkpoints from before the weighting
+    except pickle.UnpicklingError as err:  # a global the safe unpickler refuses: code, run by no diffviz command
+        raise TrainError(f"{path} is not a checkpoint diffviz train can resume from: it asks to run code, which "
+                         f"diffviz never does ({first_words(err)}); {fix}") from None
     except Exception as err:  # empty, truncated, or not a checkpoint of `diffviz train`
         raise TrainError(f"{path} is not a checkpoint diffviz train can resume from ({first_words(err)}); "
                          f"{fix}") from None

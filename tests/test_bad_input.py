@@ -205,6 +205,39 @@ def truncated_checkpoint(p: Place) -> None:
     (p.tmp / "trained" / "checkpoint.pt").write_bytes(data[:100])
 
 
+class RunsCode:
+    """Unpickled, it writes ran.txt beside itself: what a hostile checkpoint would do with os.system."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def hostile_checkpoint(p: Place) -> None:
+    """trained/checkpoint.pt: a pickle that writes trained/ran.txt when it is loaded"""
+    import torch
+    p.images()
+    (p.tmp / "trained").mkdir()
+    torch.save({"spec": RunsCode(p.tmp / "trained" / "ran.txt"), "step": 1}, p.tmp / "trained" / "checkpoint.pt")
+
+
+def disk_full_under(path: str):
+    """Path.write_text under the test's `path` writes half a file and then gets ENOSPC"""
+    real = Path.write_text
+
+    def make(p: Place) -> None:
+        def write_text(self, text, *args, **kwargs):
+            if (p.tmp / path) in Path(self).parents:
+                real(self, text[:len(text) // 2], *args, **kwargs)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(self, text, *args, **kwargs)
+        p.monkeypatch.setattr(Path, "write_text", write_text)
+    make.__doc__ = f"a full disk under {path}/: a file written there gets half its text, then ENOSPC"
+    return make
+
+
 def cache_entry(break_it):
     """A stored trajectory in the test's cache (its key starts with 'ab'), then broken"""
     def make(p: Place) -> None:
@@ -394,6 +427,9 @@ ROWS = [
      ["--p2-gamma", "5.0 is not in the range 0<=x<=4"]),
     ("train --out checkpoint.pt", "truncated", truncated_checkpoint, TRAIN, 1,
      ["trained/checkpoint.pt is not a checkpoint diffviz train can resume from", "delete it"]),
+    ("train --out checkpoint.pt", "a pickle that runs code when loaded", hostile_checkpoint, TRAIN, 1,
+     ["trained/checkpoint.pt is not a checkpoint diffviz train can resume from: it asks to run code",
+      "Unsupported global", "delete it"]),
     ("train --out checkpoint.pt", "made with other settings", checkpoint_of(size=16), TRAIN, 1,
      ["trained/checkpoint.pt was made with other settings", "use another --out"]),
 
@@ -446,6 +482,15 @@ ROWS = [
      ["cache (DIFFVIZ_CACHE) cannot be written: writing in", "fails (Read-only file system)"]),
     ("cache folder (DIFFVIZ_CACHE)", "the disk is full", FULL_CACHE, BUILD.replace("{tmp}/m", "{tiny}"), 1,
      ["is full: nothing was stored", "diffviz cache clear"]),
+
+    ("web --out FOLDER", "under a regular file", a_file("file.txt"), "diffviz web --out {tmp}/file.txt/site", 2,
+     ["--out", "site/explorer cannot be made: ", "file.txt is a file, not a folder"]),
+    ("web --out FOLDER", "its explorer/ a regular file", a_file("site/explorer"), "diffviz web --out {tmp}/site", 2,
+     ["--out", "site/explorer is a file, not a folder"]),
+    ("web --out FOLDER", "on a read-only file system", read_only("site"), "diffviz web --out {tmp}/site", 2,
+     ["--out", "explorer cannot be written: writing in", "fails (Read-only file system)"]),
+    ("web --out FOLDER", "the disk is full", disk_full_under("site"), "diffviz web --out {tmp}/site/deeper", 1,
+     ["site/deeper/explorer was not written: the disk under", "is full", "free some space"]),
 
     ("render.sh --out", "under a regular file", a_file("file.txt"), RENDER, 2,
      ["render.sh: --out", "file.txt is a file, not a folder"]),

@@ -204,3 +204,39 @@ print(scene_file_writer.av is av, stream.codec_context.options.get("preset"))
     importing, after_setup, preset = out.stdout.split()[-3:]
     assert importing == "True", "importing scenes/theme.py patched Manim's video writer"
     assert (after_setup, preset) == ("False", "faster")
+
+
+def torch_loads_without_weights_only(source: str, name: str) -> list[str]:
+    """Each call of torch.load (or of a bare `load` imported from torch) in the source that does not pass
+    weights_only=True, as 'name:line'."""
+    tree = ast.parse(source, name)
+    from_torch = {alias.asname or alias.name for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module == "torch" for alias in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        is_load = (isinstance(f, ast.Attribute) and f.attr == "load" and isinstance(f.value, ast.Name)
+                   and f.value.id == "torch") or (isinstance(f, ast.Name) and f.id == "load" and "load" in from_torch)
+        safe = any(k.arg == "weights_only" and isinstance(k.value, ast.Constant) and k.value.value is True
+                   for k in node.keywords)
+        if is_load and not safe:
+            found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_the_weights_only_check_sees_each_unsafe_form():
+    unsafe = ("import torch\ntorch.load(p)\ntorch.load(p, weights_only=False)\n"
+              "from torch import load\nload(p)\ntorch.load(p, weights_only=True)\n")
+    assert torch_loads_without_weights_only(unsafe, "x.py") == ["x.py:2", "x.py:3", "x.py:5"]
+
+
+def test_every_torch_load_passes_weights_only():
+    """A pickle can run code when it is loaded: no file from elsewhere may, so every torch.load in the
+    repository, tests included, takes tensors and plain containers only."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if not {".venv", "build", "runs", ".git"} & set(path.relative_to(ROOT).parts):
+            found += torch_loads_without_weights_only(path.read_text(), str(path.relative_to(ROOT)))
+    assert not found, f"torch.load without weights_only=True: {found}"

@@ -29,6 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # the theme imports its neighb
 from cache.config import Settings, load_settings  # noqa: E402
 from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
 from cache.model_files import ModelError  # noqa: E402
+from cache.outputs import folder_written_aside  # noqa: E402
 from cache.specs import SpecError, memorisation_model  # noqa: E402
 from cache.store import CacheError  # noqa: E402
 
@@ -220,29 +221,27 @@ def write_explorer(out: Path, settings: Settings | None = None) -> dict:
     import theme
     settings = settings or load_settings()
     folder = out / "explorer"
-    staging = out / ".explorer-part"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "data").mkdir(parents=True)
     made, broken, missing = collect(settings, theme.heat_pixels)
-    has_katex = katex(staging / "katex")
-    meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
-            "missing": missing, "katex": has_katex,
-            "titles": {v.id: v.title for v in views(theme.heat_pixels)}}
-    scripts = ["data/meta.js"]
-    (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
-    for view_id, data in made.items():
-        (staging / "data" / f"{view_id}.js").write_text(f"DIFFVIZ.views[{json.dumps(view_id)}] = {json.dumps(data)};\n")
-        scripts.append(f"data/{view_id}.js")
-    html = (PAGE / "index.html").read_text()
-    tags = "\n".join(f'<script src="{s}"></script>' for s in scripts)
-    if has_katex:
-        tags = ('<link rel="stylesheet" href="katex/katex.min.css">\n<script src="katex/katex.min.js"></script>\n'
-                + tags)
-    (staging / "index.html").write_text(html.replace("<!-- DATA -->", tags))
-    for name in ("explorer.js", "explorer.css"):
-        shutil.copy(PAGE / name, staging / name)
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
+    with folder_written_aside(folder) as staging:
+        (staging / "data").mkdir()
+        has_katex = katex(staging / "katex")
+        meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
+                "missing": missing, "katex": has_katex,
+                "titles": {v.id: v.title for v in views(theme.heat_pixels)}}
+        scripts = ["data/meta.js"]
+        (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
+        for view_id, data in made.items():
+            (staging / "data" / f"{view_id}.js").write_text(
+                f"DIFFVIZ.views[{json.dumps(view_id)}] = {json.dumps(data)};\n")
+            scripts.append(f"data/{view_id}.js")
+        html = (PAGE / "index.html").read_text()
+        tags = "\n".join(f'<script src="{s}"></script>' for s in scripts)
+        if has_katex:
+            tags = ('<link rel="stylesheet" href="katex/katex.min.css">\n<script src="katex/katex.min.js"></script>\n'
+                    + tags)
+        (staging / "index.html").write_text(html.replace("<!-- DATA -->", tags))
+        for name in ("explorer.js", "explorer.css"):
+            shutil.copy(PAGE / name, staging / name)
     size = lambda paths: sum(p.stat().st_size for p in paths if p.is_file())  # noqa: E731
     return {"folder": folder, "views": list(made), "broken": broken, "missing": missing, "katex": has_katex,
             "data_bytes": size((folder / "data").iterdir()), "bytes": size(folder.rglob("*"))}
