@@ -50,3 +50,18 @@ def test_the_pairs_sheet_shows_each_sample_over_its_nearest_training_image(tmp_p
     assert tuple(below) == (255, 255, 255) and abs(int(top[0]) - 242) <= 1  # 0.9 is 242 of 255
     second = pad + side + pad + 8
     assert tuple(sheet[pad + 8, second]) == tuple(sheet[pad + side + 2 + 8, second]) == (255, 0, 0)
+
+
+def test_the_targets_read_copying_against_the_sets_own_spacing():
+    """Samples that are the training images, every pixel 0.25 brighter: the same total variation (ratio 1),
+    colour off by 0.25, each sample 0.25 from its image. The set has one near twin pair 0.2 apart and
+    the rest far apart: 0.25 clears the closest pair, not the median nearest other."""
+    train = random_set()
+    board = np.where((np.arange(8)[:, None] + np.arange(8)[None, :]) % 2, 0.2, -0.2)
+    train[1] = train[0] + board  # 0.2 from image 0 (RMS), and sqrt(0.2² + 0.25²) from image 0's sample
+    samples = train + 0.25
+    every = quality.figures(samples, train)
+    met = quality.targets([every, every], every, quality.training_nearest_other(train))  # two seeds, alike
+    assert [ok for *_, ok in met] == [True, False, True, False]
+    assert met[0][0] == "tv ratio 1.000" and met[1][0] == "mean colour off 0.250"
+    assert met[2][1] == ">= 0.200 (the set's closest pair)" and met[2][0] == "nearest training, min 0.250"
