@@ -18,6 +18,11 @@ DEFAULT_SCHEDULE = "linear"
 SPOKEN = {"linear": "linear", "squaredcos_cap_v2": "cosine", "scaled_linear": "scaled linear"}  # as a talk says it
 
 
+def schedule_in_words(schedule: str) -> str:
+    """A recording's beta schedule as a talk names it: the image models' own (linear), or another by name."""
+    return "the image models' linear schedule" if schedule == DEFAULT_SCHEDULE else f"the {SPOKEN[schedule]} schedule"
+
+
 def with_schedule(scheduler_config: dict, schedule: str) -> dict:
     """A scheduler config with another beta schedule; the keys of the schedule replace the config's."""
     if schedule not in SCHEDULES:

@@ -37,7 +37,9 @@ from manim.constants import RESAMPLING_ALGORITHMS
 from reverse import ReverseProcess, ReverseProcessDDIM
 from theme import LIGHT, DiffvizScene, Number, P, label, tex, themed, title_card
 
-from cache.mixtures import MIXTURES, Mixture  # after theme, which puts the project on sys.path; numpy only
+# after theme, which puts the project on sys.path; numpy only
+from cache.beta_schedules import schedule_in_words
+from cache.mixtures import MIXTURES, Mixture
 
 EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
 EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
@@ -158,8 +160,8 @@ class ToyDiffusion1D(ToyScene):
     def construct(self):
         tr = self.tr = self.toy_trajectory()
         T, K = len(tr["alpha_bar"]), in_words(self.components)
-        self.slide(f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with the image "
-                   f"models' schedule (T = {T}) and denoised with its exact eps_hat, no training.",
+        self.slide(f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with "
+                   f"{schedule_in_words(tr.spec.schedule)} (T = {T}) and denoised with its exact eps_hat, no training.",
                    title="Diffusion in one dimension",
                    description=f'The title "Diffusion in one dimension", and under it "a mixture of {K} Gaussians and '
                                'its exact denoiser". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
@@ -369,15 +371,16 @@ class ToyDiffusion2D(ToyScene):
 
     def construct(self):
         tr = self.tr = self.toy_trajectory()
-        self.slide(f"{len(tr['x0'])} points of a smiley in two dimensions: the same schedule and the same "
-                   "sampler code as the image models, with the mixture's exact denoiser.",
+        schedule = schedule_in_words(tr.spec.schedule)
+        subtitle = f"a smiley of points, {schedule}"
+        self.slide(f"{len(tr['x0'])} points of a smiley in two dimensions, noised with {schedule} and denoised "
+                   "by the same sampler code as the image models, with the mixture's exact denoiser.",
                    title="Diffusion in two dimensions",
-                   description='The title "Diffusion in two dimensions", and under it "a smiley of points, the same '
-                               'schedule as the images". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
-                               "sqrt(1 - alpha_bar_t) eps, and "
+                   description=f'The title "Diffusion in two dimensions", and under it "{subtitle}". Then the '
+                               "equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, and "
                                f"on the left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a "
                                f"mixture of {in_words(self.components)} small Gaussians.")
-        title_card(self, "Diffusion in two dimensions", "a smiley of points, the same schedule as the images")
+        title_card(self, "Diffusion in two dimensions", subtitle)
         equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.4)
         left = self.left = Cloud(CLOUD).move_to(LEFT * 3.4 + DOWN * 0.05)
         left.show(tr["x0"], P.x0)

@@ -163,8 +163,8 @@ def test_toy_scenes_from_a_filled_cache_never_import_torch():
 
 def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path, monkeypatch):
     """Recordings of another size than the default ones (37 and 53 points, mixtures of two and of
-    seven Gaussians, a 300-step schedule): every count and t that the toy scenes write, on screen or
-    in the speaker notes, follows the recording; none of the default recordings' numbers is left."""
+    seven Gaussians, a 300-step cosine schedule): every count, t and schedule that the toy scenes write, on
+    screen or in the speaker notes, follows the recording; none of the default recordings' numbers is left."""
     import json
     import re
 
@@ -183,7 +183,9 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     monkeypatch.setattr(model_files, "SCHEDULER_CONFIG", tmp_path / "scheduler_config.json")
     monkeypatch.setitem(specs.TOY_POINTS, 1, 37)
     monkeypatch.setitem(specs.TOY_POINTS, 2, 53)
-    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))  # settings: steps = 20, as the module's
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "diffviz.toml").write_text('steps = 20\nschedule = "squaredcos_cap_v2"\n')  # not the images'
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
     written = []  # every label a scene makes, the title cards' too
 
     def label(text, *args, **kwargs):
@@ -207,7 +209,7 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     assert "a mixture of two Gaussians and its exact denoiser" in shown
     assert "exact denoiser: E[x₀ | xₜ] by Bayes over the two components, no training" in shown
     assert shown.count("37 samples") == 2  # beside each histogram
-    assert "a mixture of two Gaussians in one dimension" in notes[0] and "(T = 300)" in notes[0]
+    assert "a mixture of two Gaussians in one dimension, noised with the cosine schedule (T = 300)" in notes[0]
     assert notes[1].startswith("37 samples x_0")
     assert notes[2].startswith("q(x_t) at t = 300 is N(0, 1)")
     assert notes[3].startswith("DDPM, 300 steps") and notes[4].startswith("DDIM, 20 steps")
@@ -219,6 +221,7 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     shown, notes, described, scene = render_all(toy.ToyDiffusion2D)
     assert (len(scene.tr["x0"]), len(scene.tr["alpha_bar"])) == (53, 300)
     assert "53 points x₀" in shown and "of a mixture of seven small Gaussians" in shown
+    assert "a smiley of points, the cosine schedule" in shown and "noised with the cosine schedule" in notes[0]
     assert any(s.endswith("with 300 steps: " + f"{scene.tr['ddim_fine_stray']:.1%}") for s in shown)
     assert notes[0].startswith("53 points of a smiley") and notes[1].startswith("53 points from a smiley")
     assert notes[2].startswith("t = 299: sqrt(alpha_bar)")
@@ -228,5 +231,6 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     assert "53 points x_0 drawing a smiley face, a mixture of seven small Gaussians" in described[0]
     assert "t runs to 299" in described[1] and "with 300 steps" in described[6]
     assert not re.findall(r"\b(104|2000|999|1000)\b", "\n".join(shown + notes + described))
+    assert "linear" not in "\n".join(shown + notes + described)
     # the arrows' sweep ends near the data whatever T is: at 2 % of it
     assert scene.tr["forward_t"][scene.field_index] <= 0.02 * 300 + 300 / 200
