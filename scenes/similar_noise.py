@@ -16,6 +16,7 @@ from manim import (
     UP,
     Axes,
     Create,
+    DashedVMobject,
     Dot,
     FadeIn,
     FadeOut,
@@ -226,17 +227,25 @@ class PerturbationSweep(DiffvizScene):
 
         # both series first, so that no point's name covers another point, a line, a legend or a tick label
         series = []
-        for kind, color, name, tags, unit in (
-                ("patch", P.eps_hat, "a patch drawn afresh", [f"{int(n)}" for n in tr["patch_sizes"]], "px"),
-                ("global", P.accent, "a global mix", [f"{s:g}" for s in tr["scalings"]], "")):
+        # the two series are no quantity of the palette's (eps_hat, a second run, ...): neutral colours, told
+        # apart by their marks too, filled dots on a solid line and rings on a dashed one, not by colour alone
+        for kind, color, solid, name, tags, unit in (
+                ("patch", P.text, True, "a patch drawn afresh", [f"{int(n)}" for n in tr["patch_sizes"]], "px"),
+                ("global", P.dim, False, "a global mix", [f"{s:g}" for s in tr["scalings"]], "")):
             xs, ys = tr[f"{kind}_noise_distance"], tr[f"{kind}_output_distance"]
-            dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08) for x, y in zip(xs, ys, strict=False)])
+            dots = VGroup(*[Dot(axes.c2p(x, y), color=color, radius=0.08, fill_opacity=1.0 if solid else 0.0,
+                                stroke_width=0 if solid else 3) for x, y in zip(xs, ys, strict=False)])
             line = VMobject(color=color, stroke_width=3).set_points_as_corners([d.get_center() for d in dots])
+            if not solid:
+                line = DashedVMobject(line, num_dashes=40, dashed_ratio=0.55)
             names = [f"{t}{unit}" if unit else f"s={t}" for t in tags]
             notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
                                                          for t, x, y in zip(names, xs, ys, strict=False)) + "."
             span = f"{tags[0]} to {tags[-1]} {unit}" if unit else f"s = {tags[0]} to {tags[-1]}"
-            legend = label(f"{name}, {span}", size=28, color=color)
+            key = VMobject(color=color, stroke_width=3).set_points_as_corners([LEFT * 0.35, RIGHT * 0.35])
+            key = VGroup(key if solid else DashedVMobject(key, num_dashes=3, dashed_ratio=0.55), dots[0].copy())
+            key[1].move_to(key[0])
+            legend = VGroup(key, label(f"{name}, {span}", size=28, color=color)).arrange(RIGHT, buff=0.2)
             words = (f'A series, "{name}, {span}", joins the plot, one point for each of {len(tags)} pairs of runs: '
                      + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
                                  for t, x, y in zip(names, xs, ys, strict=False)) + ".")

@@ -208,6 +208,15 @@ def test_sweep_dots_sit_at_the_recorded_distances():
         shown = np.array([axes.p2c(d.get_center()) for d in dots])
         assert np.allclose(shown[:, 0], tr[f"{kind}_noise_distance"], rtol=1e-4)
         assert np.allclose(shown[:, 1], tr[f"{kind}_output_distance"], rtol=1e-4)
+    # the series are no quantity of the palette's: they borrow no meaning's colour (eps_hat, a second run,
+    # ...), and are told apart by their marks as well as their colours: filled dots, and rings
+    import theme
+    meanings = {v.lower(): k for k, v in theme.P.meanings().items()}
+    colours = {kind: {meanings.get(d.get_color().to_hex().lower(), "none") for d in dots}
+               for kind, dots in scene.series.items()}
+    assert colours == {"patch": {"text"}, "global": {"dim"}}, colours
+    filled = {kind: {d.get_fill_opacity() for d in dots} for kind, dots in scene.series.items()}
+    assert filled == {"patch": {1.0}, "global": {0.0}}
 
 
 def test_noise_then_denoise_shows_the_reconstruction_and_its_distance():
