@@ -16,6 +16,8 @@ from cache.model_files import ModelError
 from cache.outputs import OutputError, check_file, check_folder
 from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model, specs_for
 
+from . import quiet_diffusers
+
 DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("float32", "float16", "bfloat16")
 SETTING_OPTIONS = {  # option name -> Settings field
@@ -131,6 +133,7 @@ def _channels(ctx, param, text: str) -> tuple[int, ...]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def main() -> None:
     """diffviz: record diffusion trajectories once, render them as Manim scenes anywhere."""
+    quiet_diffusers()
 
 
 @main.group()

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel
-from diffusers.utils import logging as diffusers_logging
 
 from cache.model_files import ModelError, ModelFiles, refetch_hint
 
@@ -13,7 +12,6 @@ from .denoiser import Denoiser
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 VARIANCE_TYPES = ("fixed_small", "fixed_small_log", "fixed_large")
-diffusers_logging.set_verbosity_error()  # its advice to install accelerate drowns our own messages
 
 
 def first_words(err: BaseException, limit: int = 160) -> str:

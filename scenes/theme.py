@@ -202,6 +202,8 @@ def find_or_record(experiment: str, index: int, settings: Settings) -> Trajector
     except MissingTrajectory:
         if not records_in_seconds(settings.model):
             raise
+    from sampling import quiet_diffusers
+    quiet_diffusers()
     from sampling.build import build  # torch is needed only to record
     build([experiment], settings)
     return trajectory(experiment, index, settings)

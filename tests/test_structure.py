@@ -240,3 +240,24 @@ def test_every_torch_load_passes_weights_only():
         if not {".venv", "build", "runs", ".git"} & set(path.relative_to(ROOT).parts):
             found += torch_loads_without_weights_only(path.read_text(), str(path.relative_to(ROOT)))
     assert not found, f"torch.load without weights_only=True: {found}"
+
+
+def test_importing_the_model_code_leaves_diffusers_logging_alone_and_a_command_quiets_it():
+    """diffusers' advice is hidden by a step where a command starts (sampling.quiet_diffusers), not as a side
+    effect of importing sampling/unet.py; a DIFFUSERS_VERBOSITY set by the user wins."""
+    code = """
+import sampling.unet
+from diffusers.utils import logging
+print(logging.get_verbosity())
+from click.testing import CliRunner
+from sampling.cli import main
+assert CliRunner().invoke(main, ["cache", "list"]).exit_code == 0
+print(logging.get_verbosity())
+"""
+    env = {k: v for k, v in os.environ.items() if k != "DIFFUSERS_VERBOSITY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["30", "40"]  # WARNING on import, ERROR once a command has started
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env=env | {"DIFFUSERS_VERBOSITY": "info"})
+    assert out.stdout.split() == ["20", "20"], out.stderr
