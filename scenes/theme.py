@@ -61,6 +61,7 @@ def theme_name() -> str:
 
 P = LIGHT if theme_name() == "light" else DARK
 FONT = "DejaVu Sans"
+MIN_SLIDE_SECONDS = 2.0  # the shortest a slide lasts: a slide break holds the one before up to it
 TEX_COLORS = {"x_0": P.x0, r"\epsilon": P.eps, r"\hat\epsilon": P.eps_hat, "x_t": P.x_t, "x_{t-1}": P.x_prev,
               r"\hat x_0": P.x0_hat, "z": P.z, r"\bar\alpha_t": P.time}
 
@@ -241,6 +242,7 @@ class DiffvizScene(_scene_base()):
         speaker (the numbers on screen); `title`, a few words for a chapter menu, and `description`,
         what the coming frames show in words and numbers for viewers who cannot see them, become
         the video's WebVTT tracks. A plain render records the break; a manim-slides Slide cuts here."""
+        self.hold_slide()
         for check in self.layout_checks:
             check(self, f"slide break {len(self.slide_notes) + 1} ({self.renderer.time:.1f} s)")
         self.slide_notes.append(notes)
@@ -276,7 +278,16 @@ class DiffvizScene(_scene_base()):
             aside.replace(path)
         return rerun
 
+    def hold_slide(self) -> None:
+        """Wait, where the slide begun last has lasted less than MIN_SLIDE_SECONDS, for the rest: its frames
+        stay on screen long enough to be seen and its description to be read."""
+        if self.slide_breaks:
+            left = self.slide_breaks[-1]["time"] + MIN_SLIDE_SECONDS - self.video_time
+            if left > 1e-6:
+                self.wait(left)
+
     def tear_down(self):
+        self.hold_slide()
         for check in self.layout_checks:
             check(self, f"the last frame ({self.renderer.time:.1f} s)")
         super().tear_down()

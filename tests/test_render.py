@@ -104,6 +104,9 @@ def test_every_scene_has_chapters_and_descriptions_cut_at_its_slides(rendered):
             assert [b for _, b, _ in found] == pytest.approx(bounds[1:], abs=1), f"{cls}.{track}.vtt"
             assert all(text for *_, text in found)
             assert f"{cls}.{track}.vtt" in run.stdout
+        # long enough to be seen and for its description to be read: 2 s at least (to a frame, 1/15 s)
+        short = [(slide["file"], f"{n / 15:.2f} s") for slide, n in zip(slides, lengths, strict=True) if n < 29]
+        assert not short, f"{cls}: slides shorter than 2 s: {short}"
 
 
 def test_pptx_has_one_slide_per_slide_break_with_its_notes(rendered):

@@ -293,3 +293,21 @@ def test_the_clipping_note_names_the_models_clip_range(tmp_path, monkeypatch):
     assert "the step uses x̂₀ clipped to [−0.5, 0.5]; values clipped:" in written, written
     assert scene.clipped.get_value() == pytest.approx(100 * float(scene.tr["clipped"][0]))
     assert any(scene.clipped in m.get_family() for m in scene.mobjects), "the share clipped is on screen"
+
+
+def test_a_slide_break_holds_a_short_slide_to_two_seconds():
+    """A slide that would last 0.5 s is held on its last frame until it has lasted 2 s, and so is the last
+    slide at the end of the video; a longer one is left as it is."""
+    import theme
+
+    class Short(theme.DiffvizScene):
+        def construct(self):
+            for played in (0.5, 3.0, 0.25):
+                self.slide("notes", title="A slide", description="What it shows.")
+                self.wait(played)
+
+    with tempconfig({"dry_run": True, "verbosity": "ERROR", "progress_bar": "none", "disable_caching": True}):
+        scene = Short()
+        scene.render()
+    assert [s["time"] for s in scene.slide_breaks] == pytest.approx([0.0, 2.0, 5.0])
+    assert scene.video_time == pytest.approx(7.0)
