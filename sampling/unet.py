@@ -9,6 +9,7 @@ from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel
 from cache.model_files import ModelError, ModelFiles, refetch_hint
 
 from .denoiser import Denoiser
+from .resources import check_fits
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 VARIANCE_TYPES = ("fixed_small", "fixed_small_log", "fixed_large")
@@ -84,6 +85,10 @@ class UNetDenoiser(Denoiser):
 def load_unet(files: ModelFiles, device: str, dtype: str, compile: bool = False) -> UNetDenoiser:
     """The UNet of a model folder on `device` (resolved already) in `dtype`; NHWC on CUDA."""
     check_scheduler(files)
+    try:  # before anything is allocated: a config from elsewhere may ask for more than the machine has
+        fits = check_fits(files.name, files.config, device, DTYPES[dtype].itemsize)
+    except MemoryError as err:
+        raise ModelError(str(err)) from None
     try:  # the weights file read_model_folder chose (diffusers would log an error for a .bin-only folder)
         unet = UNet2DModel.from_pretrained(files.unet_dir, torch_dtype=DTYPES[dtype],
                                            use_safetensors=files.weights.suffix == ".safetensors")
@@ -95,4 +100,6 @@ def load_unet(files: ModelFiles, device: str, dtype: str, compile: bool = False)
         unet = unet.to(memory_format=torch.channels_last)
     if compile:
         unet = torch.compile(unet)
-    return UNetDenoiser(files, unet, device, dtype)
+    # on the CPU, where running out of memory kills the process, batches are split to what fits; a GPU
+    # says when it runs out, and the batch is halved then
+    return UNetDenoiser(files, unet, device, dtype, chunk=fits if device == "cpu" else None)
