@@ -87,8 +87,9 @@ class Entry:
         try:
             with np.load(file, allow_pickle=False) as data:
                 return {name: data[name] for name in data.files}
-        except ValueError as err:
-            raise CacheError(f"cache entry {self.path} cannot be read ({err}): {self.rebuild_hint()}") from None
+        except Exception as err:  # whatever a forged or broken archive makes numpy and zipfile raise
+            raise CacheError(f"cache entry {self.path} cannot be read ({type(err).__name__}: {err}): "
+                             f"{self.rebuild_hint()}") from None
 
 
 def entry_dir(key: str, experiment: str, root: Path | None = None) -> Path:

@@ -33,7 +33,7 @@ def check_scheduler(files: ModelFiles) -> None:
             scheduler.from_config(cfg)
         except Exception as err:  # diffusers' own: NotImplementedError, ValueError, TypeError
             raise ModelError(f"{files.name}: its scheduler_config.json cannot make a {scheduler.__name__} "
-                             f"({type(err).__name__}: {err}); {refetch_hint(files.name)}") from None
+                             f"({type(err).__name__}: {first_words(err)}); {refetch_hint(files.name)}") from None
     if cfg.get("prediction_type", "epsilon") != "epsilon":
         raise ModelError(f"{files.name}: predicts {cfg['prediction_type']!r}; diffviz shows epsilon-prediction models")
     if cfg.get("thresholding"):
