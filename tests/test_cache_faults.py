@@ -65,6 +65,7 @@ main(sys.argv[2:])
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", ["recording", "writing"])
 def test_kill_9_mid_build_leaves_no_entry_and_the_next_build_completes(tiny_model, isolated_cache, tmp_path, moment):
     """Killed while it records (it holds the keys' locks from the first step to the last) or while it
@@ -96,6 +97,7 @@ def test_kill_9_mid_build_leaves_no_entry_and_the_next_build_completes(tiny_mode
         store.read_entry(folder).load()
 
 
+@pytest.mark.slow
 def test_two_builds_of_the_same_key_at_once_give_one_good_entry(tiny_model, isolated_cache):
     args = ("cache", "build", "reverse", "--model", tiny_model, "--steps", 300, "--patch-x", 0, "--patch-y", 0)
     procs = [cli(*args, cache=isolated_cache, wait=False) for _ in range(2)]
@@ -154,6 +156,7 @@ def test_pickled_arrays_are_never_loaded(isolated_cache):
         entry.load()
 
 
+@pytest.mark.slow
 def test_other_weights_never_satisfy_a_lookup(tmp_path, isolated_cache):
     folder = make_model_folder(tmp_path / "m", seed=0)
     s = Settings(model=str(folder), steps=3, patch_x=0, patch_y=0)
@@ -165,6 +168,7 @@ def test_other_weights_never_satisfy_a_lookup(tmp_path, isolated_cache):
         trajectory("reverse", 0, s)
 
 
+@pytest.mark.slow
 def test_same_spec_and_seed_give_bit_identical_trajectories_across_processes(tiny_model, tmp_path):
     shas = []
     for run in ("a", "b"):

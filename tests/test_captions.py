@@ -136,6 +136,7 @@ def slide_boundaries(slides: Path) -> tuple[list[int], int]:
     return [round(b) for b in bounds[:-1]], round(bounds[-1])
 
 
+@pytest.mark.slow
 def test_both_renders_write_one_cue_with_text_per_slide_break(rendered):
     plain, slides = rendered
     breaks = len(json.loads((slides / "slides" / f"{SCENE}.json").read_text())["slides"])
@@ -148,6 +149,7 @@ def test_both_renders_write_one_cue_with_text_per_slide_break(rendered):
     assert cues(plain / f"{SCENE}.descriptions.vtt") == cues(slides / f"{SCENE}.descriptions.vtt")
 
 
+@pytest.mark.slow
 def test_cues_start_at_the_slide_boundaries_and_the_last_ends_with_the_video(rendered):
     plain, slides = rendered
     starts, end = slide_boundaries(slides)
@@ -159,6 +161,7 @@ def test_cues_start_at_the_slide_boundaries_and_the_last_ends_with_the_video(ren
         assert [b for _, b, _ in chapters] == pytest.approx(starts[1:] + [video_end], abs=1)
 
 
+@pytest.mark.slow
 def test_descriptions_carry_the_schedules_numbers(rendered):
     """sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) where ForwardProcess stops, as diffusers computes them."""
     from diffusers import DDPMScheduler
@@ -177,6 +180,7 @@ def test_descriptions_carry_the_schedules_numbers(rendered):
         assert float(noise) == pytest.approx(np.sqrt(1 - alpha_bar[int(t)]), abs=6e-5)
 
 
+@pytest.mark.slow
 def test_each_slide_of_the_deck_carries_its_title_and_description(rendered):
     from bs4 import BeautifulSoup
     _, slides = rendered

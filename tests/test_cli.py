@@ -65,6 +65,7 @@ def test_sample_png_is_a_grid_of_n_images(tmp_path, tiny_model):
         assert np.abs(cells[1 + 17 * r:17 + 17 * r, 1 + 17 * c:17 + 17 * c] - expected).max() <= 1
 
 
+@pytest.mark.slow
 def test_cache_build_records_every_experiment_then_reuses_them(tiny_model):
     first = run("cache", "build", "--model", tiny_model, *SMALL)
     assert first.exit_code == 0, first.output

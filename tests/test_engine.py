@@ -10,6 +10,7 @@ from sampling.experiments import record
 from sampling.loading import load_model
 
 
+@pytest.mark.slow
 def test_pooled_recordings_equal_serial_ones_in_as_many_calls_as_the_longest():
     model = load_model("embedded", device="cpu")
     specs = [Reverse("ddim", 12, 0), Reverse("ddpm", 7, 1), SimilarNoise("patch", 9, 2, 4, 3, 3),
@@ -44,6 +45,7 @@ def test_a_failing_recording_fails_the_build_without_hanging():
         run_together(model, [lambda m: record(m, Reverse("ddim", 5, 0)), broken])
 
 
+@pytest.mark.slow
 def test_out_of_memory_halves_the_batch_and_loses_nothing(monkeypatch):
     """A CUDA out-of-memory error splits the batch in halves until it fits; the result is the same."""
     model = load_model("embedded", device="cpu")

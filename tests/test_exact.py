@@ -76,6 +76,7 @@ def test_forward_marginal_matches_the_analytic_mixture_per_component():
     assert np.abs(hist - expected).max() < 4 * np.sqrt(max(expected)) + 3
 
 
+@pytest.mark.slow
 def test_ddim_with_many_steps_lands_within_the_modes():
     """DDIM at 1000 steps follows the probability-flow ODE: the data distribution comes back."""
     model = load_model("mixture:1d")
@@ -92,6 +93,7 @@ def test_ddim_with_many_steps_lands_within_the_modes():
         assert abs(mine.std() / mix.stds[k] - 1) < 0.15
 
 
+@pytest.mark.slow
 def test_ddpm_toy_run_ends_in_the_modes_for_the_smiley():
     tr = recorded_toy(Settings(model="mixture:smiley", steps=50))
     mix = MIXTURES["smiley"]()
@@ -101,6 +103,7 @@ def test_ddpm_toy_run_ends_in_the_modes_for_the_smiley():
     assert tr["ddpm_t"][0] == 999 and tr["ddpm_t"][-1] == -1 and len(tr["ddim_t"]) == 51
 
 
+@pytest.mark.slow
 def test_ddim_strays_off_the_smiley_with_few_steps_and_not_with_many():
     """What ToyDiffusion2D says on screen: with 50 steps DDIM leaves points between the strokes,
     with 1000 it does not; the denoiser is exact, so that is the error of large steps."""

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 from tests.conftest import make_model_folder
 
+pytestmark = pytest.mark.slow  # a browser, on recordings made here
+
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "scenes"):  # tools/ runs from the checkout; the scenes import their theme as `theme`
     if str(folder) not in sys.path:

@@ -80,6 +80,7 @@ def test_recorded_runs_their_numbers_and_the_one_step_mean():
     assert tr["euler_stray"][-1] < 0.05 and tr["ddim_stray"][-1] < 0.1  # 50 steps land on the strokes
 
 
+@pytest.mark.slow
 def test_flow_scene_shows_the_recorded_runs_paths_and_numbers():
     import flow
     scene, frame = render(flow.FlowMatching, until=None)
@@ -101,6 +102,7 @@ def test_flow_scene_shows_the_recorded_runs_paths_and_numbers():
         assert all(f"{v:.2f}" in notes for v in tr[key])
 
 
+@pytest.mark.slow
 def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path, monkeypatch):
     """A recording of another size (a 300-step schedule, 53 points, 1, 3, 8 and 30 steps, another distance off
     the strokes): every count, s, t and setting in the slides' titles and descriptions follows it, none of the

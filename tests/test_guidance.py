@@ -96,6 +96,7 @@ def test_samples_follow_p_x_given_c_at_w_1_and_narrow_past_it():
     assert (np.diff(tr["spread"][1:]) < 0).all()
 
 
+@pytest.mark.slow
 def test_guidance_fields_show_minus_the_recorded_eps():
     import guidance
     scene, _ = render(guidance.ClassifierFreeGuidance, until=1)
@@ -113,6 +114,7 @@ def test_guidance_fields_show_minus_the_recorded_eps():
     assert scene.guided_w == list(tr["weights"])
 
 
+@pytest.mark.slow
 def test_guidance_summary_shows_the_recorded_samples_and_numbers():
     import guidance
     scene, frame = render(guidance.ClassifierFreeGuidance, until=None)
@@ -130,6 +132,7 @@ def test_guidance_summary_shows_the_recorded_samples_and_numbers():
     assert all(f"{s:.3f}" in notes for s in tr["spread"]) and f"{tr['true_spread']:.3f}" in notes
 
 
+@pytest.mark.slow
 def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path, monkeypatch):
     """A recording of another size (a 400-step schedule, 53 points, DDIM with 20 steps, the eyes sampled at
     w = 0, 1, 2 and 5, another distance for on the class): every count, t, w and class in the slides' titles

@@ -50,9 +50,10 @@ def test_a_label_on_another_label_fails_the_check_naming_both():
         scene.wait(1)
 
     problems, moments = problems_of(construct)
-    assert moments == ["Sample, slide break 1 (0.0 s)", "Sample, the last frame (1.0 s)"]
+    # the one slide lasts 1 s: it is held to 2 s (theme.MIN_SLIDE_SECONDS) before the last frame is checked
+    assert moments == ["Sample, slide break 1 (0.0 s)", "Sample, the last frame (2.0 s)"]
     assert problems == [f"Sample, {moment}: Text 'noise a' overlaps Text 'noise b'" for moment in
-                        ("slide break 1 (0.0 s)", "the last frame (1.0 s)")]
+                        ("slide break 1 (0.0 s)", "the last frame (2.0 s)")]
 
 
 def test_text_on_a_point_a_curve_or_an_image_fails_and_text_beside_them_passes():
@@ -121,6 +122,7 @@ def check_scenes(theme: str, scenes: list[str]) -> str:
     return out.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_every_scene_is_laid_out_at_every_slide_break_with_the_embedded_model(theme):
     summary = check_scenes(theme, [])  # every scene render.sh lists
@@ -152,6 +154,7 @@ def model_256(tmp_path_factory):
     return env
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_every_image_scene_is_laid_out_at_every_slide_break_with_a_256_model(theme, model_256, monkeypatch):
     for key, value in model_256.items():

@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import RENDER_SETTINGS, render_env
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # render.sh renders every scene
 
 
 def scenes() -> list[tuple[str, str]]:

@@ -19,6 +19,8 @@ from manim import config, tempconfig  # noqa: E402
 from cache.stored_arrays import every_stored_array  # noqa: E402
 from tests.conftest import scene_cache_for_module  # noqa: E402
 
+pytestmark = pytest.mark.slow  # renders scenes
+
 LOW = {"dry_run": True, "pixel_height": 540, "pixel_width": 960, "frame_rate": 6, "disable_caching": True,
        "verbosity": "ERROR", "progress_bar": "none"}
 

@@ -110,6 +110,7 @@ def test_the_toy_experiment_takes_any_schedule_into_its_spec_and_key():
     assert np.allclose(tr["alpha_bar"], written_out("squaredcos_cap_v2"), rtol=1e-5, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_schedules_frames_show_the_recorded_images_and_numbers():
     import schedules
     scene, frame = render(schedules.NoiseSchedules, until=1)
@@ -124,6 +125,7 @@ def test_schedules_frames_show_the_recorded_images_and_numbers():
         assert f"{np.sqrt(tr['alpha_bar'][r][t]):.2f}" in notes and f"{tr['alpha_bar'][r][-1]:.2e}" in notes
 
 
+@pytest.mark.slow
 def test_schedules_summary_shows_the_recorded_clouds_counts_and_strays():
     import schedules
     from test_toy_scenes import lit
@@ -142,6 +144,7 @@ def test_schedules_summary_shows_the_recorded_clouds_counts_and_strays():
     assert all(re.search(rf"\b{n}\b", notes) for n in tr["steps_in_window"])
 
 
+@pytest.mark.slow
 def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path, monkeypatch):
     """A recording of another size (a 300-step schedule, 53 points, DDIM with 7 and 30 steps, another SNR window
     and another distance off the strokes): every count, t and setting in the slides' titles and descriptions

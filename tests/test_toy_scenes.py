@@ -9,6 +9,8 @@ from test_scenes import LOW, corr, crop, render, torch_after_render
 
 from tests.conftest import scene_cache_for_module
 
+pytestmark = pytest.mark.slow  # renders scenes
+
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\n")
 
 

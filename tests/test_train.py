@@ -27,6 +27,7 @@ def image_folder(tmp_path, count: int, shape: tuple[int, int, int]):
     return images
 
 
+@pytest.mark.slow
 def test_train_20_steps_on_a_folder_writes_a_loadable_model(tmp_path):
     images = image_folder(tmp_path, 4, (20, 24, 3))
     out = tmp_path / "model"

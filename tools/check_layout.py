@@ -3,6 +3,7 @@ render.sh lists when none is named) renders them without drawing their animation
 of scenes/layout.py at every slide break and the last frame, prints every problem and exits 1 if any."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def main(argv: list[str]) -> int:
     DiffvizScene.layout_checks.append(recorder)
     low = {"dry_run": True, "pixel_height": 180, "pixel_width": 320, "frame_rate": 5, "disable_caching": True,
            "verbosity": "ERROR", "progress_bar": "none"}
+    if os.environ.get("DIFFVIZ_MEDIA"):  # manim's working folder (LaTeX), as render.sh takes it
+        low["media_dir"] = os.environ["DIFFVIZ_MEDIA"]
     for cls in scene_classes(argv):
         with tempconfig(low):
             cls(skip_animations=True).render()
