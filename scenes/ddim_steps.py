@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, RIGHT, UP, FadeIn, Group, ValueTracker, VGroup
-from theme import Counter, DiffvizScene, Number, P, Panel, label, tex, title_card
+from theme import Counter, DiffvizScene, Number, P, Panel, label, tex
 
 
 class DdimStepCounts(DiffvizScene):
@@ -17,13 +17,11 @@ class DdimStepCounts(DiffvizScene):
         runs = [("DDPM" if d else "DDIM", f"{n} steps") for n, d in zip(counts, is_ddpm, strict=False)]
         names = [f"{sampler} {steps}" for sampler, steps in runs]
         ddim_counts = ", ".join(str(n) for n, d in zip(counts, is_ddpm, strict=True) if not d)
-        self.slide("One starting noise; DDIM with " + ddim_counts
-                   + " steps, and DDPM, advancing together in the same normalised time.", title="How many steps?",
-                   description='The title "How many steps?", and under it "the same starting noise, DDIM at several '
-                               f'step counts, and DDPM". Then {len(runs)} images of that noise side by side, named '
-                               + ", ".join(names) + '; each has a step counter at 0, and above them all "0% of the '
-                               'way".')
-        title_card(self, "How many steps?", "the same starting noise, DDIM at several step counts, and DDPM")
+        self.title_slide("How many steps?", "the same starting noise, DDIM at several step counts, and DDPM",
+                         notes="One starting noise; DDIM with " + ddim_counts
+                               + " steps, and DDPM, advancing together in the same normalised time.",
+                         then=f"Then {len(runs)} images of that noise side by side, named " + ", ".join(names)
+                              + '; each has a step counter at 0, and above them all "0% of the way".')
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
         captions = [VGroup(*[label(line, size=28) for line in run]).arrange(DOWN, buff=0.12) for run in runs]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, UP, Dot, FadeIn, FadeOut, ValueTracker, VGroup, Write
 from schedules import listed
-from theme import DiffvizScene, P, label, tex, title_card
+from theme import DiffvizScene, P, label, tex
 from toy import EXTENT_2D, Cloud, Path, in_words
 
 PATH_EQUATION = [r"x_s = (1-s)\,", "x_0", r"+\, s\,", r"\epsilon", r"\qquad v(x_s, s) = \mathbb{E}[\,", r"\epsilon",
@@ -31,16 +31,15 @@ class FlowMatching(DiffvizScene):
         N = len(tr["x_T"])
         spacing = tr.spec.timestep_spacing
         steps = [f"{n} step{'s' * (n > 1)}" for n in counts]
-        self.slide(f"Flow matching on the smiley: the straight path from x_0 to eps, and its exact velocity. Euler "
-                   f"with {', '.join(map(str, counts))} steps against DDIM with as many evaluations, from the same "
-                   f"{N} noises.", title="Flow matching",
-                   description='The title "Flow matching", and under it "the straight path, its exact velocity, and '
-                               'DDIM". Then at the top x_s = (1 - s) x_0 + s eps and v(x_s, s) = E[eps - x_0 | x_s]; '
-                               f"below, square plots in two rows of {in_words(len(counts))}, the top row labelled "
-                               f'"Euler on v", the bottom one "DDIM ({spacing})", the columns headed '
-                               + listed(f'"{h}"' for h in steps) + f". Every plot shows the same {N} points of "
-                               f"noise; {in_words(self.traced)} of them are marked with dots.")
-        title_card(self, "Flow matching", "the straight path, its exact velocity, and DDIM")
+        self.title_slide("Flow matching", "the straight path, its exact velocity, and DDIM",
+                         notes=f"Flow matching on the smiley: the straight path from x_0 to eps, and its exact "
+                               f"velocity. Euler with {', '.join(map(str, counts))} steps against DDIM with as many "
+                               f"evaluations, from the same {N} noises.",
+                         then="Then at the top x_s = (1 - s) x_0 + s eps and v(x_s, s) = E[eps - x_0 | x_s]; below, "
+                              f"square plots in two rows of {in_words(len(counts))}, the top row labelled "
+                              f'"Euler on v", the bottom one "DDIM ({spacing})", the columns headed '
+                              + listed(f'"{h}"' for h in steps) + f". Every plot shows the same {N} points of "
+                              f"noise; {in_words(self.traced)} of them are marked with dots.")
         equation = tex(*PATH_EQUATION, size=36).to_edge(UP, buff=0.45)
         side = 2.0
         rows = {"euler": 1.6, "ddim": -1.2}

@@ -23,7 +23,7 @@ from manim import (
     Write,
     linear,
 )
-from theme import DiffvizScene, Number, P, Panel, label, on_each_step, tex, themed, title_card
+from theme import DiffvizScene, Number, P, Panel, label, on_each_step, tex, themed
 
 EQUATION = ["x_t", "=", r"\sqrt{\bar\alpha_t}", "x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\epsilon"]
 SIGNAL, NOISE = {r"\sqrt{\bar\alpha_t}": P.x0}, {r"\sqrt{1-\bar\alpha_t}": P.eps}
@@ -45,11 +45,10 @@ class ForwardProcess(DiffvizScene):
         tr = self.tr = self.trajectory("forward")
         t, alpha_bar = tr["t"], tr["alpha_bar"]
         T = len(alpha_bar)
-        self.slide(f"The forward process adds Gaussian noise over T = {T} steps; thanks to the closed form "
-                   f"we can jump from x_0 to any x_t in one go.", title="Adding noise",
-                   description=f'The title "Adding noise", and under it "the forward process, in one jump". Noise '
-                               f'is added over T = {T} steps.')
-        title_card(self, "Adding noise", "the forward process, in one jump")
+        self.title_slide("Adding noise", "the forward process, in one jump",
+                         notes=f"The forward process adds Gaussian noise over T = {T} steps; thanks to the closed "
+                               f"form we can jump from x_0 to any x_t in one go.",
+                         then=f"Noise is added over T = {T} steps.")
         self.slide(f"x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps. At t = {t[0]}: "
                    f"sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][0]:.4f}, "
                    f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Arrow, FadeIn, Group, Rectangle, ValueTracker, VGroup
-from theme import Counter, DiffvizScene, Number, P, Panel, heat_pixels, label, tex, title_card
+from theme import Counter, DiffvizScene, Number, P, Panel, heat_pixels, label, tex
 
 
 class NoiseThenDenoise(DiffvizScene):
@@ -16,11 +16,9 @@ class NoiseThenDenoise(DiffvizScene):
         # single_steps: x_0, the noised image, then the state after each of the run's DDIM steps
         steps = len(tr["t"]) - int(np.flatnonzero(tr["t"] == tr["forward_t"])[0]) + 1
         t = int(tr["forward_t"])
-        self.slide(f"Noise a clean image to t = {t} with the forward equation, then run DDIM back to t = 0: "
-                   "how much of x_0 survives?", title="Noise it, then denoise it",
-                   description=f'The title "Noise it, then denoise it", and under it "x_0 noised to t = {t}, then DDIM '
-                               'back to t = 0".')
-        title_card(self, "Noise it, then denoise it", f"x_0 noised to t = {t}, then DDIM back to t = 0")
+        self.title_slide("Noise it, then denoise it", f"x_0 noised to t = {t}, then DDIM back to t = 0",
+                         notes=f"Noise a clean image to t = {t} with the forward equation, then run DDIM back to "
+                               "t = 0: how much of x_0 survives?")
         self.slide(f"x_0, and x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps.", title=f"Noised to t = {t}",
                    description=f"At the top: x_{t} = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, then DDIM "
                                f'from t = {t} to 0. Below, the clean image x_0, an arrow marked "noise", and the '

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup, VMobject, Write
 from schedules import listed
-from theme import DiffvizScene, Number, P, label, tex, title_card
+from theme import DiffvizScene, Number, P, label, tex
 from toy import EXTENT_2D, Cloud, arrow_field, in_words
 
 GUIDED = r"\hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u)"
@@ -38,18 +38,17 @@ class ClassifierFreeGuidance(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("guidance")
         c, weights = tr.spec.condition, tr["weights"]
-        self.slide(f"Classifier-free guidance with exact denoisers: the smiley's parts are classes, c = {c}. "
-                   f"eps_u is the exact denoiser of all of it, eps_c of the {c} alone; guided: "
-                   "eps_u + w (eps_c - eps_u).", title="Classifier-free guidance",
-                   description=f'The title "Classifier-free guidance", and under it "exact denoisers, c = {c}"; c, '
-                               f"the class sampled, is the smiley's {c}. Then "
-                               f"{in_words(len(FIELD_COLUMNS))} square plots side by side under "
-                               f'"t = {tr["field_t"]}": "unconditional: p(x)", faint points of the whole smiley; '
-                               f'"conditional: p(x | {c})" and "guided", faint points of the {c} alone. Arrows on a '
-                               "grid fill the first two, captioned -eps_hat_u(x_t, t) and -eps_hat_c(x_t, t): the "
-                               "exact fields, pointing in towards the whole smiley in the first and towards the "
-                               f"{c} in the second.")
-        title_card(self, "Classifier-free guidance", f"exact denoisers, c = {c}")
+        self.title_slide("Classifier-free guidance", f"exact denoisers, c = {c}",
+                         notes=f"Classifier-free guidance with exact denoisers: the smiley's parts are classes, "
+                               f"c = {c}. eps_u is the exact denoiser of all of it, eps_c of the {c} alone; guided: "
+                               "eps_u + w (eps_c - eps_u).",
+                         then=f"The class sampled, c, is the smiley's {c}. Then "
+                              f"{in_words(len(FIELD_COLUMNS))} square plots side by side under "
+                              f'"t = {tr["field_t"]}": "unconditional: p(x)", faint points of the whole smiley; '
+                              f'"conditional: p(x | {c})" and "guided", faint points of the {c} alone. Arrows on a '
+                              "grid fill the first two, captioned -eps_hat_u(x_t, t) and -eps_hat_c(x_t, t): the "
+                              "exact fields, pointing in towards the whole smiley in the first and towards the "
+                              f"{c} in the second.")
         self.fields(tr, c, weights)
         if self.stop_here(1):
             return

@@ -7,7 +7,7 @@ only give back training images; the network, which fits the loss less well, make
 from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup
-from theme import DiffvizScene, Number, P, Panel, label, tex, title_card
+from theme import DiffvizScene, Number, P, Panel, label, tex
 
 SIDE = 1.55            # panel height
 NAMES_LEFT = -6.4      # the left column of row names ...
@@ -19,15 +19,13 @@ class GeneraliseOrMemorise(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("memorisation")
         S, n, N = len(tr["t"]), tr["unet_x"].shape[1], int(tr["training_count"])
-        self.slide(f"The trained UNet against the exact denoiser of its {N} training images (what a network "
-                   "that memorised them would do), from the same starting noises.", title="Generalise or memorise?",
-                   description=f'The title "Generalise or memorise?", and under it "the trained UNet against the exact '
-                               f'denoiser of its {N} training images". Then two rows of {n} noise images: top, the '
-                               f"trained UNet, its "
-                               f"learnt eps_hat(x_t, t); bottom, the exact denoiser, E[x_0 | x_t] over its {N} images. "
-                               f"Above: DDIM, one starting noise per column, t = {tr['t'][0]}.")
-        title_card(self, "Generalise or memorise?", f"the trained UNet against the exact denoiser of its {N} "
-                                                    "training images")
+        self.title_slide("Generalise or memorise?", f"the trained UNet against the exact denoiser of its {N} "
+                                                     "training images",
+                         notes=f"The trained UNet against the exact denoiser of its {N} training images (what a "
+                               "network that memorised them would do), from the same starting noises.",
+                         then=f"Then two rows of {n} noise images: top, the trained UNet, its learnt eps_hat(x_t, t); "
+                              f"bottom, the exact denoiser, E[x_0 | x_t] over its {N} images. Above: DDIM, one "
+                              f"starting noise per column, t = {tr['t'][0]}.")
         rows = {"unet": Group(*[Panel(tr["unet_x"][0, i], SIDE, P.x_t) for i in range(n)]),
                 "exact": Group(*[Panel(tr["exact_x"][0, i], SIDE, P.x_t) for i in range(n)])}
         for row, y in zip(rows.values(), (ROW_Y[0], ROW_Y[1]), strict=False):

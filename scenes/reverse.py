@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Indicate, Text, ValueTracker, VGroup, Write
-from theme import DiffvizScene, Memo, Number, P, Panel, Whole, label, tex, title_card
+from theme import DiffvizScene, Memo, Number, P, Panel, Whole, label, tex
 
 SLOW_STEPS = 3
 SPOKEN = {  # an equation part as the speaker notes write it
@@ -42,12 +42,11 @@ class ReverseProcess(DiffvizScene):
             self.equation, self.numbers = self.equation_with_noise, self.numbers_with_noise
             self.in_words = self.in_words_with_noise
         S = len(tr["t"])
-        self.slide(f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
-                   f"{tr['t'][-1]}; each step subtracts the noise the model predicts.",
-                   title=f"Removing noise with {self.name}",
-                   description=f'The title "Removing noise", and under it "{self.name}: subtract the predicted noise, '
-                               f'one step at a time". {S} steps, from t = {tr["t"][0]} down to {tr["t"][-1]}.')
-        title_card(self, "Removing noise", f"{self.name}: subtract the predicted noise, one step at a time")
+        self.title_slide("Removing noise", f"{self.name}: subtract the predicted noise, one step at a time",
+                         notes=f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
+                               f"{tr['t'][-1]}; each step subtracts the noise the model predicts.",
+                         then=f'{S} steps, from t = {tr["t"][0]} down to {tr["t"][-1]}.',
+                         chapter=f"Removing noise with {self.name}")
         self.slide(self.step_notes(0) + " Panels: x_t, the predicted noise, the next image, and the model's "
                    "guess of the clean image.", title="One step of the update",
                    description=f"The update {self.in_words} is written at the top. {self.shown_at(0)} Below, four "

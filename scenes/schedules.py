@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from forward import EQUATION, NOISE, SIGNAL
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Line, Rectangle, ValueTracker, VGroup, Write
-from theme import DiffvizScene, Number, P, Panel, label, tex, themed, title_card
+from theme import DiffvizScene, Number, P, Panel, label, tex, themed
 from toy import Cloud, in_words
 
 from cache.beta_schedules import SPOKEN  # after theme, which puts the project on sys.path; no torch
@@ -62,22 +62,21 @@ class NoiseSchedules(DiffvizScene):
         names = self.names = list(tr.spec.schedules)
         T = tr["alpha_bar"].shape[1]
         t0 = tr["image_t"][0]
-        self.slide(f"Three noise schedules of diffusers, T = {T} steps each: "
-                   + ", ".join(f"{spoken(n)} ({n})" for n in names) + ". Same equation, different alpha_bar_t.",
-                   title="Noise schedules",
-                   description=f'The title "Noise schedules", and under it the names of {in_words(len(names))} '
-                               f"schedules: {listed(spoken(n) for n in names)}. Then the equation x_t = "
-                               "sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps at the top, and a plot under each "
-                               f"schedule's name: sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) over t from 0 to {T}. "
-                               "sqrt(alpha_bar_t) falls from "
-                               + per_schedule(names, [f"{np.sqrt(a[0]):.2f} to {np.sqrt(a[-1]):.2f}"
+        self.title_slide("Noise schedules", " · ".join(spoken(n) for n in names),
+                         notes=f"Three noise schedules of diffusers, T = {T} steps each: "
+                               + ", ".join(f"{spoken(n)} ({n})" for n in names) + ". Same equation, different "
+                               "alpha_bar_t.",
+                         then=f"Those are the names of {in_words(len(names))} schedules. Then the equation x_t = "
+                              "sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps at the top, and a plot under each "
+                              f"schedule's name: sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t) over t from 0 to {T}. "
+                              "sqrt(alpha_bar_t) falls from "
+                              + per_schedule(names, [f"{np.sqrt(a[0]):.2f} to {np.sqrt(a[-1]):.2f}"
                                                       for a in tr["alpha_bar"]])
-                               + "; sqrt(1 - alpha_bar_t) rises as it falls. Under each plot the same image x_0, "
-                               f"noised with the same eps to t = {t0} under that schedule, and its log SNR: "
-                               + per_schedule(names, [f"{tr['log_snr'][r][t0]:.2f}" for r in range(len(names))])
-                               + f'. At the bottom "t = {t0}" and the note "x_0: a training image; the same eps under '
-                               'every schedule".')
-        title_card(self, "Noise schedules", " · ".join(spoken(n) for n in names))
+                              + "; sqrt(1 - alpha_bar_t) rises as it falls. Under each plot the same image x_0, "
+                              f"noised with the same eps to t = {t0} under that schedule, and its log SNR: "
+                              + per_schedule(names, [f"{tr['log_snr'][r][t0]:.2f}" for r in range(len(names))])
+                              + f'. At the bottom "t = {t0}" and the note "x_0: a training image; the same eps under '
+                              'every schedule".')
         self.coefficients(tr, T)
         if self.stop_here(1):
             return

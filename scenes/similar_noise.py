@@ -26,7 +26,7 @@ from manim import (
     VGroup,
     VMobject,
 )
-from theme import DiffvizScene, Number, P, Panel, heat_pixels, label, tex, themed, title_card
+from theme import DiffvizScene, Number, P, Panel, heat_pixels, label, tex, themed
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 
@@ -49,11 +49,9 @@ class PatchPerturbation(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("similar_noise", self.index)
         S = len(tr["t"])
-        self.slide(f"{self.heading}. DDIM is deterministic, so the starting noise alone decides the image: "
-                   "two runs from two noises that differ a little.", title=self.heading,
-                   description=f'The title "{self.heading}", and under it "DDIM is deterministic: the noise alone '
-                               'decides the image".')
-        title_card(self, self.heading, "DDIM is deterministic: the noise alone decides the image")
+        self.title_slide(self.heading, "DDIM is deterministic: the noise alone decides the image",
+                         notes=f"{self.heading}. DDIM is deterministic, so the starting noise alone decides the "
+                               "image: two runs from two noises that differ a little.")
         self.slide(f"{self.describe(tr)} Distance between the starting noises: {tr['noise_distance']:.2f}; "
                    "right, where they differ.", title="Two starting noises",
                    description=f"At the top, how the noises are made. {self.describe(tr)} Below, the starting noises "

@@ -278,6 +278,14 @@ class DiffvizScene(_scene_base()):
             aside.replace(path)
         return rerun
 
+    def title_slide(self, title: str, subtitle: str, *, notes: str, then: str = "", chapter: str | None = None):
+        """The scene's first slide: its title card, which the slide's description reads out in the card's own
+        words, then `then` (what the frames after the card show); `chapter` names the slide in a chapter menu
+        where it differs from the title."""
+        described = f'The title "{title}", and under it "{subtitle}".'
+        self.slide(notes, title=chapter or title, description=f"{described} {then}".strip())
+        title_card(self, title, subtitle)
+
     def hold_slide(self) -> None:
         """Wait, where the slide begun last has lasted less than MIN_SLIDE_SECONDS, for the rest: its frames
         stay on screen long enough to be seen and its description to be read."""

@@ -35,7 +35,7 @@ from manim import (
 )
 from manim.constants import RESAMPLING_ALGORITHMS
 from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import LIGHT, DiffvizScene, Number, P, label, tex, themed, title_card
+from theme import LIGHT, DiffvizScene, Number, P, label, tex, themed
 
 # after theme, which puts the project on sys.path; numpy only
 from cache.beta_schedules import schedule_in_words
@@ -160,17 +160,15 @@ class ToyDiffusion1D(ToyScene):
     def construct(self):
         tr = self.tr = self.toy_trajectory()
         T, K = len(tr["alpha_bar"]), in_words(self.components)
-        self.slide(f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with "
-                   f"{schedule_in_words(tr.spec.schedule)} (T = {T}) and denoised with its exact eps_hat, no training.",
-                   title="Diffusion in one dimension",
-                   description=f'The title "Diffusion in one dimension", and under it "a mixture of {K} Gaussians and '
-                               'its exact denoiser". Then the equation x_t = sqrt(alpha_bar_t) x_0 + '
-                               "sqrt(1 - alpha_bar_t) eps; "
-                               f"an empty plot of x_t, up from {-self.extent:g} to {self.extent:g}, against t, across "
-                               f"from 0 to {T}; beside it, on its side, the density q(x_0) of the {K} components; a "
-                               f'footer, "exact denoiser: E[x_0 | x_t] by Bayes over the {K} components, no training"; '
-                               f"and {self.shown_paths} samples x_0 as dots at t = 0.")
-        title_card(self, "Diffusion in one dimension", f"a mixture of {K} Gaussians and its exact denoiser")
+        self.title_slide("Diffusion in one dimension", f"a mixture of {K} Gaussians and its exact denoiser",
+                         notes=f"Chapter 18's picture: a mixture of {K} Gaussians in one dimension, noised with "
+                               f"{schedule_in_words(tr.spec.schedule)} (T = {T}) and denoised with its exact eps_hat, "
+                               "no training.",
+                         then="Then the equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps; an empty "
+                              f"plot of x_t, up from {-self.extent:g} to {self.extent:g}, against t, across from 0 to "
+                              f"{T}; beside it, on its side, the density q(x_0) of the {K} components; a footer, "
+                              f'"exact denoiser: E[x_0 | x_t] by Bayes over the {K} components, no training"; and '
+                              f"{self.shown_paths} samples x_0 as dots at t = 0.")
 
         equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.4)
         axes = self.axes = value_axes([0, T, T // 4], 8.4, 4.8)
@@ -372,15 +370,13 @@ class ToyDiffusion2D(ToyScene):
     def construct(self):
         tr = self.tr = self.toy_trajectory()
         schedule = schedule_in_words(tr.spec.schedule)
-        subtitle = f"a smiley of points, {schedule}"
-        self.slide(f"{len(tr['x0'])} points of a smiley in two dimensions, noised with {schedule} and denoised "
-                   "by the same sampler code as the image models, with the mixture's exact denoiser.",
-                   title="Diffusion in two dimensions",
-                   description=f'The title "Diffusion in two dimensions", and under it "{subtitle}". Then the '
-                               "equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, and "
-                               f"on the left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a "
-                               f"mixture of {in_words(self.components)} small Gaussians.")
-        title_card(self, "Diffusion in two dimensions", subtitle)
+        self.title_slide("Diffusion in two dimensions", f"a smiley of points, {schedule}",
+                         notes=f"{len(tr['x0'])} points of a smiley in two dimensions, noised with {schedule} and "
+                               "denoised by the same sampler code as the image models, with the mixture's exact "
+                               "denoiser.",
+                         then="Then the equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, and on the "
+                              f"left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a mixture of "
+                              f"{in_words(self.components)} small Gaussians.")
         equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.4)
         left = self.left = Cloud(CLOUD).move_to(LEFT * 3.4 + DOWN * 0.05)
         left.show(tr["x0"], P.x0)

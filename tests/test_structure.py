@@ -261,3 +261,11 @@ print(logging.get_verbosity())
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env=env | {"DIFFUSERS_VERBOSITY": "info"})
     assert out.stdout.split() == ["20", "20"], out.stderr
+
+
+def test_title_cards_are_drawn_by_the_title_slide_that_describes_them():
+    """A title card's words are typed once: the scenes call DiffvizScene.title_slide, whose slide description
+    reads the card's title and subtitle; none draws a card of its own."""
+    callers = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "scenes").glob("*.py"))
+               if p.name != "theme.py" and "title_card(" in p.read_text()]
+    assert not callers, f"scenes that draw a title card without its description: {callers}"
