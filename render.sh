@@ -146,7 +146,14 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
       fi
       if [ -n "$stamp" ]; then echo "$stamp" >"$out/$cls.stamp"; fi
     ) >"$logs/$cls.log" 2>&1; then
-    echo "FAILED  $cls (log: $logs/$cls.log)"; tail -5 "$logs/$cls.log" | sed 's/^/        /'
+    # nothing half-written stays: a failed scene leaves none of its outputs (an older render's are gone too)
+    rm -rf "$out/$cls".{mp4,png,gif,chapters.vtt,descriptions.vtt,mov,stamp} "$out/slides/$cls.json" \
+           "$out/slides/files/$cls"
+    if grep -q "No space left on device" "$logs/$cls.log"; then
+      echo "FAILED  $cls: the disk under $out is full, nothing of it was kept; free some space and render again"
+    else
+      echo "FAILED  $cls (log: $logs/$cls.log)"; tail -5 "$logs/$cls.log" | sed 's/^/        /'
+    fi
     return 1
   fi
   echo "ok      $cls"
@@ -154,8 +161,8 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
 export -f render_one
 media=${DIFFVIZ_MEDIA:-media}  # manim's working folder (partial movies, LaTeX); the tests use their own
 export quality resolution out slides transparent logs media dry_run
-printf '%s\n' "${targets[@]}" | xargs -P 2 -I{} bash -c 'render_one "$@"' _ {}
-status=$?
+status=0  # tools/bootstrap.sh set -e: a failed scene must not end the run before the summary
+printf '%s\n' "${targets[@]}" | xargs -P 2 -I{} bash -c 'render_one "$@"' _ {} || status=$?
 [ -z "$dry_run" ] || exit $((status != 0))
 
 if [ -n "$web" ]; then  # before the deck, which links to it

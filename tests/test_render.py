@@ -163,3 +163,43 @@ def test_second_run_renders_only_what_changed(rendered):
     assert "ok      DdimStepCounts" in changed.stdout and "same    ForwardProcess" in changed.stdout
     assert (out / "DdimStepCounts.mp4").stat().st_mtime_ns != before["DdimStepCounts"]
     assert not (out / "slides" / "DdimStepCounts.json").exists(), "slides of an older render are left behind"
+
+
+def small_file_system(folder: Path, options: str) -> None:
+    """A tmpfs mounted on `folder` (tmpfs `options`, e.g. size=200k or ro); the test is skipped, saying why,
+    where this machine lets no one mount (not root, or a container without the right)."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True,
+                             text=True)
+    if mounted.returncode:
+        pytest.skip(f"a tmpfs cannot be mounted here: {mounted.stderr.strip() or mounted.returncode}")
+
+
+@pytest.fixture
+def mounts():
+    made = []
+    yield lambda folder, options: (small_file_system(folder, options), made.append(folder))
+    for folder in made:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_full_disk_under_out_keeps_nothing_half_written(rendered, tmp_path, mounts):
+    """--out on a file system too small for a scene's outputs (a 200 KB tmpfs): the scene fails with a line
+    naming the full disk and the fix, exit 1, no traceback, and none of its files is left, whole or half."""
+    _, env, _ = rendered
+    mounts(tmp_path / "small", "size=200k")
+    done = render(env, tmp_path / "small", "ForwardProcess")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert (f"FAILED  ForwardProcess: the disk under {tmp_path / 'small'} is full, nothing of it was kept; free "
+            "some space and render again") in done.stdout.splitlines()
+    assert sorted(p.name for p in (tmp_path / "small").rglob("*")) == []
+
+
+def test_a_read_only_out_is_refused_before_any_work(rendered, tmp_path, mounts):
+    _, env, _ = rendered
+    mounts(tmp_path / "ro", "ro,size=1m")
+    done = render(env, tmp_path / "ro" / "out", "ForwardProcess")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"render.sh: --out {tmp_path / 'ro' / 'out'}: cannot write in "
+                                                f"{tmp_path / 'ro'}; choose a folder you can write in"]

@@ -61,8 +61,11 @@ def write_tracks(slides_json: Path, out: Path) -> list[Path]:
     for track, key in TRACKS.items():
         path = out / f"{record['scene']}.{track}.vtt"
         aside = path.with_name(f".{path.name}.part")
-        aside.write_text(vtt(cues(record, key)))
-        aside.replace(path)
+        try:
+            aside.write_text(vtt(cues(record, key)))
+            aside.replace(path)
+        finally:  # a full disk leaves no half of it
+            aside.unlink(missing_ok=True)
         written.append(path)
     return written
 

@@ -81,8 +81,11 @@ def describe_slides(out: Path, scenes: list[str]) -> None:
     page = "".join(parts) + page[last:]
     page = page.replace("</head>", HIDDEN + "\n</head>", 1)
     aside = deck.with_name(".deck.html.part")
-    aside.write_text(page)
-    aside.replace(deck)
+    try:
+        aside.write_text(page)
+        aside.replace(deck)
+    finally:  # a full disk leaves no half of it
+        aside.unlink(missing_ok=True)
 
 
 def convert(out: Path, scenes: list[str], dest: str, *extra: str) -> subprocess.CompletedProcess:
