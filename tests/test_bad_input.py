@@ -513,6 +513,9 @@ ROWS = [
     ("tools/frames.py OUT", "under a regular file", lambda p: (a_video(p), a_file("file.txt")(p)),
      "tools/frames.py {tmp}/video.mp4 {tmp}/file.txt/frames --still", 1,
      ["frames:", "frames cannot be made:", "file.txt is a file, not a folder"]),
+    ("tools/frames.py OUT", "a regular file", lambda p: (a_video(p), a_file("frames")(p)),
+     "tools/frames.py {tmp}/video.mp4 {tmp}/frames --still", 1,
+     ["frames:", "frames is a file, not a folder"]),
     ("tools/deck.py slides", "a scene's slides JSON truncated", a_file("slides/Forward.json", '{"slides": ['),
      "tools/deck.py {tmp} Forward", 1, ["deck:", "slides/Forward.json cannot be read",
                                         "./render.sh --slides Forward"]),
@@ -583,3 +586,40 @@ def test_the_readme_error_table_mirrors_every_row():
     table = readme[readme.index("### Every file diffviz reads, every place it writes"):]
     missing = [_id(row) for row in ROWS if f"`{_id(row)}` |" not in table]
     assert not missing, f"rows of tests/test_bad_input.py that README.md's table lacks: {missing}"
+
+
+def noisy_video(path: Path) -> None:
+    """Two seconds of noise, 128x128: its PNG and GIF are tens of kilobytes."""
+    import av
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 128, 128, "yuv420p"
+        for _ in range(20):
+            frame = av.VideoFrame.from_ndarray(rng.integers(0, 256, (128, 128, 3), np.uint8), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+
+
+@pytest.mark.parametrize("options, status, words", [
+    ("ro,size=1m", 1, ["frames: ", "frames cannot be written: writing in", "fails (Read-only file system)"]),
+    ("size=8k", 1, ["frames: ", "was not written: the disk under", "is full; free some space"]),
+], ids=["read-only", "full-disk"])
+def test_frames_on_a_small_or_read_only_file_system(tmp_path, options, status, words):
+    """tools/frames.py OUT on a tmpfs mounted read-only, or too small for its still and GIF: one line, a
+    non-zero exit, no traceback, nothing written there (skipped, saying why, where no tmpfs can be mounted)."""
+    noisy_video(tmp_path / "video.mp4")
+    (tmp_path / "fs").mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(tmp_path / "fs")],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"a tmpfs cannot be mounted here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        out = tmp_path / "fs" / ("frames" if "ro" in options else "")
+        code, stdout, stderr = run(f"tools/frames.py {tmp_path / 'video.mp4'} {out} --still --gif")
+        assert code == status and "Traceback" not in stdout + stderr, stderr
+        line = message(stderr, status)
+        assert all(word in line for word in words), line
+        assert list((tmp_path / "fs").rglob("*")) == []
+    finally:
+        subprocess.run(["umount", str(tmp_path / "fs")], capture_output=True)

@@ -54,6 +54,17 @@ def save_gif(images: list[Image.Image], path: Path) -> None:
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=1000 // GIF_FPS, loop=0, optimize=True)
 
 
+def saved(save, path: Path) -> None:
+    """save(file) writes an image file aside, renamed onto `path` when whole: a full disk leaves no half of
+    it, and says so in one line."""
+    from cache.outputs import OutputError, written_aside
+    try:
+        with written_aside(path) as staged:
+            save(staged)
+    except OutputError as err:
+        sys.exit(f"frames: {err}")
+
+
 def check(video: Path, out: Path) -> None:
     """Before decoding: the video can be read whole enough to start, and OUT can be made and written."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -89,9 +100,9 @@ def main() -> None:
         images = grab(a.video, (gif_times(length) if a.gif else []) + ([length - 0.1] if a.still else []))
         a.out.mkdir(parents=True, exist_ok=True)
         if a.still:
-            images.pop().save(a.out / f"{a.video.stem}.png")
+            saved(images.pop().save, a.out / f"{a.video.stem}.png")
         if a.gif:
-            save_gif(images, a.out / f"{a.video.stem}.gif")
+            saved(lambda file: save_gif(images, file), a.out / f"{a.video.stem}.gif")
         return
     seconds = a.seconds or [i * a.every for i in range(int(duration(a.video) / a.every) + 1)]
     images = grab(a.video, seconds)
@@ -102,10 +113,10 @@ def main() -> None:
         sheet = Image.new("RGB", (cols * w, -(-len(images) // cols) * h), "gray")
         for i, im in enumerate(images):
             sheet.paste(im, ((i % cols) * w, (i // cols) * h))
-        sheet.save(a.out / f"{a.video.stem}-sheet.png")
+        saved(sheet.save, a.out / f"{a.video.stem}-sheet.png")
     else:
         for s, im in zip(seconds, images, strict=False):
-            im.save(a.out / f"{a.video.stem}-{s:06.2f}.png")
+            saved(im.save, a.out / f"{a.video.stem}-{s:06.2f}.png")
 
 
 if __name__ == "__main__":
