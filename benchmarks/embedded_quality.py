@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cache.datasets import load_dataset  # noqa: E402
 from cache.store import to_display  # noqa: E402
+from sampling import quiet_diffusers  # noqa: E402
 from sampling.loading import locate  # noqa: E402
 from sampling.sample import sample_images  # noqa: E402
 
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pairs", type=Path, default=None,
                    help="also write a PNG of the first seed's samples, each above its nearest training image")
     a = p.parse_args(argv)
+    quiet_diffusers()
 
     seeds = [int(s) for s in a.seeds.split(",")]
     dataset = a.dataset or model_dataset(a.model)
