@@ -175,16 +175,18 @@ if [ -n "$slides" ]; then
   python tools/deck.py "$out" "${classes[@]}" || status=1
 fi
 
-echo
-echo "made, in $out:"
-for t in "${targets[@]}"; do
-  for f in "$out/${t#*:}".{mp4,png,gif,chapters.vtt,descriptions.vtt,mov}; do
-    [ -f "$f" ] && printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"
+made=$(
+  for t in "${targets[@]}"; do
+    for f in "$out/${t#*:}".{mp4,png,gif,chapters.vtt,descriptions.vtt,mov}; do
+      if [ -f "$f" ]; then printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"; fi
+    done
   done
-done
-for f in "$out"/deck.html "$out"/deck.pptx; do
-  [ -f "$f" ] && printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"
-done
-[ -n "$web" ] && [ -f "$out/explorer/index.html" ] &&
-  printf '  %-44s %6s\n' "explorer/index.html (the folder)" "$(du -sh "$out/explorer" | cut -f1)"
+  for f in "$out"/deck.html "$out"/deck.pptx; do
+    if [ -f "$f" ]; then printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"; fi
+  done
+  if [ -n "$web" ] && [ -f "$out/explorer/index.html" ]; then
+    printf '  %-44s %6s\n' "explorer/index.html (the folder)" "$(du -sh "$out/explorer" | cut -f1)"
+  fi
+)
+if [ -n "$made" ]; then printf '\nmade, in %s:\n%s\n' "$out" "$made"; fi
 exit $((status != 0))

@@ -203,3 +203,19 @@ def test_a_read_only_out_is_refused_before_any_work(rendered, tmp_path, mounts):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [f"render.sh: --out {tmp_path / 'ro' / 'out'}: cannot write in "
                                                 f"{tmp_path / 'ro'}; choose a folder you can write in"]
+
+
+def test_a_full_disk_leaves_no_half_deck(rendered, tmp_path, mounts):
+    """tools/deck.py (render.sh --slides) into a file system with room for the slides' videos and little more:
+    the PowerPoint deck cannot be written, the tool exits 1, and neither deck.html nor deck.pptx is left."""
+    import shutil
+    out, env, _ = rendered
+    pages = sum(-(-f.stat().st_size // 4096) for f in (out / "slides").rglob("*") if f.is_file())
+    mounts(tmp_path / "small", f"size={4 * pages + 256}k")
+    shutil.copytree(out / "slides", tmp_path / "small" / "slides")
+    scenes = sorted(p.stem for p in (out / "slides").glob("*.json"))
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "deck.py"), str(tmp_path / "small"), *scenes],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "small" / "deck.html").exists() and not (tmp_path / "small" / "deck.pptx").exists()

@@ -146,6 +146,20 @@ def link_explorer(out: Path) -> bool:
 
 
 def main(out: Path, scenes: list[str]) -> int:
+    """Write OUT/deck.html and OUT/deck.pptx; where either fails (a full disk), neither half of it stays."""
+    try:
+        made = write_decks(out, scenes)
+    except OSError as err:
+        made = 1
+        print(f"deck: {out} cannot be written ({err.strerror or err}); free some space or choose another --out",
+              file=sys.stderr)
+    if made:
+        for name in ("deck.html", "deck.pptx"):
+            (out / name).unlink(missing_ok=True)
+    return made
+
+
+def write_decks(out: Path, scenes: list[str]) -> int:
     if not scenes:
         print("deck: no scene has slides; nothing to convert", file=sys.stderr)
         return 1
