@@ -103,7 +103,9 @@ def test_batched_rows_of_different_lengths_equal_serial_runs():
     batched = sample_ddim(model, x, schedule, t, t_prev)
     for b, (ts, ps) in enumerate(runs):
         serial = sample_ddim(model, x[b:b + 1], schedule, ts, ps)
-        assert abs(batched[b] - serial[0]).max() <= TOL
+        # float32 rounding of kernels that depend on the batch size, as in test_engine.py (3e-5): measured
+        # 1.05e-5 with the embedded weights of 2026-12-01; an 8-bit level is 7.8e-3
+        assert abs(batched[b] - serial[0]).max() <= 3e-5
 
 
 @pytest.mark.parametrize("eta", [0.0, 0.6])
