@@ -218,4 +218,6 @@ def test_a_full_disk_leaves_no_half_deck(rendered, tmp_path, mounts):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (f"deck: deck.pptx was not written: the disk under "
+                                                    f"{tmp_path / 'small'} is full; free some space and render again")
     assert not (tmp_path / "small" / "deck.html").exists() and not (tmp_path / "small" / "deck.pptx").exists()

@@ -88,6 +88,14 @@ def describe_slides(out: Path, scenes: list[str]) -> None:
         aside.unlink(missing_ok=True)
 
 
+def failure(what: str, out: Path, stderr: str) -> str:
+    """One line for a failed manim-slides convert: a full disk by name, else the last line it printed."""
+    if "No space left on device" in stderr:
+        return f"deck: {what} was not written: the disk under {out} is full; free some space and render again"
+    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "no message")
+    return f"deck: {what} failed ({last})"
+
+
 def convert(out: Path, scenes: list[str], dest: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(["manim-slides", "convert", "--folder", str(out / "slides"), *extra, *scenes,
                            str(out / dest)], capture_output=True, text=True)
@@ -166,7 +174,7 @@ def write_decks(out: Path, scenes: list[str]) -> int:
     relative_paths(out, scenes)
     online = convert(out, scenes, "deck.html")
     if online.returncode != 0:
-        print(f"deck: manim-slides convert failed:\n{online.stderr}", file=sys.stderr)
+        print(failure("deck.html", out, online.stderr), file=sys.stderr)
         return 1
     try:
         cache_revealjs_from_npm((out / "deck.html").read_text())
@@ -180,7 +188,7 @@ def write_decks(out: Path, scenes: list[str]) -> int:
     link_explorer(out)
     pptx = convert(out, scenes, "deck.pptx", "--to", "pptx")
     if pptx.returncode != 0:
-        print(f"deck: PowerPoint conversion failed:\n{pptx.stderr}", file=sys.stderr)
+        print(failure("deck.pptx", out, pptx.stderr), file=sys.stderr)
         return 1
     return 0
 
