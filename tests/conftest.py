@@ -12,6 +12,9 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # ./test.sh runs two pytest-xdis
 if WORKER:  # each its own manim media folder: two LaTeX runs of one formula into one file would collide
     from pathlib import Path
 
+    # one thread of torch's (and its programs') each: two workers of two threads on two cores only contend
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
     os.environ["DIFFVIZ_MEDIA"] = str(Path(__file__).resolve().parents[1] / "media" / f"tests-{WORKER}")
     from manim import config
 
