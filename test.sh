@@ -7,4 +7,4 @@ cd "$(dirname "$0")"
 DIFFVIZ_BOOTSTRAP_FOR=tests source tools/bootstrap.sh
 export HF_HUB_OFFLINE=1
 ruff check .  # rules E, F, W, I, B at 120 columns (pyproject.toml)
-exec python -m pytest -q -n 2 --dist loadgroup "$@"
+exec python -m pytest -q -n 2 --dist loadfile "$@"

@@ -21,14 +21,6 @@ if WORKER:  # each its own manim media folder: two LaTeX runs of one formula int
     config.media_dir = os.environ["DIFFVIZ_MEDIA"]
 
 
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (--dist loadgroup) the tests of a module run in one worker, so that its module
-    fixtures (a scene cache, a render) are made once; a test may name another group with xdist_group."""
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-
-
 def make_model_folder(folder, size=16, scheduler=None, seed=0, attention=True):
     """A random-weight UNet2DModel and a scheduler config, saved as the hub models are; without
     `attention`, convolutions only (attention over the 128x128 grid of a 256x256 model costs seconds
