@@ -72,6 +72,12 @@ def disk_full(err: OSError) -> bool:
     return err.errno in DISK_FULL
 
 
+def not_written(path: Path) -> OutputError:
+    """What a full disk did to `path`, which was written aside: nothing of it is there."""
+    return OutputError(path, f"was not written: the disk under {path.parent} is full",
+                       "free some space and run the command again")
+
+
 @contextlib.contextmanager
 def written_aside(path: Path):
     """Yield a temporary path beside `path` (same suffix) to write; it is renamed onto `path` when the block
@@ -88,8 +94,7 @@ def written_aside(path: Path):
         os.replace(staged, path)
     except OSError as err:
         if disk_full(err):
-            raise OutputError(path, f"was not written: the disk under {path.parent} is full",
-                              "free some space and run the command again") from None
+            raise not_written(path) from None
         raise
     finally:
         staged.unlink(missing_ok=True)
@@ -115,6 +120,5 @@ def folder_written_aside(folder: Path):
             made.rmdir()
             made = made.parent
         if isinstance(err, OSError) and disk_full(err):
-            raise OutputError(folder, f"was not written: the disk under {folder.parent} is full",
-                              "free some space and run the command again") from None
+            raise not_written(folder) from None
         raise

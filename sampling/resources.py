@@ -38,6 +38,7 @@ def unet_bytes(config: dict, dtype_bytes: int = 4) -> tuple[int, int]:
     side = _side(config["sample_size"])
     c_in = int(config.get("in_channels", 3))
     down = list(config.get("down_block_types") or ["DownBlock2D"] * len(channels))
+    attends = ["Attn" in kind for kind in down]  # per level: self-attention there, down and up alike
     head_dim = config.get("attention_head_dim") or 8
     if not channels or layers < 0 or side <= 0 or len(down) != len(channels):
         raise ValueError("block_out_channels, layers_per_block, sample_size and down_block_types do not agree")
@@ -46,18 +47,16 @@ def unet_bytes(config: dict, dtype_bytes: int = 4) -> tuple[int, int]:
     resnet = lambda a, b: 9 * a * b + 9 * b * b + temb * b + (a * b if a != b else 0)  # noqa: E731
     previous = channels[0]
     for level, c in enumerate(channels):
-        attention = "Attn" in down[level]
-        params += resnet(previous, c) + (layers - 1) * resnet(c, c) + layers * 4 * c * c * attention
+        params += resnet(previous, c) + (layers - 1) * resnet(c, c) + layers * 4 * c * c * attends[level]
         params += 9 * c * c * (level < len(channels) - 1)  # downsample
         previous = c
     params += 2 * resnet(channels[-1], channels[-1]) + 4 * channels[-1] ** 2  # the middle block
     for level, c in enumerate(channels):  # the up path, the same levels, each ResNet's input widened by a skip
-        attention = "Attn" in down[level]
-        params += (layers + 1) * (resnet(2 * c, c) + 4 * c * c * attention) + 9 * c * c * (level > 0)
+        params += (layers + 1) * (resnet(2 * c, c) + 4 * c * c * attends[level]) + 9 * c * c * (level > 0)
     params += channels[0] * c_in * 9  # conv_out
     maps = [c * (side >> level) ** 2 for level, c in enumerate(channels)]
     scores = [max(1, c // int(head_dim)) * (side >> level) ** 4
-              for level, c in enumerate(channels) if "Attn" in down[level]]
+              for level, c in enumerate(channels) if attends[level]]
     one_image = MARGIN * 4 * ((layers + 1) * sum(maps) + 4 * max(maps) + max(scores, default=0))
     return params * dtype_bytes, one_image
 
