@@ -119,7 +119,7 @@ if [ -z "$dry_run" ]; then logs=$(mktemp -d); mkdir -p "$out"; fi
 render_one() {  # file:Class -> renders into $out unless up to date, logs to $logs, prints one status line
   local file=${1%%:*} cls=${1#*:}
   local stamp  # the digest of the scene's inputs, now: written beside its outputs once they are all there
-  if stamp=$(python tools/stamp.py "$out" "$1" $slides $transparent 2>/dev/null); then
+  if stamp=$(python -m tools.stamp "$out" "$1" $slides $transparent 2>/dev/null); then
     echo "same    $cls"; return 0
   fi
   if [ -n "$dry_run" ]; then echo "render  $cls"; return 0; fi
@@ -138,8 +138,8 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
         "${manim[@]}"
       fi
       cp "$media/videos/$file/$resolution/$cls.mp4" "$out/$cls.mp4"
-      python tools/captions.py "$breaks" "$out"
-      python tools/frames.py "$out/$cls.mp4" "$out" --still --gif
+      python -m tools.captions "$breaks" "$out"
+      python -m tools.frames "$out/$cls.mp4" "$out" --still --gif
       if [ -n "$transparent" ]; then
         "${manim[@]}" --transparent
         cp "$media/videos/$file/$resolution/$cls.mov" "$out/$cls.mov"
@@ -172,7 +172,7 @@ fi
 if [ -n "$slides" ]; then
   classes=()
   for t in "${targets[@]}"; do [ -f "$out/slides/${t#*:}.json" ] && classes+=("${t#*:}"); done
-  python tools/deck.py "$out" "${classes[@]}" || status=1
+  python -m tools.deck "$out" "${classes[@]}" || status=1
 fi
 
 made=$(

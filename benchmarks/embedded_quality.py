@@ -39,13 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cache.datasets import load_dataset  # noqa: E402
-from cache.store import to_display  # noqa: E402
-from sampling import quiet_diffusers  # noqa: E402
-from sampling.loading import locate  # noqa: E402
-from sampling.sample import sample_images  # noqa: E402
+from cache.datasets import load_dataset
+from cache.store import to_display
+from sampling import quiet_diffusers
+from sampling.loading import locate
+from sampling.sample import sample_images
 
 CHANNELS = "RGB"
 CORNER = 4  # side of each corner square of the background

@@ -24,7 +24,7 @@ DEADLINE=${DEADLINE:-585}
 OUT=${OUT:-/tmp/gpu_check_out}; mkdir -p "$OUT"
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
-  export PYTHONPATH=/tmp/site:$PWD
+  export PYTHONPATH=/tmp/site  # where --target put them; the project itself runs from here (python3 -m)
 fi
 export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader; fi
@@ -49,7 +49,7 @@ train_variant() {  # NAME BATCH LR EMA CHANNELS NORM_GROUPS DROPOUT
       --device "$device" --max-minutes "$minutes" --out "$run" >"$run/log" 2>&1 || echo "training ended with status $?" >>"$run/log"
   timeout $((60 * slow)) python3 -m sampling.cli sample --model "$run" --n 16 --steps 50 --seed 0 \
       --device "$device" --out "$run/samples.png" >>"$run/log" 2>&1 || echo "sampling ended with status $?" >>"$run/log"
-  timeout $((180 * slow)) python3 benchmarks/embedded_quality.py --model "$run" --device "$device" \
+  timeout $((180 * slow)) python3 -m benchmarks.embedded_quality --model "$run" --device "$device" \
       --json "$run/quality.json" >>"$run/log" 2>&1 || echo "embedded_quality.py ended with status $?" >>"$run/log"
   (cd "$run" && tar -cf "$OUT/$name.tar" --ignore-failed-read config.json diffusion_pytorch_model.safetensors \
       scheduler_config.json training.json loss.csv samples.png quality.json log 2>/dev/null)
@@ -91,7 +91,7 @@ for pid in "${pids[@]}"; do wait "$pid" || true; done
 left() { echo $(( DEADLINE - SECONDS > 5 ? DEADLINE - SECONDS : 5 )); }
 if [[ $STEPS == *" benchmark "* ]]; then
 echo "benchmark from second $SECONDS"
-timeout $(( $(left) * 3 / 5 )) python3 benchmarks/sampling.py --device cuda --dtype float32 --google-steps 50 || echo "float32 benchmark ended with status $?"
-timeout "$(left)" python3 benchmarks/sampling.py --device cuda --dtype bfloat16 --google-steps 50 || echo "bfloat16 benchmark ended with status $?"
+timeout $(( $(left) * 3 / 5 )) python3 -m benchmarks.sampling --device cuda --dtype float32 --google-steps 50 || echo "float32 benchmark ended with status $?"
+timeout "$(left)" python3 -m benchmarks.sampling --device cuda --dtype bfloat16 --google-steps 50 || echo "bfloat16 benchmark ended with status $?"
 fi
 echo "gpu_check done at second $SECONDS"

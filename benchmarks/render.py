@@ -4,7 +4,7 @@
 
 From a filled cache (it runs `diffviz cache build` for the scenes first, untimed). For each scene:
 1. the bound: the fast path's frames encoded alone as the scenes' writer encodes them (libx264, crf 23,
-   yuv420p, the scenes' preset, frames handed over as scenes/encoding.py does), from the RGBA arrays the
+   yuv420p, the scenes' preset, frames handed over as scenes/kit/encoding.py does), from the RGBA arrays the
    renderer hands the writer, so the colour conversion is counted. No drawing code can beat it. The
    frames come from a dry render (which also fills the LaTeX and text caches for what follows), encoded
    in chunks of about 1 GB, each chunk timed from its first frame to its last;
@@ -12,21 +12,18 @@ From a filled cache (it runs `diffviz cache build` for the scenes first, untimed
    as `manim` does, each frame's CRC-32 taken as the renderer hands it to the writer (inside the
    timing, so both pay it);
 3. the frames of both renders compared: `frames=equal`, or how many differ and by how much at most;
-4. with --before REV (default: the last revision before PanelCamera and the per-step text), the scene
-   as it was at REV (its scenes/, cache/ and sampling/, from `git archive`), rendered by Manim's camera in
-   a subprocess from its own recordings: what a scene cost before this work (before_s).
 Prints per scene
     render SCENE frames=N stock_s=X fast_s=Y speedup=X/Y fast_s_per_frame=Z bound_s_per_frame=B ratio=Z/B
-           frames=equal before_s=W speedup_vs_before=W/Y
+           frames=equal
 and a `render-total` line with the same fields summed. Both speedups are needed to read it: stock_s
 renders today's scenes (whose text no longer costs a LaTeX run or an SVG parse every frame) with Manim's
-image drawing, so `speedup` is PanelCamera's alone; before_s is the whole change.
+image drawing, so `speedup` is PanelCamera's alone. (Against the scenes as they were before PanelCamera and
+the per-step text, revision dced7a4, the docs' performance page keeps the figures this script measured then.)
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import subprocess
 import sys
@@ -36,36 +33,19 @@ import zlib
 from fractions import Fraction
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # scenes import each other as manim runs them
-os.chdir(ROOT)  # manim.cfg
+import av
+import numpy as np
+from manim import Camera, tempconfig
+from manim.constants import QUALITIES
 
-import av  # noqa: E402
-import numpy as np  # noqa: E402
-from encoding import X264_PRESET, video_frame  # noqa: E402
-from manim import Camera, tempconfig  # noqa: E402
-from manim.constants import QUALITIES  # noqa: E402
-from panel_camera import PanelCamera  # noqa: E402
+from scenes.kit.encoding import X264_PRESET, video_frame
+from scenes.kit.panel_camera import PanelCamera
+
+ROOT = Path(__file__).resolve().parents[1]
+os.chdir(ROOT)  # manim.cfg
 
 QUALITY = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 CHUNK_BYTES = 1 << 30
-BEFORE = "dced7a4"  # the last revision before PanelCamera and the per-step text
-
-# The scene as it was at an older revision, in a fresh interpreter: argv = folder, module, class, settings.
-BEFORE_RENDER = """
-import json, sys, time, importlib
-folder, module, cls, config = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-sys.path[:0] = [folder, folder + "/scenes"]
-from manim import tempconfig
-scene_class = getattr(importlib.import_module(module), cls)
-with tempconfig(config):
-    scene = scene_class()
-    start = time.perf_counter()
-    scene.render()
-    print(time.perf_counter() - start)
-"""
-
-
 def scenes() -> list[tuple[str, str]]:
     listed = subprocess.run([str(ROOT / "render.sh"), "--list"], capture_output=True, text=True, check=True)
     return [tuple(line.split(":")) for line in listed.stdout.split()]
@@ -124,26 +104,8 @@ class Encoder:
             self.container.close()
 
 
-def checkout(revision: str, folder: Path) -> Path:
-    """The project's code at `revision` (scenes, cache, sampling, manim.cfg), unpacked into folder."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "scenes", "cache", "sampling", "manim.cfg"],
-                             capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
-
-
-def render_before(code: Path, file: str, cls: str, config: dict) -> float:
-    """Seconds to render the scene with the code in `code` (Manim's camera, its own recordings)."""
-    env = os.environ | {"PYTHONPATH": str(code)}
-    done = subprocess.run([sys.executable, "-c", BEFORE_RENDER, str(code), file, cls, json.dumps(config)],
-                          cwd=code, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"render.py: {cls} at the older revision failed:\n{done.stderr[-2000:]}")
-    return float(done.stdout.split()[-1])
-
-
 def measure(file: str, cls_name: str, quality: str, media: str) -> dict:
-    cls = getattr(importlib.import_module(file), cls_name)
+    cls = getattr(importlib.import_module(f"scenes.{file}"), cls_name)
     crcs: dict[str, list[int]] = {"stock": [], "fast": []}
 
     def crc_into(name):
@@ -186,19 +148,15 @@ def measure(file: str, cls_name: str, quality: str, media: str) -> dict:
 
 def line(name: str, m: dict) -> str:
     per_frame, bound = m["fast_s"] / m["frames"], m["bound_s"] / m["frames"]
-    before = (f" before_s={m['before_s']:.1f} speedup_vs_before={m['before_s'] / m['fast_s']:.2f}"
-              if "before_s" in m else "")
     return (f"{name} frames={m['frames']} stock_s={m['stock_s']:.1f} fast_s={m['fast_s']:.1f} "
             f"speedup={m['stock_s'] / m['fast_s']:.2f} fast_s_per_frame={per_frame:.4f} "
-            f"bound_s_per_frame={bound:.4f} ratio={per_frame / bound:.2f} {m['equality']}{before}")
+            f"bound_s_per_frame={bound:.4f} ratio={per_frame / bound:.2f} {m['equality']}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenes", nargs="*", help="scene classes (all by default)")
     ap.add_argument("--quality", choices="lmhk", default="h")
-    ap.add_argument("--before", default=BEFORE, metavar="REV",
-                    help=f"also render each scene as it was at this git revision (default {BEFORE}; 'none': skip)")
     a = ap.parse_args()
     known = scenes()
     picked = [s for s in known if not a.scenes or s[1] in a.scenes]
@@ -208,18 +166,11 @@ def main() -> int:
     experiments = sorted({file for file, _ in picked})
     subprocess.run([sys.executable, "-m", "sampling.cli", "cache", "build", *experiments], check=True,
                    stdout=subprocess.DEVNULL)
-    total = {"frames": 0, "stock_s": 0.0, "fast_s": 0.0, "bound_s": 0.0} | ({} if a.before == "none" else
-                                                                            {"before_s": 0.0})
+    total = {"frames": 0, "stock_s": 0.0, "fast_s": 0.0, "bound_s": 0.0}
     equal = True
-    with tempfile.TemporaryDirectory() as media, tempfile.TemporaryDirectory() as old:
-        if a.before != "none":  # its own recordings, by its own code (the cache format may have changed since)
-            code = checkout(a.before, Path(old))
-            subprocess.run([sys.executable, "-m", "sampling.cli", "cache", "build", *experiments], cwd=code,
-                           env=os.environ | {"PYTHONPATH": str(code)}, check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as media:
         for file, cls in picked:
             m = measure(file, cls, a.quality, media)
-            if a.before != "none":
-                m["before_s"] = render_before(code, file, cls, settings(a.quality, media, dry=False))
             print(line(f"render {cls}", m), flush=True)
             for key in total:
                 total[key] += m[key]

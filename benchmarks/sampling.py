@@ -12,26 +12,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel  # noqa: E402
-
-from cache.config import Settings  # noqa: E402
-from cache.model_files import ModelFiles  # noqa: E402
-from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
-from sampling.build import build  # noqa: E402
-from sampling.experiments import record  # noqa: E402
-from sampling.loading import load_model  # noqa: E402
-from sampling.unet import UNetDenoiser  # noqa: E402
+from cache.config import Settings
+from cache.model_files import ModelFiles
+from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for
+from sampling.build import build
+from sampling.experiments import record
+from sampling.loading import load_model
+from sampling.unet import UNetDenoiser
 
 # google/ddpm-celebahq-256 and google/ddpm-bedroom-256 (their config.json)
 GOOGLE_UNET = dict(sample_size=256, in_channels=3, out_channels=3, layers_per_block=2,

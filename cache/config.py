@@ -1,4 +1,7 @@
-"""The settings file `diffviz.toml`, read by `diffviz cache build` and by the scenes alike."""
+"""The settings file `diffviz.toml`, read by `diffviz cache build` and by the scenes alike, and where the
+cache is. In a checkout (this file's folder's parent holds pyproject.toml and render.sh) both are the
+project's: its diffviz.toml and cache/trajectories. An installed copy (`pip install .`) takes the current
+folder's diffviz.toml and a per-user cache ($XDG_CACHE_HOME/diffviz, else ~/.cache/diffviz)."""
 from __future__ import annotations
 
 import os
@@ -10,7 +13,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # a checkout, or site-packages where installed
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "render.sh").is_file()
 EMBEDDED = "embedded"
 
 
@@ -41,26 +45,29 @@ class Settings:
         return Settings(**values)
 
 
-DEFAULT_CONFIG = PROJECT_ROOT / "diffviz.toml"
+def default_config() -> Path:
+    """The settings file read when none is named: the project's in a checkout, else the current folder's."""
+    return PROJECT_ROOT / "diffviz.toml" if IN_CHECKOUT else Path.cwd() / "diffviz.toml"
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("DIFFVIZ_CONFIG", DEFAULT_CONFIG))
+    return Path(os.environ.get("DIFFVIZ_CONFIG", default_config()))
 
 
 def _named_by(path: Path | None) -> str:
-    """How to go back to the project's own settings file from one that was named."""
+    """How to go back to the settings file read by default from one that was named."""
+    whose = "the project's" if IN_CHECKOUT else "this folder's"
     if path is not None:
-        return f"fix the path, or leave --config out for the project's {DEFAULT_CONFIG}"
-    return f"fix DIFFVIZ_CONFIG, or unset it for the project's {DEFAULT_CONFIG}"
+        return f"fix the path, or leave --config out for {whose} {default_config()}"
+    return f"fix DIFFVIZ_CONFIG, or unset it for {whose} {default_config()}"
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read the settings file (`path`, else DIFFVIZ_CONFIG, else the project's diffviz.toml). Only the
-    project's own file may be absent: then the defaults. Unknown keys and wrong types are errors."""
+    """Read the settings file (`path`, else DIFFVIZ_CONFIG, else default_config()). Only the default one
+    may be absent: then the defaults. Unknown keys and wrong types are errors."""
     file = Path(path) if path else config_path()
     if not file.is_file():
-        if file == DEFAULT_CONFIG and not file.exists():
+        if file == default_config() and not file.exists():
             return Settings()
         named = "" if path is not None else "DIFFVIZ_CONFIG="
         what = "is a folder, not a settings file" if file.is_dir() else "does not exist"
@@ -70,7 +77,7 @@ def load_settings(path: Path | None = None) -> Settings:
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text, so not a TOML settings file; {_named_by(path)}") from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{file}: not valid TOML ({err}); fix it there (the project's {DEFAULT_CONFIG.name} "
+        raise ConfigError(f"{file}: not valid TOML ({err}); fix it there (the project's diffviz.toml "
                           f"shows every key)") from None
     known = {f.name: f for f in fields(Settings)}
     defaults = Settings()
@@ -92,4 +99,9 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("DIFFVIZ_CACHE", PROJECT_ROOT / "cache" / "trajectories"))
+    """DIFFVIZ_CACHE, else the checkout's cache/trajectories, else the per-user cache."""
+    if os.environ.get("DIFFVIZ_CACHE"):
+        return Path(os.environ["DIFFVIZ_CACHE"])
+    if IN_CHECKOUT:
+        return PROJECT_ROOT / "cache" / "trajectories"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "diffviz"

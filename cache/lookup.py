@@ -1,7 +1,7 @@
 """What scenes call: the trajectory for the configured model and settings, found by its key.
 
 The cache only finds: a missing trajectory is MissingTrajectory, with the command that records it.
-Whether to record it on the spot instead is the caller's decision (scenes/theme.py).
+Whether to record it on the spot instead is the caller's decision (scenes/kit/base.py).
 """
 from __future__ import annotations
 

@@ -279,9 +279,6 @@ def cache_clear(yes):
 def web(out, config):
     """Write OUT/explorer/index.html: the configured model's recorded trajectories, to scrub through in a
     browser. It opens by double-click (file://), offline, with no server; nothing is recorded, only read."""
-    from cache.config import PROJECT_ROOT
-    if str(PROJECT_ROOT) not in sys.path:  # tools/ is not installed: it runs from the checkout, as in render.sh
-        sys.path.insert(0, str(PROJECT_ROOT))
     from tools.explorer import SIZE_LIMIT, write_explorer
 
     made = run_checked(write_explorer, out, settings_from(config))

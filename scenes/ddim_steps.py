@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, RIGHT, UP, FadeIn, Group, ValueTracker, VGroup
-from theme import Counter, DiffvizScene, Number, P, Panel, label, tex
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.numbers import Counter, Number
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel
+from scenes.kit.text import label, tex
 
 
 class DdimStepCounts(DiffvizScene):

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, UP, Dot, FadeIn, FadeOut, ValueTracker, VGroup, Write
-from schedules import listed
-from theme import DiffvizScene, P, label, tex
-from toy import EXTENT_2D, Cloud, Path, in_words
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.narration import in_words, listed
+from scenes.kit.palette import P
+from scenes.kit.plots import EXTENT_2D, Cloud, Path
+from scenes.kit.text import label, tex
 
 PATH_EQUATION = [r"x_s = (1-s)\,", "x_0", r"+\, s\,", r"\epsilon", r"\qquad v(x_s, s) = \mathbb{E}[\,", r"\epsilon",
                  "-", "x_0", r"\mid x_s]"]

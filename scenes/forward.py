@@ -23,10 +23,14 @@ from manim import (
     Write,
     linear,
 )
-from theme import DiffvizScene, Number, P, Panel, label, on_each_step, tex, themed
 
-EQUATION = ["x_t", "=", r"\sqrt{\bar\alpha_t}", "x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\epsilon"]
-SIGNAL, NOISE = {r"\sqrt{\bar\alpha_t}": P.x0}, {r"\sqrt{1-\bar\alpha_t}": P.eps}
+from scenes.kit.base import DiffvizScene, on_each_step
+from scenes.kit.equations import EQUATION, NOISE, SIGNAL
+from scenes.kit.numbers import Number
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel
+from scenes.kit.plots import themed
+from scenes.kit.text import label, tex
 
 
 def telling_frames(t: np.ndarray, alpha_bar: np.ndarray) -> list[int]:

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Arrow, FadeIn, Group, Rectangle, ValueTracker, VGroup
-from theme import Counter, DiffvizScene, Number, P, Panel, heat_pixels, label, tex
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.numbers import Counter, Number
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel, heat_pixels
+from scenes.kit.text import label, tex
 
 
 class NoiseThenDenoise(DiffvizScene):

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup, VMobject, Write
-from schedules import listed
-from theme import DiffvizScene, Number, P, label, tex
-from toy import EXTENT_2D, Cloud, arrow_field, in_words
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.narration import in_words, listed
+from scenes.kit.numbers import Number
+from scenes.kit.palette import P
+from scenes.kit.plots import EXTENT_2D, Cloud, arrow_field
+from scenes.kit.text import label, tex
 
 GUIDED = r"\hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u)"
 FIELD_COLUMNS = (-4.6, 0.0, 4.6)

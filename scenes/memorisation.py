@@ -7,7 +7,12 @@ only give back training images; the network, which fits the loss less well, make
 from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup
-from theme import DiffvizScene, Number, P, Panel, label, tex
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.numbers import Number
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel
+from scenes.kit.text import label, tex
 
 SIDE = 1.55            # panel height
 NAMES_LEFT = -6.4      # the left column of row names ...

@@ -7,33 +7,20 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Indicate, Text, ValueTracker, VGroup, Write
-from theme import DiffvizScene, Memo, Number, P, Panel, Whole, label, tex
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.equations import DDIM, DDPM, SPOKEN_PARTS
+from scenes.kit.numbers import Memo, Number, Whole
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel
+from scenes.kit.text import label, tex
 
 SLOW_STEPS = 3
-SPOKEN = {  # an equation part as the speaker notes write it
-    r"\frac{1}{\sqrt{\alpha_t}}": "1/sqrt(alpha_t)",
-    r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t/sqrt(1 - alpha_bar_t)",
-    r"\sigma_t": "sigma_t", r"\sqrt{\bar\alpha_{t-1}}": "sqrt(alpha_bar_(t-1))",
-    r"\sqrt{1-\bar\alpha_{t-1}}": "sqrt(1 - alpha_bar_(t-1))",
-    r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}": "sqrt(1 - alpha_bar_(t-1) - sigma_t^2)",
-}
 
 
-class ReverseProcess(DiffvizScene):
+class ReverseProcess(DDPM, DiffvizScene):
     """DDPM: x_{t-1} = 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alpha_bar_t) eps_hat) + sigma_t z."""
     index = 0  # the DDPM recording of the reverse experiment
-    name = "DDPM"
-    equation = ["x_{t-1}", "=", r"\frac{1}{\sqrt{\alpha_t}}", r"\Big(", "x_t", "-",
-                r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}", r"\hat\epsilon", r"\Big)", "+", r"\sigma_t", "z"]
-    # equation part -> recorded coefficient shown under it (cache/stored_arrays.py)
-    numbers = {r"\frac{1}{\sqrt{\alpha_t}}": "inv_sqrt_alpha_t",
-               r"\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}": "beta_t_over_sqrt_one_minus_alpha_bar_t",
-               r"\sigma_t": "sigma_t"}
-    # the equation in full where the recording adds noise and the one above leaves it out (DDIM with eta > 0)
-    equation_with_noise: list[str] | None = None
-    numbers_with_noise: dict[str, str] | None = None
-    in_words_with_noise: str | None = None
-    in_words = "x_(t-1) = 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alpha_bar_t) eps_hat) + sigma_t z"
 
     def construct(self):
         tr = self.trajectory("reverse", self.index)
@@ -134,14 +121,14 @@ class ReverseProcess(DiffvizScene):
         """Speaker notes for step i: the timesteps and the update's coefficients, as on screen."""
         tr = self.tr
         end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-        coefs = ", ".join(f"{SPOKEN[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
+        coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
         return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
 
     def shown_at(self, i: int) -> str:
         """In words, what the header, the numbers under the equation and the footnote read at step i."""
         tr = self.tr
         end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-        coefs = ", ".join(f"{SPOKEN[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
+        coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
         text = f"The header reads {self.name} step {i + 1} / {len(tr['t'])}, t = {tr['t'][i]} to {end}; under the " \
                f"equation: {coefs}."
         clip = self.clip_range()
@@ -222,19 +209,8 @@ class ReverseProcess(DiffvizScene):
         self.wait(3)
 
 
-class ReverseProcessDDIM(ReverseProcess):
+class ReverseProcessDDIM(DDIM, ReverseProcess):
     """DDIM, Song et al. (2021) eq. (12): x_{t-1} = sqrt(alpha_bar_{t-1}) x0_hat + sqrt(1 - alpha_bar_{t-1} - sigma_t^2)
     eps_hat + sigma_t z. The recordings have eta = 0, so sigma_t = 0: no noise added, and the middle
     coefficient is sqrt(1 - alpha_bar_{t-1}); a recording with eta > 0 is shown with the full equation."""
     index = 1
-    name = "DDIM"
-    equation = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+", r"\sqrt{1-\bar\alpha_{t-1}}",
-                r"\hat\epsilon"]
-    numbers = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev", r"\sqrt{1-\bar\alpha_{t-1}}": "direction_coef"}
-    in_words = "x_(t-1) = sqrt(alpha_bar_(t-1)) x0_hat + sqrt(1 - alpha_bar_(t-1)) eps_hat"
-    in_words_with_noise = ("x_(t-1) = sqrt(alpha_bar_(t-1)) x0_hat + sqrt(1 - alpha_bar_(t-1) - sigma_t^2) eps_hat"
-                           " + sigma_t z")
-    equation_with_noise = ["x_{t-1}", "=", r"\sqrt{\bar\alpha_{t-1}}", r"\hat x_0", "+",
-                           r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}", r"\hat\epsilon", "+", r"\sigma_t", "z"]
-    numbers_with_noise = {r"\sqrt{\bar\alpha_{t-1}}": "sqrt_alpha_bar_prev",
-                          r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}": "direction_coef", r"\sigma_t": "sigma_t"}

@@ -6,12 +6,17 @@ the same t, and DDIM on the smiley from the same noise under each.
 from __future__ import annotations
 
 import numpy as np
-from forward import EQUATION, NOISE, SIGNAL
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Line, Rectangle, ValueTracker, VGroup, Write
-from theme import DiffvizScene, Number, P, Panel, label, tex, themed
-from toy import Cloud, in_words
 
-from cache.beta_schedules import SPOKEN  # after theme, which puts the project on sys.path; no torch
+from cache.beta_schedules import SPOKEN
+from scenes.kit.base import DiffvizScene
+from scenes.kit.equations import EQUATION, NOISE, SIGNAL
+from scenes.kit.narration import in_words, listed
+from scenes.kit.numbers import Number
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel
+from scenes.kit.plots import Cloud, themed
+from scenes.kit.text import label, tex
 
 # One colour per schedule, in every beat of this scene (the colours of x_0, eps and x_t keep their meaning)
 SCHEDULE_COLORS = {"linear": P.text, "squaredcos_cap_v2": P.accent, "scaled_linear": P.eps_hat}
@@ -21,12 +26,6 @@ CLOUD_COLUMNS = (-3.7, 0.1, 3.9)
 
 def spoken(name: str) -> str:
     return SPOKEN.get(name, name)
-
-
-def listed(items) -> str:
-    """Items as a sentence lists them: "a", "a and b", "a, b and c"."""
-    items = [str(i) for i in items]
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def per_schedule(names, values) -> str:

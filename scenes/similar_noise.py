@@ -8,7 +8,6 @@ image; a small global change changes it a little.
 from __future__ import annotations
 
 import numpy as np
-from labels import place_labels
 from manim import (
     DOWN,
     LEFT,
@@ -26,7 +25,14 @@ from manim import (
     VGroup,
     VMobject,
 )
-from theme import DiffvizScene, Number, P, Panel, heat_pixels, label, tex, themed
+
+from scenes.kit.base import DiffvizScene
+from scenes.kit.labels import place_labels
+from scenes.kit.numbers import Number
+from scenes.kit.palette import P
+from scenes.kit.panels import Panel, heat_pixels
+from scenes.kit.plots import themed
+from scenes.kit.text import label, tex
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 

@@ -7,7 +7,6 @@ the same noising equation, schedule and samplers as the image models.
 from __future__ import annotations
 
 import numpy as np
-from forward import EQUATION, NOISE, SIGNAL
 from manim import (
     DOWN,
     LEFT,
@@ -20,7 +19,6 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
-    Group,
     ImageMobject,
     Line,
     Rectangle,
@@ -30,29 +28,32 @@ from manim import (
     VGroup,
     VMobject,
     Write,
-    color_to_rgb,
-    config,
 )
 from manim.constants import RESAMPLING_ALGORITHMS
-from reverse import ReverseProcess, ReverseProcessDDIM
-from theme import LIGHT, DiffvizScene, Number, P, label, tex, themed
 
-# after theme, which puts the project on sys.path; numpy only
 from cache.beta_schedules import schedule_in_words
 from cache.mixtures import MIXTURES, Mixture
+from scenes.kit.base import DiffvizScene
+from scenes.kit.equations import DDIM, DDPM, EQUATION, NOISE, SIGNAL
+from scenes.kit.narration import in_words
+from scenes.kit.numbers import Number
+from scenes.kit.palette import LIGHT, P
+from scenes.kit.plots import (
+    EXTENT,
+    EXTENT_2D,
+    Cloud,
+    Path,
+    along,
+    arrow_field,
+    at,
+    polyline,
+    shade_pixels,
+    value_axes,
+)
+from scenes.kit.text import label, tex
 
-EXTENT = 3.0     # the 1D toy's x axis, [-3, 3], as the recording's grid
-EXTENT_2D = 2.0  # the 2D toy's square, [-2, 2]^2, as the recording's grid of the eps_hat field
 CLOUD = 5.0      # the side of the 2D toy's square plots
 DDPM_TAIL = 120  # a DDPM path is 1000 small random steps: only its last ones are traced, or it hides the cloud
-WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
-
-
-def in_words(n: int) -> str:
-    """A count as it reads in a sentence: "three" Gaussians, 104 Gaussians."""
-    return WORDS[n] if 0 <= n < len(WORDS) else str(n)
-
-
 def mixture_of(tr) -> Mixture:
     """The mixture a toy recording was made from: the one its manifest names, checked against the
     data's sha256 that the manifest keeps, so that its component count is the recording's."""
@@ -63,72 +64,6 @@ def mixture_of(tr) -> Mixture:
         raise SystemExit(f"diffviz: the toy recording of {model['name']} was made from a mixture that this "
                          f"diffviz does not define; record it again with `diffviz cache build toy --force`")
     return mixture
-
-
-def shade_pixels(values: np.ndarray, vmax: float) -> np.ndarray:
-    """A (H, W) density -> uint8 (H, W, 4), from the background to the text colour (sqrt, so the
-    tails show), so that coloured paths stay readable on top of it."""
-    s = np.sqrt(np.clip(np.asarray(values, np.float64) / vmax, 0, 1))[..., None]
-    lo, hi = color_to_rgb(P.background) * 255, color_to_rgb(P.dim) * 255
-    rgb = ((1 - s) * lo + s * hi).round().astype(np.uint8)
-    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
-
-
-def scatter_pixels(points: np.ndarray, color: str, side: int, extent: float = EXTENT_2D, radius: int = 2) -> np.ndarray:
-    """Points (N, 2) in [-extent, extent]^2 as uint8 (side, side, 4): round dots on a transparent
-    square, y up. Thousands of points are one image, not thousands of mobjects."""
-    image = np.zeros((side, side, 4), np.uint8)
-    col = np.round((points[:, 0] / extent + 1) / 2 * (side - 1)).astype(int)
-    row = np.round((1 - points[:, 1] / extent) / 2 * (side - 1)).astype(int)
-    rgba = np.append(color_to_rgb(color) * 255, 255).round().astype(np.uint8)
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            if dx * dx + dy * dy <= radius * radius + 1:
-                r, c = row + dy, col + dx
-                ok = (r >= 0) & (r < side) & (c >= 0) & (c < side)
-                image[r[ok], c[ok]] = rgba
-    return image
-
-
-def value_axes(x_range, x_length: float, y_length: float, numbers: bool = True) -> Axes:
-    """Axes over (x_range) x [-EXTENT, EXTENT] whose horizontal axis runs along the bottom: the
-    vertical coordinate is stored shifted by EXTENT, so `along` and `at` place values."""
-    axes = Axes(x_range=x_range, y_range=[0, 2 * EXTENT, 1], x_length=x_length, y_length=y_length, tips=False,
-                axis_config={"color": P.dim, "font_size": 24},
-                x_axis_config={"include_numbers": numbers, "include_ticks": numbers},
-                y_axis_config={"include_numbers": False})
-    if numbers:
-        axes.y_axis.add_labels({v + EXTENT: tex(f"{v}", size=24) for v in range(-int(EXTENT), int(EXTENT) + 1)})
-    return themed(axes)
-
-
-def along(axes: Axes, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Scene points (N, 3) of coordinates xs, values ys on value_axes, in one vectorised call."""
-    xs, ys = np.broadcast_arrays(np.asarray(xs, np.float64), np.asarray(ys, np.float64) + EXTENT)
-    return np.asarray(axes.c2p(xs, ys)).T
-
-
-def at(axes: Axes, x: float, y: float) -> np.ndarray:
-    return along(axes, [x], [y])[0]
-
-
-class Path(VMobject):
-    """A polyline of thousands of corners: Manim's subpath search compares every pair of points
-    with np.allclose, one call each, which takes seconds per frame here; this does it in one call."""
-
-    def get_subpaths_from_points(self, points):
-        n = self.n_points_per_cubic_curve
-        ends = np.arange(n, len(points), n)
-        gaps = ends[np.abs(points[ends - 1] - points[ends]).max(axis=1) > self.tolerance_for_point_equality]
-        bounds = [0, *gaps.tolist(), len(points)]
-        return [points[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b - a >= n]
-
-    def trace(self, points: np.ndarray) -> "Path":
-        return self.set_points_as_corners(points if len(points) > 1 else np.repeat(points, 2, axis=0))
-
-
-def polyline(points: np.ndarray, color: str, width: float = 3, opacity: float = 1.0) -> Path:
-    return Path(stroke_color=color, stroke_width=width, stroke_opacity=opacity).trace(points)
 
 
 class ToyScene(DiffvizScene):
@@ -235,7 +170,7 @@ class ToyDiffusion1D(ToyScene):
                    f"{tr['alpha_bar'][-1]:.5f}; every path forgets where it started.",
                    title=f"DDPM, {len(tr['ddpm_t']) - 1} steps",
                    description="The forward paths fade to faint lines and the cursor clears. "
-                               + self.reverse_words(tr, "ddpm", ReverseProcess))
+                               + self.reverse_words(tr, "ddpm", DDPM))
         if self.stop_here(1):
             return
 
@@ -245,7 +180,7 @@ class ToyDiffusion1D(ToyScene):
                   FadeOut(marginal), FadeOut(normal), FadeOut(normal_label),
                   ReplacementTransform(new_label, data_label),
                   run_time=0.6)
-        for scheduler, scene_cls, color in (("ddpm", ReverseProcess, P.x_t), ("ddim", ReverseProcessDDIM, P.accent)):
+        for scheduler, scene_cls, color in (("ddpm", DDPM, P.x_t), ("ddim", DDIM, P.accent)):
             name = scene_cls.name
             eq = tex(*scene_cls.equation, size=40).to_edge(UP, buff=0.4)
             self.play(ReplacementTransform(equation, eq), run_time=0.8)
@@ -253,7 +188,7 @@ class ToyDiffusion1D(ToyScene):
             ends = self.reverse(tr, scheduler, color, side)
             if scheduler == "ddpm":
                 title, shown = (f"DDIM, {len(tr['ddim_t']) - 1} steps", "DDPM's end points and histogram clear. "
-                                + self.reverse_words(tr, "ddim", ReverseProcessDDIM))
+                                + self.reverse_words(tr, "ddim", DDIM))
             else:
                 title, shown = "Summary", (f"The last frame: {name}'s {tr[scheduler + '_paths'].shape[1]} paths, "
                                            f"their end points, and the histogram of all "
@@ -320,45 +255,6 @@ class ToyDiffusion1D(ToyScene):
                            "hist_edges": edges}
         self.wait(1.0)
         return VGroup(ends, bars, note, data, paths)
-
-
-def arrow_field(starts: np.ndarray, vectors: np.ndarray, head: float = 0.3) -> np.ndarray:
-    """Arrows as one stroke-only bezier path (M*3 straight segments: shaft and two barbs), so that
-    hundreds of arrows redraw every frame as one mobject. starts, vectors: (M, 3) scene units."""
-    ends = starts + vectors
-    back = -vectors * head
-    turn = np.array([[0.866, -0.5, 0], [0.5, 0.866, 0], [0, 0, 1]])  # 30 degrees
-    barb_a, barb_b = back @ turn.T, back @ turn
-    segments = np.stack([np.stack([starts, ends], 1), np.stack([ends, ends + barb_a], 1),
-                         np.stack([ends, ends + barb_b], 1)], 1).reshape(-1, 2, 3)
-    a, b = segments[:, 0], segments[:, 1]
-    return np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3)
-
-
-class Cloud(Group):
-    """Thousands of points in a square plot of [-extent, extent]^2 ([-EXTENT_2D, EXTENT_2D]^2 unless
-    given), drawn as one image; points outside are left out."""
-
-    def __init__(self, side: float, extent: float = EXTENT_2D):
-        self.extent = extent
-        # one image pixel per video pixel, so that dots stay round and sharp at every quality
-        self.px = int(round(config.pixel_height * side / config.frame_height))
-        self.radius = max(1, round(self.px / 360))
-        self.frame = Square(side, color=P.dim, stroke_width=2)
-        self.image = ImageMobject(np.zeros((self.px, self.px, 4), np.uint8))
-        self.image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
-        self.image.height = side
-        self.image.move_to(self.frame)
-        super().__init__(self.image, self.frame)
-
-    def show(self, points: np.ndarray, color: str) -> "Cloud":
-        self.image.pixel_array = scatter_pixels(points, color, self.px, self.extent, radius=self.radius)
-        return self
-
-    def to_scene(self, points: np.ndarray) -> np.ndarray:
-        """Data points (N, 2) -> scene points (N, 3) inside the frame."""
-        scale = self.frame.width / (2 * self.extent)
-        return np.column_stack([points * scale, np.zeros(len(points))]) + self.frame.get_center()
 
 
 class ToyDiffusion2D(ToyScene):
@@ -514,7 +410,7 @@ class ToyDiffusion2D(ToyScene):
                                   ).arrange(RIGHT, buff=0.15).next_to(clouds[s], DOWN, buff=0.15) for s in clouds])
         traces = {s: VGroup(*[Path(stroke_color=P.text, stroke_width=2) for _ in range(self.traced)]) for s in clouds}
         equations = VGroup(*[tex(*cls.equation, size=30).next_to(clouds[s], UP, buff=0.2)
-                             for s, cls in (("ddpm", ReverseProcess), ("ddim", ReverseProcessDDIM))])
+                             for s, cls in (("ddpm", DDPM), ("ddim", DDIM))])
         traced = "black" if P is LIGHT else "white"
         tail_note = label(f"{traced}: {in_words(self.traced)} points traced from x_T (dot); DDPM: the last {DDPM_TAIL} "
                           "steps", size=24, color=P.dim)

@@ -555,8 +555,7 @@ def run(command: str) -> tuple[int, str, str]:
         argv = [str(ROOT / "render.sh"), *args]
     else:
         argv = [sys.executable, str(ROOT / program), *args]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"PYTHONPATH": str(ROOT)})
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
     return done.returncode, done.stdout, done.stderr
 
 

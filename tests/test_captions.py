@@ -6,7 +6,6 @@ numbers in the descriptions against the model's scheduler, and deck.html against
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
 import subprocess
@@ -18,20 +17,13 @@ import pytest
 import webvtt
 
 from tests.conftest import render_env
+from tools import captions
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENE = "ForwardProcess"
 TRACKS = ("chapters", "descriptions")
 
 
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-captions = load_tool("captions")
 
 
 def ms(timestamp) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +19,6 @@ from tests.conftest import make_model_folder
 pytestmark = pytest.mark.slow  # a browser, on recordings made here
 
 ROOT = Path(__file__).resolve().parents[1]
-for folder in (ROOT, ROOT / "scenes"):  # tools/ runs from the checkout; the scenes import their theme as `theme`
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SETTINGS = "steps = 5\nforward_timestep = 2\npatch_size = 6\npatch_x = 4\npatch_y = 2\nddim_step_counts = [2, 5]\n" \
            "grid_levels = 3\n"
@@ -217,7 +213,7 @@ def test_a_screenshot_of_a_panel_shows_the_recorded_pixels(browser, recorded):
 
 
 def test_perturbation_views_run_both_in_sync_with_distances_and_a_flicker(page):
-    from theme import heat_pixels
+    from scenes.kit.panels import heat_pixels
     for view, index in (("patch", 0), ("global", 1)):
         sim = tr("similar_noise", index)
         page.page.click(f"#contents a[href='#{view}']")
@@ -279,7 +275,7 @@ def test_memorisation_shows_both_denoisers_and_the_nearest_training_images(page)
 
 @pytest.mark.parametrize("process", ["forward", "ddpm", "ddim"])
 def test_toy_2d_draws_that_frames_points(page, process):
-    from theme import DARK
+    from scenes.kit.palette import DARK
     toy = tr("toy", model="mixture:smiley")
     keep = np.unique(np.round(np.linspace(0, len(toy["forward_t"]) - 1, 51)).astype(int))
     points = {"forward": toy["forward"][keep], "ddpm": toy["ddpm_frames"], "ddim": toy["ddim_frames"]}[process]
@@ -304,7 +300,7 @@ def test_toy_2d_draws_that_frames_points(page, process):
 
 
 def test_the_theme_toggle_gives_the_scenes_light_palette(page):
-    from theme import DARK, LIGHT
+    from scenes.kit.palette import DARK, LIGHT
     var = "getComputedStyle(document.documentElement).getPropertyValue('--{}').trim()"
     assert page.page.evaluate(var.format("x0")) == DARK.x0
     page.page.click("#theme-toggle")

@@ -82,7 +82,7 @@ def test_recorded_runs_their_numbers_and_the_one_step_mean():
 
 @pytest.mark.slow
 def test_flow_scene_shows_the_recorded_runs_paths_and_numbers():
-    import flow
+    from scenes import flow
     scene, frame = render(flow.FlowMatching, until=None)
     tr = scene.tr
     for sampler, row in scene.clouds.items():
@@ -109,7 +109,7 @@ def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path,
     default recording's is left, and every slide lasts some time."""
     import re
 
-    import flow
+    from scenes import flow
     other_recordings(monkeypatch, tmp_path, train_steps=300, points=53, step_counts=(1, 3, 8, 30), stray_sd=4.0)
     scene, described = render_described(flow.FlowMatching)
     tr = scene.tr

@@ -98,7 +98,7 @@ def test_samples_follow_p_x_given_c_at_w_1_and_narrow_past_it():
 
 @pytest.mark.slow
 def test_guidance_fields_show_minus_the_recorded_eps():
-    import guidance
+    from scenes import guidance
     scene, _ = render(guidance.ClassifierFreeGuidance, until=1)
     tr = scene.tr
     grid = tr["grid"]
@@ -116,7 +116,7 @@ def test_guidance_fields_show_minus_the_recorded_eps():
 
 @pytest.mark.slow
 def test_guidance_summary_shows_the_recorded_samples_and_numbers():
-    import guidance
+    from scenes import guidance
     scene, frame = render(guidance.ClassifierFreeGuidance, until=None)
     tr = scene.tr
     for j, cloud in enumerate(scene.sample_clouds[:-1]):
@@ -139,7 +139,7 @@ def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path,
     and descriptions follows it, none of the default recording's is left, and every slide lasts some time."""
     import re
 
-    import guidance
+    from scenes import guidance
     other_recordings(monkeypatch, tmp_path, train_steps=400, points=53, condition="eyes",
                      weights=(0.0, 1.0, 2.0, 5.0), stray_sd=2.5)
     scene, described = render_described(guidance.ClassifierFreeGuidance)

@@ -1,4 +1,4 @@
-"""The layout check (scenes/layout.py) finds text on text, on points, on curves and on images, text in the
+"""The layout check (scenes/kit/layout.py) finds text on text, on points, on curves and on images, text in the
 frame's margin and text set too small; and every scene passes it at every slide break and at its last
 frame, in both themes, for the embedded 32x32 model and for a 256x256 one."""
 from __future__ import annotations
@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
 
 from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, tempconfig  # noqa: E402
 
@@ -27,8 +26,8 @@ IMAGE_SCENES = ["ForwardProcess", "ReverseProcess", "ReverseProcessDDIM", "Patch
 
 def problems_of(construct) -> tuple[list[str], list[str]]:
     """The layout problems and the moments checked of a small scene whose construct() is given."""
-    import layout
-    from theme import DiffvizScene
+    from scenes.kit import layout
+    from scenes.kit.base import DiffvizScene
     recorder = layout.Recorder()
     scene_cls = type("Sample", (DiffvizScene,), {"construct": construct})
     old, DiffvizScene.layout_checks = DiffvizScene.layout_checks, [recorder]
@@ -42,7 +41,7 @@ def problems_of(construct) -> tuple[list[str], list[str]]:
 
 
 def test_a_label_on_another_label_fails_the_check_naming_both():
-    from theme import label
+    from scenes.kit.text import label
 
     def construct(scene):
         scene.add(label("noise a", size=30), label("noise b", size=30).shift(RIGHT * 0.3 + DOWN * 0.1))
@@ -50,20 +49,21 @@ def test_a_label_on_another_label_fails_the_check_naming_both():
         scene.wait(1)
 
     problems, moments = problems_of(construct)
-    # the one slide lasts 1 s: it is held to 2 s (theme.MIN_SLIDE_SECONDS) before the last frame is checked
+    # the one slide lasts 1 s: it is held to 2 s (MIN_SLIDE_SECONDS) before the last frame is checked
     assert moments == ["Sample, slide break 1 (0.0 s)", "Sample, the last frame (2.0 s)"]
     assert problems == [f"Sample, {moment}: Text 'noise a' overlaps Text 'noise b'" for moment in
                         ("slide break 1 (0.0 s)", "the last frame (2.0 s)")]
 
 
 def test_text_on_a_point_a_curve_or_an_image_fails_and_text_beside_them_passes():
-    import theme
-    from theme import Panel, label, tex
+    from scenes.kit.palette import P
+    from scenes.kit.panels import Panel
+    from scenes.kit.text import label, tex
 
     def construct(scene):
-        curve = Line(LEFT * 4 + DOWN * 2, RIGHT * 4 + UP * 2, color=theme.P.x0)
+        curve = Line(LEFT * 4 + DOWN * 2, RIGHT * 4 + UP * 2, color=P.x0)
         dot = Dot(RIGHT * 4.5 + DOWN * 2.5)
-        panel = Panel(np.zeros((8, 8, 3), np.uint8), 2.0, theme.P.x_t, tex("x_t", size=38))
+        panel = Panel(np.zeros((8, 8, 3), np.uint8), 2.0, P.x_t, tex("x_t", size=38))
         panel.shift(LEFT * 4.5 + UP - panel.image.get_center())
         scene.add(curve, dot, panel,
                   label("on the curve", size=28),
@@ -75,13 +75,14 @@ def test_text_on_a_point_a_curve_or_an_image_fails_and_text_beside_them_passes()
 
     problems, _ = problems_of(construct)
     assert sorted(p.split(": ", 1)[1] for p in problems if "slide break" in p) == sorted([
-        f"Text 'on the curve' overlaps a Line {theme.P.x0} at (0.00, 0.00)",
+        f"Text 'on the curve' overlaps a Line {P.x0} at (0.00, 0.00)",
         "Text 'on the point' overlaps a Dot #FFFFFF at (4.50, -2.50)",
         "Text 'on it' overlaps an image 2.00 x 2.00 at (-4.50, 1.00)"])
 
 
 def test_small_text_and_text_in_the_margin_fail():
-    from theme import Number, label, tex
+    from scenes.kit.numbers import Number
+    from scenes.kit.text import label, tex
 
     def construct(scene):
         scene.add(label("too small", size=20).move_to(UP * 2), tex("x_0", size=22).move_to(DOWN * 2),
@@ -99,11 +100,11 @@ def test_small_text_and_text_in_the_margin_fail():
 
 
 def test_text_too_faint_for_its_background_fails():
-    import theme
-    from theme import label
+    from scenes.kit.palette import P
+    from scenes.kit.text import label
 
     def construct(scene):
-        scene.add(label("faint", size=30, color="#303030"), label("readable", size=30, color=theme.P.dim).shift(UP))
+        scene.add(label("faint", size=30, color="#303030"), label("readable", size=30, color=P.dim).shift(UP))
         scene.slide("one moment", title="A moment", description="One moment.")
 
     problems, _ = problems_of(construct)

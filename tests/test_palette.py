@@ -4,17 +4,15 @@ contrast against the theme's background."""
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from colorspacious import cspace_convert
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
+from scenes.kit import palette  # the colours alone, without manim or the scene base's state
 
-import palette  # noqa: E402  the colours alone, without manim or the theme's state
+ROOT = Path(__file__).resolve().parents[1]
 
 THEMES = {"dark": palette.DARK, "light": palette.LIGHT}
 DEFICIENCIES = ("deuteranomaly", "protanomaly", "tritanomaly")

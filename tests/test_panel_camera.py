@@ -3,19 +3,19 @@ at rest, moving, fading, scaling, rotated, stretched with bilinear filtering and
 rendered by both cameras (dry run, the frames the renderer hands the writer) and compared."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from manim import DOWN, LEFT, RIGHT, UP, Camera, FadeIn, FadeOut, ImageMobject, Indicate, Scene, tempconfig
+from manim.constants import RESAMPLING_ALGORITHMS
+
+from scenes.kit.palette import P
+from scenes.kit.panel_camera import PanelCamera
+from scenes.kit.panels import Panel
+from scenes.kit.text import label
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
-
-from manim import DOWN, LEFT, RIGHT, UP, Camera, FadeIn, FadeOut, ImageMobject, Indicate, Scene, tempconfig  # noqa: E402
-from manim.constants import RESAMPLING_ALGORITHMS  # noqa: E402
-from panel_camera import PanelCamera  # noqa: E402
-from theme import P, Panel, label  # noqa: E402
 
 LOW = {"dry_run": True, "pixel_height": 360, "pixel_width": 640, "frame_rate": 10, "disable_caching": True,
        "verbosity": "ERROR", "progress_bar": "none"}
@@ -78,12 +78,13 @@ def test_panel_camera_draws_manims_frames_exactly(transparent):
 
 
 def test_frames_handed_to_the_encoder_without_a_copy_encode_to_the_same_video(tmp_path):
-    """scenes/encoding.py gives x264 each frame's own memory instead of from_ndarray's copy: the
+    """scenes/kit/encoding.py gives x264 each frame's own memory instead of from_ndarray's copy: the
     encoded video is byte for byte the one Manim's way gives, repeated frames included."""
     from fractions import Fraction
 
     import av
-    from encoding import video_frame
+
+    from scenes.kit.encoding import video_frame
 
     rng = np.random.default_rng(1)
     frames = [rng.integers(0, 256, (72, 128, 4), dtype=np.uint8) for _ in range(6)]

@@ -42,9 +42,8 @@ def slide_notes(module: str, cls: str, env: dict) -> list[str]:
     """The speaker notes of a scene's slide breaks, from a plain (not manim-slides) dry run."""
     code = f"""
 import json, sys
-sys.path.insert(0, {str(ROOT / 'scenes')!r})
 from manim import tempconfig
-import {module} as m
+from scenes import {module} as m
 with tempconfig({{"dry_run": True, "pixel_height": 72, "pixel_width": 128, "frame_rate": 2,
                  "verbosity": "ERROR", "progress_bar": "none", "disable_caching": True}}):
     scene = m.{cls}()

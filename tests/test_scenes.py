@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scenes"))  # as `manim scenes/x.py` does
 
 from manim import config, tempconfig  # noqa: E402
 
@@ -78,7 +77,7 @@ def corr(shown: np.ndarray, image: np.ndarray) -> float:
 
 @pytest.mark.parametrize("scene_name, step", [("ReverseProcess", 2), ("ReverseProcessDDIM", 1)])
 def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
-    import reverse
+    from scenes import reverse
     scene, frame = render(getattr(reverse, scene_name), until=step)
     tr = scene.tr
     side = tr["x"].shape[1]
@@ -98,11 +97,10 @@ def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
 def test_ddim_recorded_at_eta_0_shows_the_short_label_which_is_exact_there():
     """The recordings have eta = 0: no noise added, so sqrt(1 - alpha_bar_{t-1} - sigma_t^2) is
     sqrt(1 - alpha_bar_{t-1}), the label on screen."""
-    import reverse
-    import theme
-
     from cache.config import load_settings
-    tr = theme.find_or_record("reverse", reverse.ReverseProcessDDIM.index, load_settings())
+    from scenes import reverse
+    from scenes.kit.base import find_or_record
+    tr = find_or_record("reverse", reverse.ReverseProcessDDIM.index, load_settings())
     assert tr.spec.scheduler == "ddim" and tr.spec.eta == 0
     assert not tr["sigma_t"].any() and r"\sqrt{1-\bar\alpha_{t-1}}" in reverse.ReverseProcessDDIM.equation
     assert tr["direction_coef"] == pytest.approx(np.sqrt(1 - tr["alpha_bar_prev"]), abs=1e-7)
@@ -111,13 +109,12 @@ def test_ddim_recorded_at_eta_0_shows_the_short_label_which_is_exact_there():
 def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
     """A DDIM recording with eta > 0 adds noise: the label becomes sqrt(1 - alpha_bar_{t-1} - sigma_t^2),
     and sigma_t z is on screen with the recorded sigma_t."""
-    import reverse
-
     from cache.lookup import Trajectory
     from cache.specs import Reverse
     from cache.store import to_display
     from sampling.experiments import record
     from sampling.loading import load_model
+    from scenes import reverse
     spec = Reverse("ddim", 20, 0, eta=0.5)
     model = load_model("embedded", device="cpu")
     recording = record(model, spec)
@@ -133,7 +130,7 @@ def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
 
 
 def test_forward_panels_and_coefficients_are_the_trajectorys():
-    import forward
+    from scenes import forward
     scene, frame = render(forward.ForwardProcess, until=2)
     mobs = scene.checkpoint
     tr = scene.tr
@@ -155,9 +152,8 @@ def torch_after_render(modules: list[str], scene: str, until: int) -> list[str]:
     interpreter; whether torch and diffusers were imported then, as ["False", "False"] when not."""
     code = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(ROOT / 'scenes')!r})
         from manim import tempconfig
-        import {', '.join(modules)}
+        from scenes import {', '.join(modules)}
         with tempconfig({LOW!r}):
             s = {modules[0]}.{scene}(); s.until_step = {until}; s.render()
         print("torch" in sys.modules, "diffusers" in sys.modules)
@@ -178,8 +174,7 @@ def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, t
     cfg = tmp_path / "diffviz.toml"
     cfg.write_text(f'model = "{tiny_model}"\npatch_x = 0\npatch_y = 0\n')
     monkeypatch.setenv("DIFFVIZ_CONFIG", str(cfg))
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'scenes')!r}); import reverse; "
-            "reverse.ReverseProcess().render()")
+    code = "from scenes import reverse; reverse.ReverseProcess().render()"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 1
     assert f"diffviz cache build reverse --model {tiny_model} --steps 50" in out.stderr, out.stderr
@@ -187,7 +182,7 @@ def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, t
 
 
 def test_patch_scene_shows_both_runs_their_distance_and_the_patch():
-    import similar_noise
+    from scenes import similar_noise
     scene, frame = render(similar_noise.PatchPerturbation, until=1)
     tr = scene.tr
     S, side = len(tr["t"]), tr["x"].shape[2]
@@ -202,7 +197,7 @@ def test_patch_scene_shows_both_runs_their_distance_and_the_patch():
 
 
 def test_sweep_dots_sit_at_the_recorded_distances():
-    import similar_noise
+    from scenes import similar_noise
     scene, _ = render(similar_noise.PerturbationSweep, until=None)
     tr = scene.tr
     axes = next(m for m in scene.mobjects if type(m).__name__ == "Axes")
@@ -212,8 +207,8 @@ def test_sweep_dots_sit_at_the_recorded_distances():
         assert np.allclose(shown[:, 1], tr[f"{kind}_output_distance"], rtol=1e-4)
     # the series are no quantity of the palette's: they borrow no meaning's colour (eps_hat, a second run,
     # ...), and are told apart by their marks as well as their colours: filled dots, and rings
-    import theme
-    meanings = {v.lower(): k for k, v in theme.P.meanings().items()}
+    from scenes.kit.palette import P
+    meanings = {v.lower(): k for k, v in P.meanings().items()}
     colours = {kind: {meanings.get(d.get_color().to_hex().lower(), "none") for d in dots}
                for kind, dots in scene.series.items()}
     assert colours == {"patch": {"text"}, "global": {"dim"}}, colours
@@ -222,7 +217,7 @@ def test_sweep_dots_sit_at_the_recorded_distances():
 
 
 def test_noise_then_denoise_shows_the_reconstruction_and_its_distance():
-    import forward_backward
+    from scenes import forward_backward
     scene, frame = render(forward_backward.NoiseThenDenoise, until=None)
     tr = scene.tr
     side = tr["x0"].shape[0]
@@ -232,7 +227,7 @@ def test_noise_then_denoise_shows_the_reconstruction_and_its_distance():
 
 
 def test_grid_rows_are_the_recorded_rows_with_their_distances():
-    import forward_backward
+    from scenes import forward_backward
     scene, frame = render(forward_backward.NoiseDenoiseGrid, until=2)
     tr = scene.tr
     side = tr["x0"].shape[0]
@@ -244,7 +239,7 @@ def test_grid_rows_are_the_recorded_rows_with_their_distances():
 
 
 def test_step_counts_end_on_each_runs_final_image():
-    import ddim_steps
+    from scenes import ddim_steps
     scene, frame = render(ddim_steps.DdimStepCounts, until=None)
     tr = scene.tr
     side = tr["finals"].shape[1]
@@ -266,7 +261,7 @@ def test_scenes_work_for_another_model_size_from_its_cache(tmp_path, tiny_model,
     monkeypatch.setenv("DIFFVIZ_CONFIG", str(cfg))
     monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
     assert CliRunner().invoke(main, ["cache", "build", "reverse"]).exit_code == 0
-    import reverse
+    from scenes import reverse
     scene, frame = render(reverse.ReverseProcessDDIM, until=None)
     tr = scene.tr
     assert tr["x"].shape == (8, 16, 16, 3)
@@ -275,11 +270,11 @@ def test_scenes_work_for_another_model_size_from_its_cache(tmp_path, tiny_model,
 
 def test_the_clipping_note_names_the_models_clip_range(tmp_path, monkeypatch):
     """x0_hat is clipped to the scheduler config's clip_sample_range: the note on screen gives that range."""
-    import reverse
-    import theme
     from click.testing import CliRunner
 
     from sampling.cli import main
+    from scenes import reverse
+    from scenes.kit.text import label
     from tests.conftest import make_model_folder
     folder = make_model_folder(tmp_path / "m", scheduler=dict(beta_schedule="linear", clip_sample=True,
                                                               clip_sample_range=0.5))
@@ -289,7 +284,7 @@ def test_the_clipping_note_names_the_models_clip_range(tmp_path, monkeypatch):
     monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
     assert CliRunner().invoke(main, ["cache", "build", "reverse"]).exit_code == 0
     written = []
-    monkeypatch.setattr(reverse, "label", lambda text, *a, **kw: written.append(text) or theme.label(text, *a, **kw))
+    monkeypatch.setattr(reverse, "label", lambda text, *a, **kw: written.append(text) or label(text, *a, **kw))
     scene, _ = render(reverse.ReverseProcess, until=0)
     assert scene.tr["clipped"][0] > 0.5  # a random UNet's x0_hat near t = T is far outside any range
     assert "the step uses x̂₀ clipped to [−0.5, 0.5]; values clipped:" in written, written
@@ -300,9 +295,9 @@ def test_the_clipping_note_names_the_models_clip_range(tmp_path, monkeypatch):
 def test_a_slide_break_holds_a_short_slide_to_two_seconds():
     """A slide that would last 0.5 s is held on its last frame until it has lasted 2 s, and so is the last
     slide at the end of the video; a longer one is left as it is."""
-    import theme
+    from scenes.kit.base import DiffvizScene
 
-    class Short(theme.DiffvizScene):
+    class Short(DiffvizScene):
         def construct(self):
             for played in (0.5, 3.0, 0.25):
                 self.slide("notes", title="A slide", description="What it shows.")

@@ -112,7 +112,7 @@ def test_the_toy_experiment_takes_any_schedule_into_its_spec_and_key():
 
 @pytest.mark.slow
 def test_schedules_frames_show_the_recorded_images_and_numbers():
-    import schedules
+    from scenes import schedules
     scene, frame = render(schedules.NoiseSchedules, until=1)
     tr = scene.tr
     i = scene.frame_index
@@ -127,8 +127,9 @@ def test_schedules_frames_show_the_recorded_images_and_numbers():
 
 @pytest.mark.slow
 def test_schedules_summary_shows_the_recorded_clouds_counts_and_strays():
-    import schedules
     from test_toy_scenes import lit
+
+    from scenes import schedules
     scene, frame = render(schedules.NoiseSchedules, until=None)
     tr = scene.tr
     for c, row in enumerate(scene.clouds):
@@ -149,7 +150,7 @@ def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path,
     """A recording of another size (a 300-step schedule, 53 points, DDIM with 7 and 30 steps, another SNR window
     and another distance off the strokes): every count, t and setting in the slides' titles and descriptions
     follows it, none of the default recording's is left, and every slide lasts some time."""
-    import schedules
+    from scenes import schedules
     other_recordings(monkeypatch, tmp_path, train_steps=300, points=53, step_counts=(7, 30), snr_low=0.2,
                      snr_high=5.0, stray_sd=2.5)
     scene, described = render_described(schedules.NoiseSchedules)

@@ -11,12 +11,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("sampling", "cache", "scenes", "tools")
-TOP_LEVEL = ("scenes",)  # manim puts scenes/ on sys.path: scenes import each other as `theme`, `reverse`
+SCENE_FILES = sorted(p.stem for p in (ROOT / "scenes").glob("*.py") if p.stem != "__init__")
+# what the checks below read: every Python and shell file of the project, this one's own copy included
+SKIPPED = {".venv", "build", "runs", ".git", "media", "out", "site"}
 
 
 def project_modules() -> dict[str, Path]:
     """Every module of the project by the name it is imported as: sampling.build, cache.store,
-    theme (scenes/theme.py; also scenes.theme), tools.stamp; a package by its folder's name."""
+    scenes.reverse, scenes.kit.base, tools.stamp; a package by its folder's name."""
     modules = {}
     for folder in FOLDERS:
         for path in sorted((ROOT / folder).rglob("*.py")):
@@ -24,8 +26,6 @@ def project_modules() -> dict[str, Path]:
             if parts[-1] == "__init__":
                 parts.pop()
             modules[".".join(parts)] = path
-            if folder in TOP_LEVEL and len(parts) > 1:
-                modules[".".join(parts[1:])] = path
     return modules
 
 
@@ -50,7 +50,7 @@ def imported_names(path: Path, name: str) -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     """module -> the project modules it imports (and, for a.b.c, the packages a and a.b it runs)."""
     modules = project_modules()
-    by_path = {path: name for name, path in modules.items()}  # one name per file: the last one listed
+    by_path = {path: name for name, path in modules.items()}
     graph = {name: set() for name in by_path.values()}
     for path, name in by_path.items():
         for imported in imported_names(path, name):
@@ -117,8 +117,8 @@ def test_the_walk_sees_function_level_and_relative_imports():
     """The walk itself: a circle made only of a function-level relative import is found and named."""
     graph = import_graph()
     assert "cache.store" in graph["cache.lookup"]  # `from . import store`
-    assert "sampling.build" in graph["theme"]      # `from sampling.build import build`, inside a function
-    assert "theme" in graph["reverse"]             # scenes import each other as top-level modules
+    assert "sampling.build" in graph["scenes.kit.base"]  # `from sampling.build import build`, inside a function
+    assert "scenes.kit.palette" in graph["scenes.kit.text"]  # `from .palette import P`
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
 
 
@@ -149,7 +149,7 @@ def test_the_cache_imports_neither_torch_nor_the_sampling_package():
 
 def test_importing_every_cache_module_loads_no_torch():
     modules = sorted(n for n in project_modules() if n.split(".")[0] == "cache")
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+    code = ("import sys\n"
             + "".join(f"import {m}\n" for m in modules)
             + "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'diffusers', 'sampling')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -159,7 +159,7 @@ def test_importing_every_cache_module_loads_no_torch():
 
 def test_the_cache_finds_and_never_records(isolated_cache):
     """A missing trajectory, even of the embedded model, is MissingTrajectory with the command that
-    records it; recording on the spot is the scene layer's decision (scenes/theme.py find_or_record)."""
+    records it; recording on the spot is the scene layer's decision (scenes/kit/base.py find_or_record)."""
     import pytest
 
     from cache import store
@@ -177,23 +177,22 @@ def test_the_stamp_never_records(tmp_path, isolated_cache):
     assert out.returncode == 1, out.stderr  # no stamp there yet
     assert len(out.stdout.strip()) == 64
     assert not isolated_cache.exists() or not any(isolated_cache.iterdir())
-def test_importing_the_theme_leaves_manims_video_writer_alone():
+def test_importing_the_scene_base_leaves_manims_video_writer_alone():
     """The x264 preset is a step DiffvizScene takes in setup() (DIFFVIZ_X264_PRESET still picks it),
-    not a side effect of importing the theme."""
-    code = f"""
-import os, sys
-sys.path.insert(0, {str(ROOT / 'scenes')!r})
+    not a side effect of importing the scene base."""
+    code = """
+import os
 import av
 from manim import tempconfig
 from manim.scene import scene_file_writer
-import theme
+from scenes.kit import base
 print(scene_file_writer.av is av)
 
-class Empty(theme.DiffvizScene):
+class Empty(base.DiffvizScene):
     def construct(self):
         pass
 
-with tempconfig({{"dry_run": True, "verbosity": "ERROR", "progress_bar": "none", "disable_caching": True}}):
+with tempconfig({"dry_run": True, "verbosity": "ERROR", "progress_bar": "none", "disable_caching": True}):
     Empty().render()
 stream = scene_file_writer.av.open(os.devnull, mode="w", format="mp4").add_stream("libx264", rate=30)
 print(scene_file_writer.av is av, stream.codec_context.options.get("preset"))
@@ -202,7 +201,7 @@ print(scene_file_writer.av is av, stream.codec_context.options.get("preset"))
                          env=os.environ | {"DIFFVIZ_X264_PRESET": "faster"})
     assert out.returncode == 0, out.stderr
     importing, after_setup, preset = out.stdout.split()[-3:]
-    assert importing == "True", "importing scenes/theme.py patched Manim's video writer"
+    assert importing == "True", "importing scenes/kit/base.py patched Manim's video writer"
     assert (after_setup, preset) == ("False", "faster")
 
 
@@ -267,5 +266,86 @@ def test_title_cards_are_drawn_by_the_title_slide_that_describes_them():
     """A title card's words are typed once: the scenes call DiffvizScene.title_slide, whose slide description
     reads the card's title and subtitle; none draws a card of its own."""
     callers = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "scenes").glob("*.py"))
-               if p.name != "theme.py" and "title_card(" in p.read_text()]
+               if "title_card(" in p.read_text()]
     assert not callers, f"scenes that draw a title card without its description: {callers}"
+
+
+def test_no_scene_file_imports_another_and_the_kit_imports_none():
+    """scenes/ holds the scene files, one per chapter, over the kit they share (scenes/kit/): a scene file
+    imports the kit and the cache, never another scene file; the kit never imports a scene file."""
+    scene_modules = {f"scenes.{stem}" for stem in SCENE_FILES}
+    found = []
+    for name, path in project_modules().items():
+        if not (name in scene_modules or name.startswith("scenes.kit")):
+            continue
+        imported = imported_names(path, name)
+        bare = {n for n in imported if n.split(".")[0] in SCENE_FILES}  # as `manim scenes/x.py` would find them
+        found += [f"{name} imports {n}" for n in sorted((imported & scene_modules) - {name} | bare)]
+    assert not found, "; ".join(found)
+
+
+def test_the_scene_check_sees_a_scene_importing_a_scene(tmp_path):
+    """The check's walk on made-up files: each way a scene file can reach another is named."""
+    for code in ("from scenes.reverse import ReverseProcess\n", "import reverse\n", "from scenes import reverse\n"):
+        path = tmp_path / "toy.py"
+        path.write_text(code)
+        imported = imported_names(path, "scenes.toy")
+        assert {"scenes.reverse", "reverse"} & imported, code
+
+
+def sys_path_edits(source: str, name: str) -> list[str]:
+    """Each place in the source that changes sys.path (insert, append, extend, item or slice assignment,
+    a new list), in code or in a string of code run elsewhere, and each PYTHONPATH or load by file path,
+    as 'name:line what'."""
+    found = []
+    tree = ast.parse(source, name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "path" and isinstance(node.value, ast.Name) \
+                and node.value.id == "sys":
+            found.append(f"{name}:{node.lineno} sys.path")
+        elif isinstance(node, ast.Attribute) and node.attr == "spec_from_file_location":
+            found.append(f"{name}:{node.lineno} spec_from_file_location")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for word in ("sys.path", "PYTHONPATH", "spec_from_file_location"):
+                if word in node.value:
+                    found.append(f"{name}:{node.lineno} {word} (in a string)")
+    return sorted(found, key=lambda f: int(f.split()[0].split(":")[1]))
+
+
+def test_the_sys_path_check_sees_each_form():
+    source = ("import sys\nsys.path.insert(0, 'x')\nsys.path[:0] = ['x']\nsys.path += ['x']\n"
+              "code = 'import sys; sys.path.append(1)'\nenv = {'PYTHONPATH': '.'}\n"
+              "import importlib.util\nimportlib.util.spec_from_file_location('m', 'm.py')\nprint(sys.argv)\n")
+    assert [f.split()[0] for f in sys_path_edits(source, "x.py")] == ["x.py:2", "x.py:3", "x.py:4", "x.py:5",
+                                                                      "x.py:6", "x.py:8"]
+
+
+def project_files(suffix: str) -> list[Path]:
+    return [p for p in sorted(ROOT.rglob(f"*{suffix}")) if not SKIPPED & set(p.relative_to(ROOT).parts)]
+
+
+def test_no_file_edits_sys_path_or_loads_code_by_path():
+    """Packaging, not path tricks: every package the commands use is installed (pyproject.toml), so no
+    file, tests included, edits sys.path, sets PYTHONPATH to the project or loads a module by its path. The
+    one PYTHONPATH allowed names a `pip install --target` folder, as pip documents, on a line that says so."""
+    found = []
+    for path in project_files(".py"):
+        if path != Path(__file__).resolve():
+            lines = path.read_text().splitlines()
+            found += [f for f in sys_path_edits(path.read_text(), str(path.relative_to(ROOT)))
+                      if not lines[int(f.split()[0].split(":")[1]) - 1].endswith("# a pip --target install")]
+    for path in project_files(".sh"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if "PYTHONPATH" in line and any(w in line for w in ("$PWD", "$(pwd)", "=.", ":.")):
+                found.append(f"{path.relative_to(ROOT)}:{n} PYTHONPATH to the project")
+    assert not found, f"path tricks: {found}"
+
+
+def test_every_package_is_shipped():
+    """The packages that the commands import are the ones pyproject.toml lists (a folder with an
+    __init__.py under sampling/, cache/, scenes/ and tools/ is a package to ship)."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for folder in FOLDERS
+               for p in (ROOT / folder).rglob("__init__.py")}
+    assert folders <= listed, f"packages pyproject.toml does not ship: {sorted(folders - listed)}"

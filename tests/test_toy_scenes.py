@@ -32,13 +32,13 @@ def lit(frame, points, color, tolerance=60.0) -> np.ndarray:
 
 def data_coords(axes, mobject_points: np.ndarray) -> np.ndarray:
     """Scene points on toy.value_axes -> (t, x)."""
-    import toy
+    from scenes import toy
     c = np.array([axes.p2c(p) for p in mobject_points])
     return np.column_stack([c[:, 0], c[:, 1] - toy.EXTENT])
 
 
 def test_toy_1d_forward_paths_heatmap_and_marginal_are_the_trajectorys():
-    import toy
+    from scenes import toy
     scene, frame = render(toy.ToyDiffusion1D, until=1)
     tr, axes = scene.tr, scene.axes
     for i, path in enumerate(scene.checkpoint["paths"]):
@@ -60,7 +60,7 @@ def test_toy_1d_forward_paths_heatmap_and_marginal_are_the_trajectorys():
 
 
 def test_toy_1d_reverse_paths_land_where_the_samples_do():
-    import toy
+    from scenes import toy
     scene, frame = render(toy.ToyDiffusion1D, until=2)
     tr, axes = scene.tr, scene.axes
     for i, path in enumerate(scene.checkpoint["ddpm_paths"]):
@@ -75,7 +75,7 @@ def test_toy_1d_reverse_paths_land_where_the_samples_do():
 
 
 def test_toy_2d_cloud_is_the_recorded_points():
-    import toy
+    from scenes import toy
     scene, frame = render(toy.ToyDiffusion2D, until=1)
     tr, cloud = scene.tr, scene.left
     points = tr["forward"][-1]
@@ -87,7 +87,7 @@ def test_toy_2d_cloud_is_the_recorded_points():
 
 
 def test_toy_2d_arrows_point_along_minus_eps_hat():
-    import toy
+    from scenes import toy
     scene, _ = render(toy.ToyDiffusion2D, until=2)
     tr = scene.tr
     grid = tr["grid"]
@@ -102,9 +102,8 @@ def test_toy_2d_arrows_point_along_minus_eps_hat():
 
 
 def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
-    import toy
-
     from cache.mixtures import MIXTURES
+    from scenes import toy
     scene, frame = render(toy.ToyDiffusion2D, until=None)
     tr = scene.tr
     for s, cloud in scene.clouds.items():
@@ -170,10 +169,9 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     import json
     import re
 
-    import theme
-    import toy
-
     from cache import mixtures, model_files, specs
+    from scenes import toy
+    from scenes.kit import base
 
     circle = np.linspace(0, 2 * np.pi, 7, endpoint=False)
     monkeypatch.setitem(mixtures.MIXTURES, "1d", lambda: mixtures.Mixture(
@@ -193,8 +191,8 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     def label(text, *args, **kwargs):
         written.append(text)
         return real_label(text, *args, **kwargs)
-    real_label = theme.label
-    monkeypatch.setattr(theme, "label", label)
+    real_label = base.label  # the text kit's, which the scene base and the scenes use
+    monkeypatch.setattr(base, "label", label)  # the title cards'
     monkeypatch.setattr(toy, "label", label)
 
     def render_all(scene_cls):

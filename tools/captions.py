@@ -1,5 +1,5 @@
 """A scene's text alternative, as two WebVTT tracks: `python tools/captions.py SLIDES_JSON OUT_DIR` reads the
-`<Scene>.slides.json` that a render writes beside its video (scenes/theme.py: the time of each slide break,
+`<Scene>.slides.json` that a render writes beside its video (scenes/kit/base.py: the time of each slide break,
 its title and description) and writes OUT_DIR/<Scene>.chapters.vtt (one title per slide, for a chapter
 menu) and OUT_DIR/<Scene>.descriptions.vtt (what the frames show, for viewers who cannot see them). Each
 cue runs from its slide break to the next, the last to the video's end. Files are written aside and

@@ -1,16 +1,15 @@
 """Check the scenes' layout from the cache: `python tools/check_layout.py [Scene ...]` (all the scenes
 render.sh lists when none is named) renders them without drawing their animations, runs the layout check
-of scenes/layout.py at every slide break and the last frame, prints every problem and exits 1 if any."""
+of scenes/kit/layout.py at every slide break and the last frame, prints every problem and exits 1 if any."""
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # scenes import each other as manim runs them
+from scenes.kit.layout import Recorder
 
-from layout import Recorder  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def scene_modules() -> list[str]:
@@ -25,11 +24,12 @@ def scene_classes(names: list[str]) -> list[type]:
     """The scene classes of the scene modules by name, all of them (in render.sh's order) when none is named."""
     import importlib
 
-    from theme import DiffvizScene
+    from scenes.kit.base import DiffvizScene
     found = {}
     for module in scene_modules():
-        for value in vars(importlib.import_module(module)).values():
-            if (isinstance(value, type) and issubclass(value, DiffvizScene) and value.__module__ == module
+        scenes = importlib.import_module(f"scenes.{module}")
+        for value in vars(scenes).values():
+            if (isinstance(value, type) and issubclass(value, DiffvizScene) and value.__module__ == scenes.__name__
                     and value.construct is not DiffvizScene.construct):  # not a base such as ToyScene
                 found.setdefault(value.__name__, value)
     unknown = [n for n in names if n not in found]
@@ -42,7 +42,8 @@ def main(argv: list[str]) -> int:
     """Render the named scenes without drawing their animations; print every layout problem at their
     slide breaks and last frames; 1 if there was any."""
     from manim import tempconfig
-    from theme import DiffvizScene
+
+    from scenes.kit.base import DiffvizScene
     recorder = Recorder()
     DiffvizScene.layout_checks.append(recorder)
     low = {"dry_run": True, "pixel_height": 180, "pixel_width": 320, "frame_rate": 5, "disable_caching": True,

@@ -18,10 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-if __package__:  # imported as tools.deck (the explorer takes npm_tarball from here)
-    from tools.captions import read_cues
-else:  # run as `python tools/deck.py`
-    from captions import read_cues
+from tools.captions import read_cues
 
 CDN = re.compile(r'"(https://cdn\.jsdelivr\.net/npm/reveal\.js@([\d.]+)/([^"]+))"')
 

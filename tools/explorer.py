@@ -23,17 +23,14 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # the theme imports its neighbours as manim runs it
+from cache.config import Settings, load_settings
+from cache.lookup import MissingTrajectory, Trajectory, trajectory
+from cache.model_files import ModelError
+from cache.outputs import folder_written_aside
+from cache.specs import SpecError, memorisation_model
+from cache.store import CacheError
 
-from cache.config import Settings, load_settings  # noqa: E402
-from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
-from cache.model_files import ModelError  # noqa: E402
-from cache.outputs import folder_written_aside  # noqa: E402
-from cache.specs import SpecError, memorisation_model  # noqa: E402
-from cache.store import CacheError  # noqa: E402
-
-PAGE = ROOT / "tools" / "explorer_page"  # index.html, explorer.js, explorer.css: the page, without data
+PAGE = Path(__file__).resolve().parent / "explorer_page"  # index.html, explorer.js, explorer.css: no data
 KATEX_VERSION = "0.16.22"
 KATEX_FILES = ("katex.min.js", "katex.min.css")
 SIZE_LIMIT = 10_000_000  # bytes of recordings the embedded model's page may carry (issue 16)
@@ -162,11 +159,12 @@ def views(heat: Callable) -> list[View]:
 
 
 def palettes() -> dict:
-    """The scenes' colours by meaning, dark and light, and the heat map's anchors, from scenes/theme.py."""
+    """The scenes' colours by meaning, dark and light, and the heat map's anchors, from the scenes' kit."""
     from dataclasses import asdict
 
-    import theme
-    return {"dark": asdict(theme.DARK), "light": asdict(theme.LIGHT), "heat": theme.HEAT.round().astype(int).tolist()}
+    from scenes.kit.palette import DARK, LIGHT
+    from scenes.kit.panels import HEAT
+    return {"dark": asdict(DARK), "light": asdict(LIGHT), "heat": HEAT.round().astype(int).tolist()}
 
 
 def katex(dest: Path) -> bool:
@@ -218,16 +216,16 @@ def collect(settings: Settings, heat: Callable) -> tuple[dict, list[dict], list[
 def write_explorer(out: Path, settings: Settings | None = None) -> dict:
     """Write out/explorer/: index.html, explorer.js and .css, katex/, data/<view>.js. Returns what it made:
     the views, the broken and missing ones, the bytes of the data and of the whole folder."""
-    import theme
+    from scenes.kit.panels import heat_pixels
     settings = settings or load_settings()
     folder = out / "explorer"
-    made, broken, missing = collect(settings, theme.heat_pixels)
+    made, broken, missing = collect(settings, heat_pixels)
     with folder_written_aside(folder) as staging:
         (staging / "data").mkdir()
         has_katex = katex(staging / "katex")
         meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
                 "missing": missing, "katex": has_katex,
-                "titles": {v.id: v.title for v in views(theme.heat_pixels)}}
+                "titles": {v.id: v.title for v in views(heat_pixels)}}
         scripts = ["data/meta.js"]
         (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
         for view_id, data in made.items():

@@ -67,7 +67,6 @@ def saved(save, path: Path) -> None:
 
 def check(video: Path, out: Path) -> None:
     """Before decoding: the video can be read whole enough to start, and OUT can be made and written."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from cache.outputs import OutputError, check_folder
     if not video.is_file():
         sys.exit(f"frames: {video}: {'a folder' if video.is_dir() else 'no such file'}; give a video file (.mp4)")

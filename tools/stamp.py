@@ -1,6 +1,6 @@
 """Whether a scene's outputs are up to date: `python tools/stamp.py OUT_DIR file:Class [--slides]
 [--transparent]`. The stamp is a digest of everything the video depends on: the source of every project
-module the scene imports (followed through their imports: the theme, other scene modules, cache/, ...),
+module the scene imports (followed through their imports: the scenes' kit, cache/, ...),
 manim.cfg, tools/captions.py (which writes its WebVTT tracks), the trajectories it reads (their manifests:
 model weights, schedule, settings), the quality and theme, and the versions of manim and manim-slides. It
 prints the digest and exits 0 when OUT_DIR/<Class>.stamp holds it and every output asked for is there, 1
@@ -18,11 +18,10 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scenes")]  # scenes import each other as manim runs them
+from cache.config import load_settings
+from cache.lookup import MissingTrajectory, trajectory
 
-from cache.config import load_settings  # noqa: E402
-from cache.lookup import MissingTrajectory, trajectory  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _version(package: str) -> str:
@@ -80,10 +79,10 @@ def _imports(path: Path, bases: list[Path]) -> list[Path]:
 
 
 def scene_sources(file: str, root: Path = ROOT) -> list[Path]:
-    """scenes/<file>.py and every project module it imports, at any depth, sorted. Scenes import each
-    other by their bare names (`from theme import ...`) and the packages from the project's root
-    (`from cache.lookup import ...`), as `manim scenes/<file>.py` finds them."""
-    bases = [root / "scenes", root]
+    """scenes/<file>.py and every project module it imports, at any depth, sorted: the packages from the
+    project's root (`from scenes.kit.base import ...`, `from cache.lookup import ...`), the kit's own
+    modules relatively (`from .palette import P`)."""
+    bases = [root]
     todo, seen = [root / "scenes" / f"{file}.py"], set()
     while todo:
         path = todo.pop()
@@ -111,7 +110,8 @@ def digest(target: str) -> str:
     h.update((ROOT / "tools" / "captions.py").read_bytes())  # writes the scene's WebVTT tracks
     settings = {name: os.environ.get(name, "") for name in ("DIFFVIZ_THEME", "DIFFVIZ_X264_PRESET", "DIFFVIZ_QUALITY")}
     h.update(json.dumps([cls, settings, _version("manim"), _version("manim-slides")]).encode())
-    settings = getattr(importlib.import_module(file), cls).settings(load_settings())  # as the scene reads them
+    scene = getattr(importlib.import_module(f"scenes.{file}"), cls)
+    settings = scene.settings(load_settings())  # as the scene reads them
     index = 0
     while True:  # every recording of the experiment, by its manifest
         try:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-from layout import TEXT_TYPES, TOLERANCE, box_of, segments_of
 from manim import Dot, Line
+
+from .layout import TEXT_TYPES, TOLERANCE, box_of, segments_of
 
 
 def _crossings(segments: np.ndarray, boxes: np.ndarray) -> np.ndarray:

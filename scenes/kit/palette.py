@@ -1,5 +1,7 @@
 """The colours of both themes, one per meaning, chosen for colour-blind viewers too (no manim here,
-so tests/test_palette.py can measure them alone).
+so tests/test_palette.py can measure them alone), and `P`, the theme's palette for this run: the dark
+theme by default, the light one for white slide decks (`DIFFVIZ_THEME=light`, or `theme = light` in the
+[diffviz] section of manim.cfg).
 
 Every two colours of a theme (text and dim included) differ by at least 15 in CAM02-UCS for normal
 vision and by at least 10 under a simulated full deuteranopia, protanopia and tritanopia; each
@@ -10,7 +12,10 @@ darker one on white; `python tools/palette_search.py dark|light` found the shade
 """
 from __future__ import annotations
 
+import configparser
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -39,3 +44,18 @@ DARK = Palette(background="#14161C", text="#ECEFF4", dim="#878787", x0="#8FB7FF"
 LIGHT = Palette(background="#FFFFFF", text="#1B1F24", dim="#484040", x0="#0068FF", eps="#A72808",
                 eps_hat="#A76800", x_t="#AF3080", x_prev="#6850B7", x0_hat="#107860", time="#787840",
                 z="#785038", accent="#185860")
+
+
+def theme_name() -> str:
+    """dark (the default) or light: DIFFVIZ_THEME, else `theme` in the [diffviz] section of ./manim.cfg."""
+    name = os.environ.get("DIFFVIZ_THEME")
+    if not name:
+        cfg = configparser.ConfigParser()
+        cfg.read(Path.cwd() / "manim.cfg")
+        name = cfg.get("diffviz", "theme", fallback="dark")
+    if name not in ("dark", "light"):
+        raise SystemExit(f"theme {name!r} is not 'dark' or 'light' (DIFFVIZ_THEME or [diffviz] theme in manim.cfg)")
+    return name
+
+
+P = LIGHT if theme_name() == "light" else DARK  # the palette of this run, read once

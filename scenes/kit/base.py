@@ -1,190 +1,27 @@
-"""The shared visual vocabulary of every scene: colours with one meaning each, fonts, image panels.
-
-One meaning, one colour, everywhere: x_0 is the same blue in an equation, in the frame around
-the x_0 image and in a plot legend. The dark theme is the default; the light one is for white
-slide decks: `DIFFVIZ_THEME=light`, or `theme = light` in the [diffviz] section of manim.cfg.
-"""
+"""The scene base: the theme's background, drawn by PanelCamera and encoded by the scenes' encoder; the
+trajectory from the cache; slide breaks with their titles and descriptions; the title slide; sweeps."""
 from __future__ import annotations
 
-import configparser
-import copy
 import json
 import os
 import sys
 from pathlib import Path
 
-import numpy as np
-from manim import (
-    DOWN,
-    RIGHT,
-    UP,
-    DecimalNumber,
-    Group,
-    ImageMobject,
-    Integer,
-    ManimColor,
-    MathTex,
-    Rectangle,
-    Scene,
-    Text,
-    VGroup,
-    config,
-)
-from manim.constants import RESAMPLING_ALGORITHMS
+from manim import DOWN, UP, Group, ManimColor, Scene, VGroup, config
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `manim scenes/x.py` puts only scenes/ on sys.path
-    sys.path.insert(0, str(ROOT))
+from cache.config import ConfigError, Settings, load_settings
+from cache.datasets import DatasetError
+from cache.lookup import MissingTrajectory, Trajectory, trajectory
+from cache.model_files import ModelError, records_in_seconds
+from cache.specs import SpecError
+from cache.store import CacheError
 
-from encoding import use_encoder  # noqa: E402
-from palette import DARK, LIGHT, Palette  # noqa: E402,F401
-from panel_camera import PanelCamera  # noqa: E402
+from .encoding import use_encoder
+from .palette import P
+from .panel_camera import PanelCamera
+from .text import label
 
-from cache.config import ConfigError, Settings, load_settings  # noqa: E402
-from cache.datasets import DatasetError  # noqa: E402
-from cache.lookup import MissingTrajectory, Trajectory, trajectory  # noqa: E402
-from cache.model_files import ModelError, records_in_seconds  # noqa: E402
-from cache.specs import SpecError  # noqa: E402
-from cache.store import CacheError  # noqa: E402
-
-
-def theme_name() -> str:
-    name = os.environ.get("DIFFVIZ_THEME")
-    if not name:
-        cfg = configparser.ConfigParser()
-        cfg.read(Path.cwd() / "manim.cfg")
-        name = cfg.get("diffviz", "theme", fallback="dark")
-    if name not in ("dark", "light"):
-        raise SystemExit(f"theme {name!r} is not 'dark' or 'light' (DIFFVIZ_THEME or [diffviz] theme in manim.cfg)")
-    return name
-
-
-P = LIGHT if theme_name() == "light" else DARK
-FONT = "DejaVu Sans"
 MIN_SLIDE_SECONDS = 2.0  # the shortest a slide lasts: a slide break holds the one before up to it
-TEX_COLORS = {"x_0": P.x0, r"\epsilon": P.eps, r"\hat\epsilon": P.eps_hat, "x_t": P.x_t, "x_{t-1}": P.x_prev,
-              r"\hat x_0": P.x0_hat, "z": P.z, r"\bar\alpha_t": P.time}
-
-
-def tex(*parts: str, size: float = 44, colors: dict | None = None) -> MathTex:
-    """MathTex from separate parts; a part named in TEX_COLORS (or colors) takes its colour."""
-    m = MathTex(*parts, font_size=size, color=P.text)
-    palette = TEX_COLORS | (colors or {})
-    for part, sub in zip(parts, m.submobjects, strict=False):
-        if part in palette:
-            sub.set_color(palette[part])
-    return m
-
-
-def label(text: str, size: float = 30, color: str | None = None) -> Text:
-    return Text(text, font=FONT, font_size=size, color=color or P.text)
-
-
-def light_copy(mobject):
-    """A copy of a glyph: its arrays and submobjects copied, everything else shared. Manim's copy()
-    deep-copies every attribute, some 6 ms for one digit of a DecimalNumber, every time it changes."""
-    copied = copy.copy(mobject)
-    for name, value in vars(mobject).items():
-        if isinstance(value, np.ndarray):
-            setattr(copied, name, value.copy())
-    copied.submobjects = [light_copy(m) for m in mobject.submobjects]
-    copied.updaters = []
-    return copied
-
-
-_GLYPHS: dict[tuple[type, str], object] = {}  # (class, character) -> its glyph, made once
-
-
-class _LightGlyphs:
-    """DecimalNumber's characters, each made once (LaTeX, or Text in the theme's font) and copied
-    with light_copy."""
-
-    def _string_to_mob(self, string, mob_class=None, **kwargs):
-        mob_class = mob_class or self.mob_class
-        if (mob_class, string) not in _GLYPHS:
-            _GLYPHS[mob_class, string] = mob_class(string, **({"font": FONT} if mob_class is Text else kwargs))
-        glyph = light_copy(_GLYPHS[mob_class, string])
-        glyph.font_size = self._font_size
-        return glyph
-
-
-class Number(_LightGlyphs, DecimalNumber):
-    """A DecimalNumber whose set_value is cheap enough for every step of a sweep; `text=True` sets it
-    in the theme's font, for a number inside a sentence of Text."""
-
-    def __init__(self, *args, text: bool = False, **kwargs):
-        super().__init__(*args, **({"mob_class": Text} if text else {}), **kwargs)
-
-
-class Whole(_LightGlyphs, Integer):
-    """An Integer whose set_value is cheap enough for every step of a sweep."""
-
-
-class Counter(VGroup):
-    """Text around a whole number that changes, `step 12 / 50`: the text is made once, set() changes
-    the number (a new Text every step would cost a Pango and SVG run each time)."""
-
-    def __init__(self, before: str, value: int, after: str = "", size: float = 28, color: str | None = None):
-        self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text, group_with_commas=False)
-        parts = [label(before, size=size, color=color or P.time)] if before else []
-        parts.append(self.number)
-        if after:
-            parts.append(label(after, size=size, color=color or P.time))
-        super().__init__(*parts)
-        self.arrange(RIGHT, buff=0.12)
-
-    def set(self, value: int) -> "Counter":
-        centre = self.get_center()
-        self.number.set_value(value)
-        return self.arrange(RIGHT, buff=0.12).move_to(centre)
-
-
-def themed(axes):
-    """Axes whose numbers are in the theme's colours: Manim draws them white on any background."""
-    for axis in axes.get_axes():
-        if hasattr(axis, "numbers"):
-            axis.numbers.set_color(P.dim)
-    return axes
-
-
-def rgba(pixels: np.ndarray) -> np.ndarray:
-    """uint8 (H, W, 3) -> (H, W, 4), as ImageMobject keeps its pixels."""
-    alpha = np.full(pixels.shape[:2] + (1,), 255, np.uint8)
-    return np.concatenate([pixels, alpha], axis=-1)
-
-
-HEAT = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
-                 [250, 193, 39], [252, 255, 164]], dtype=np.float32)  # inferno, 8 anchors
-
-
-def heat_pixels(values: np.ndarray, vmax: float) -> np.ndarray:
-    """A (H, W) map of non-negative values -> uint8 (H, W, 3), inferno, 0..vmax."""
-    s = np.clip(np.asarray(values, np.float32) / max(vmax, 1e-12), 0, 1) * (len(HEAT) - 1)
-    lo = np.floor(s).astype(int).clip(0, len(HEAT) - 2)
-    f = (s - lo)[..., None]
-    return ((1 - f) * HEAT[lo] + f * HEAT[lo + 1]).round().astype(np.uint8)
-
-
-class Panel(Group):
-    """An image, upscaled nearest-neighbour so pixels stay honest, in a frame of its meaning's colour."""
-
-    def __init__(self, pixels: np.ndarray, height: float, color: str, caption: MathTex | Text | None = None,
-                 stroke: float = 5):
-        self.image = ImageMobject(rgba(pixels))
-        self.image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
-        self.image.height = height
-        self.frame = Rectangle(width=self.image.width, height=height, color=color, stroke_width=stroke)
-        self.frame.move_to(self.image)
-        parts = [self.image, self.frame]
-        if caption is not None:
-            caption.next_to(self.frame, DOWN, buff=0.18)
-            parts.append(caption)
-        self.caption = caption
-        super().__init__(*parts)
-
-    def show(self, pixels: np.ndarray) -> "Panel":
-        self.image.pixel_array = rgba(pixels)
-        return self
 
 
 def _scene_base() -> type:
@@ -220,7 +57,7 @@ class DiffvizScene(_scene_base()):
     """
     until_step: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
-    # check(scene, moment) for each slide break and the last frame: the layout checks (scenes/layout.py)
+    # check(scene, moment) for each slide break and the last frame: the layout checks (scenes/kit/layout.py)
     layout_checks: list = []
 
     def __init__(self, *args, camera_class: type = PanelCamera, **kwargs):
@@ -334,7 +171,7 @@ class DiffvizScene(_scene_base()):
 
 
 if os.environ.get("DIFFVIZ_LAYOUT") == "1":  # `DIFFVIZ_LAYOUT=1 manim ...`: layout problems on stderr
-    from layout import report
+    from .layout import report
     DiffvizScene.layout_checks.append(report)
 
 
@@ -350,34 +187,6 @@ def on_each_step(tracker, redraw):
             redraw(None)
     return updater
 
-
-class Memo(VGroup):
-    """One of many states of a piece of text, each made by make(key) once and kept: a sweep that
-    goes back and forth, or shows the same text for many steps, builds it once, not every frame."""
-
-    def __init__(self, make, key):
-        super().__init__()
-        self.make, self.states = make, {}
-        self.show(key)
-
-    def show(self, key) -> "Memo":
-        if key not in self.states:
-            self.states[key] = self.make(key)
-        self.submobjects = [self.states[key]]
-        self.key = key
-        return self
-
-    def __deepcopy__(self, memo):
-        """A copy (an animation's start or target) of the state shown, sharing make: copying every
-        state, and whatever make refers to (the scene), would be wasted."""
-        make, states = self.make, self.states
-        self.make, self.states = None, {}
-        try:
-            copied = super().__deepcopy__(memo)
-        finally:
-            self.make, self.states = make, states
-        copied.make, copied.states = make, {self.key: copied.submobjects[0]}
-        return copied
 
 
 def title_card(scene: Scene, title: str, subtitle: str) -> None:

@@ -1,0 +1,1 @@
+"""The programs around the scenes: the explorer page, captions, decks, stamps, frames, the layout check."""
