@@ -29,8 +29,8 @@ from cache.config import Settings  # noqa: E402
 from cache.model_files import ModelFiles  # noqa: E402
 from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for  # noqa: E402
 from sampling.build import build  # noqa: E402
-from sampling.experiments import record  # noqa: E402
 from sampling.loading import load_model  # noqa: E402
+from sampling.recorders import record  # noqa: E402
 from sampling.unet import UNetDenoiser  # noqa: E402
 
 # google/ddpm-celebahq-256 and google/ddpm-bedroom-256 (their config.json)

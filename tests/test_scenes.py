@@ -116,8 +116,8 @@ def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
     from cache.lookup import Trajectory
     from cache.specs import Reverse
     from cache.store import to_display
-    from sampling.experiments import record
     from sampling.loading import load_model
+    from sampling.recorders import record
     spec = Reverse("ddim", 20, 0, eta=0.5)
     model = load_model("embedded", device="cpu")
     recording = record(model, spec)
