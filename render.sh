@@ -31,10 +31,13 @@ since its outputs were made is not rendered again.
 USAGE
 }
 
-SCENES=(forward:ForwardProcess reverse:ReverseProcess reverse:ReverseProcessDDIM similar_noise:PatchPerturbation
-        similar_noise:GlobalPerturbation similar_noise:PerturbationSweep forward_backward:NoiseThenDenoise
-        forward_backward:NoiseDenoiseGrid ddim_steps:DdimStepCounts toy:ToyDiffusion1D toy:ToyDiffusion2D
-        memorisation:GeneraliseOrMemorise schedules:NoiseSchedules guidance:ClassifierFreeGuidance flow:FlowMatching)
+# The scenes, in render order, as cache/experiments.py declares them: read with the system python3 (that module
+# needs nothing else), so that --list answers before set-up.
+if ! listed=$(python3 -m cache.experiments --scenes) || [ -z "$listed" ]; then
+  echo "render.sh: cannot read the scenes from cache/experiments.py with python3 (see above)" >&2
+  exit 1
+fi
+mapfile -t SCENES <<<"$listed"
 quality=h model="" theme="" slides="" transparent="" web="" out="" dry_run="" picked=()
 while (($#)); do
   case "$1" in
@@ -108,7 +111,8 @@ else
 fi
 
 # Record what the scenes need once, before rendering two at a time (they would race for it).
-mapfile -t experiments < <(printf '%s\n' "${targets[@]}" | cut -d: -f1 | sort -u)
+if ! read_by=$(python3 -m cache.experiments --reads "${targets[@]}"); then exit 1; fi  # the experiments they read
+mapfile -t experiments <<<"$read_by"
 if [ -z "$dry_run" ] && ! diffviz cache build "${experiments[@]}"; then
   echo "render.sh: recording trajectories failed (see above)" >&2
   exit 1

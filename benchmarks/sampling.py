@@ -25,8 +25,8 @@ from cache.config import Settings
 from cache.model_files import ModelFiles
 from cache.specs import NOTEBOOK_EXPERIMENTS, ForwardBackward, specs_for
 from sampling.build import build
-from sampling.experiments import record
 from sampling.loading import load_model
+from sampling.recorders import record
 from sampling.unet import UNetDenoiser
 
 # google/ddpm-celebahq-256 and google/ddpm-bedroom-256 (their config.json)

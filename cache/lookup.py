@@ -12,6 +12,8 @@ import numpy as np
 
 from . import store
 from .config import Settings, load_settings
+from .experiments import FLAGS, LEFT_OUT_AT
+from .experiments import experiment as experiment_named
 from .model_files import ModelError, locate_local
 from .specs import Spec, specs_for
 
@@ -35,17 +37,10 @@ def build_command(experiment: str, s: Settings) -> str:
     words = ["diffviz", "cache", "build", experiment, "--model", s.model, "--steps", str(s.steps),
              "--seed", str(s.seed),
              "--dtype", s.dtype]
-    if experiment in ("forward", "forward_backward"):
-        words += ["--image", s.image]
-    if experiment == "forward_backward":
-        words += ["--forward-timestep", str(s.forward_timestep), "--grid-levels", str(s.grid_levels)]
-    if experiment == "similar_noise":
-        words += ["--patch-size", str(s.patch_size), "--patch-x", str(s.patch_x), "--patch-y", str(s.patch_y),
-                  "--noise-scaling", str(s.noise_scaling)]
-    if experiment == "toy" and s.schedule != "linear":
-        words += ["--schedule", s.schedule]
-    if experiment == "ddim_steps":
-        words += ["--ddim-steps", ",".join(map(str, s.ddim_step_counts))]
+    for field in experiment_named(experiment).options:  # the settings the experiment uses, as options
+        value = getattr(s, field)
+        if not (field in LEFT_OUT_AT and value == LEFT_OUT_AT[field]):
+            words += [FLAGS[field], ",".join(map(str, value)) if isinstance(value, tuple) else str(value)]
     return shlex.join(words)
 
 

@@ -13,6 +13,9 @@ from typing import ClassVar
 from .beta_schedules import SCHEDULES
 from .config import EMBEDDED, Settings
 from .datasets import DatasetError, open_image
+from .experiments import EXPERIMENTS as DECLARED
+from .experiments import experiment as declared
+from .experiments import names
 from .model_files import ExactFiles, ModelError, ModelFiles, locate_exact, locate_local, read_json, refetch_hint
 
 
@@ -177,10 +180,11 @@ class Memorisation(Spec):
     training_sha256: str    # ... by content
 
 
-NOTEBOOK_EXPERIMENTS = ("forward", "reverse", "forward_backward", "similar_noise", "ddim_steps")  # the seminar's
-MIXTURE_EXPERIMENTS = {"toy": ("1d", "smiley"), "schedules": ("smiley",), "guidance": ("smiley",),
-                       "flow": ("smiley",)}  # experiment -> the mixtures (cache/mixtures.py) it is recorded on
-EXPERIMENTS = NOTEBOOK_EXPERIMENTS + ("toy", "memorisation", "schedules", "guidance", "flow")
+# From the declaration (cache/experiments.py), for what imports them by these names:
+EXPERIMENTS = names()  # every experiment's name
+NOTEBOOK_EXPERIMENTS = tuple(e.name for e in DECLARED if e.family == "notebook")  # the seminar's
+MIXTURE_EXPERIMENTS = {e.name: e.mixtures for e in DECLARED if e.mixtures}  # experiment -> its mixtures
+USES = {e.name: set(e.uses) for e in DECLARED}  # experiment -> the settings validate() checks for it
 TOY_POINTS = {1: 400, 2: 2000}  # by the mixture's dimension
 TOY_GRID = {1: (241, 3.0), 2: (21, 2.0)}  # points per axis, extent: a fine density in 1D, arrows in 2D
 
@@ -202,41 +206,64 @@ def image_source(image: str) -> str:
 
 
 def specs_for(experiment: str, s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
-    """The recordings that make up one experiment, validated against the model."""
+    """The recordings that make up one experiment, validated against the model: its declaration's `specs`."""
     if experiment not in EXPERIMENTS:
         raise SpecError("experiment",
                         f"unknown experiment {experiment!r}; the experiments are {', '.join(EXPERIMENTS)}")
     validate(s, model, experiment)
-    if experiment == "toy":
-        dim = model.shape[0]
-        grid, extent = TOY_GRID.get(dim, (9, 2.0))
-        return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent,
-                    schedule=s.schedule)]
-    if experiment == "schedules":
-        images = "exact:emoji-faces"
-        return [Schedules(tuple(SCHEDULES), TOY_POINTS[2], (10, 50), s.seed, images, 0,
-                          locate_exact(images).data_sha256)]
-    if experiment == "guidance":
-        return [Guidance("mouth", TOY_POINTS[2], s.steps, s.seed, (0.0, 1.0, 3.0, 7.0),
-                         round(0.3 * model.num_train_timesteps))]
-    if experiment == "flow":
-        return [Flow(TOY_POINTS[2], 8, s.seed, (1, 2, 5, 50))]
-    if experiment == "memorisation":
-        training = training_images(model)
-        return [Memorisation(s.steps, s.seed, 4, training, locate_exact(training).data_sha256)]
-    if experiment == "forward":
-        return [Forward(image_source(s.image), s.steps, s.seed)]
-    if experiment == "reverse":
-        return [Reverse("ddpm", s.steps, s.seed), Reverse("ddim", s.steps, s.seed)]
-    if experiment == "forward_backward":
-        return [ForwardBackward(image_source(s.image), s.steps, s.seed, s.forward_timestep, s.grid_levels)]
-    if experiment == "similar_noise":
-        side = model.image_size
-        sizes = tuple(sorted({max(1, round(side * f)) for f in (0.05, 0.1, 0.2, 0.35, 0.5, 1.0)}))
-        return [SimilarNoise("patch", s.steps, s.seed, s.patch_size, s.patch_x, s.patch_y),
-                SimilarNoise("global", s.steps, s.seed, scaling=s.noise_scaling),
-                NoiseSweep(s.steps, s.seed, sizes, (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0))]
+    return globals()[declared(experiment).specs](s, model)
+
+
+# The experiments' specs (cache/experiments.py names each experiment's function): (Settings, model) -> [Spec]
+
+def forward_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    return [Forward(image_source(s.image), s.steps, s.seed)]
+
+
+def reverse_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    return [Reverse("ddpm", s.steps, s.seed), Reverse("ddim", s.steps, s.seed)]
+
+
+def similar_noise_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    side = model.image_size
+    sizes = tuple(sorted({max(1, round(side * f)) for f in (0.05, 0.1, 0.2, 0.35, 0.5, 1.0)}))
+    return [SimilarNoise("patch", s.steps, s.seed, s.patch_size, s.patch_x, s.patch_y),
+            SimilarNoise("global", s.steps, s.seed, scaling=s.noise_scaling),
+            NoiseSweep(s.steps, s.seed, sizes, (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0))]
+
+
+def forward_backward_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    return [ForwardBackward(image_source(s.image), s.steps, s.seed, s.forward_timestep, s.grid_levels)]
+
+
+def ddim_steps_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
     return [DdimSteps(s.seed, tuple(sorted(set(s.ddim_step_counts))), model.num_train_timesteps)]
+
+
+def toy_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    dim = model.shape[0]
+    grid, extent = TOY_GRID.get(dim, (9, 2.0))
+    return [Toy(TOY_POINTS.get(dim, 1000), 8, s.steps, model.num_train_timesteps, s.seed, 201, grid, extent,
+                schedule=s.schedule)]
+
+
+def memorisation_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    training = training_images(model)
+    return [Memorisation(s.steps, s.seed, 4, training, locate_exact(training).data_sha256)]
+
+
+def schedules_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    images = "exact:emoji-faces"
+    return [Schedules(tuple(SCHEDULES), TOY_POINTS[2], (10, 50), s.seed, images, 0, locate_exact(images).data_sha256)]
+
+
+def guidance_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    return [Guidance("mouth", TOY_POINTS[2], s.steps, s.seed, (0.0, 1.0, 3.0, 7.0),
+                     round(0.3 * model.num_train_timesteps))]
+
+
+def flow_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
+    return [Flow(TOY_POINTS[2], 8, s.seed, (1, 2, 5, 50))]
 
 
 def experiments_for(model: ModelFiles | ExactFiles) -> list[str]:
@@ -245,7 +272,7 @@ def experiments_for(model: ModelFiles | ExactFiles) -> list[str]:
         return [e for e, mixtures in MIXTURE_EXPERIMENTS.items() if model.source in mixtures]
     path = getattr(model, "unet_dir", None)
     trained = path is not None and (path / "training.json").exists()
-    return list(NOTEBOOK_EXPERIMENTS) + (["memorisation"] if trained else [])
+    return [e.name for e in DECLARED if e.family == "notebook" or (e.family == "memorisation" and trained)]
 
 
 def memorisation_model(s: Settings) -> str:
@@ -270,11 +297,6 @@ def training_images(model: ModelFiles | ExactFiles) -> str:
     if not isinstance(dataset, str):
         raise ModelError(f"{info} names no training images (its spec.dataset); {refetch_hint(model.name)}")
     return "exact:" + dataset
-
-
-USES = {"forward": {"image"}, "reverse": set(), "forward_backward": {"image", "forward_timestep", "grid_levels"},
-        "similar_noise": {"patch", "noise_scaling"}, "ddim_steps": {"ddim_step_counts"}, "toy": set(),
-        "memorisation": set(), "schedules": set(), "guidance": set(), "flow": set()}
 
 
 def _is_mixture(model: ModelFiles | ExactFiles) -> bool:

@@ -1,6 +1,6 @@
 """What each experiment stores: the arrays of its trajectory.npz, by name, with what each holds.
 
-The recorder (sampling/experiments.py) checks that it wrote exactly these; the scenes read them by
+The recorder (sampling/recorders/) checks that it wrote exactly these; the scenes read them by
 these names, and their tests check that every array a scene reads is here. Images are stored for
 display, uint8 (..., H, W, C); numbers as computed. S is a run's number of steps, T the schedule's.
 A variant (the sampler of a reverse recording, the dimension of a toy mixture) adds its own arrays.

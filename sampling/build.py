@@ -15,8 +15,8 @@ from cache.specs import specs_for
 
 from .denoiser import Denoiser
 from .engine import run_together
-from .experiments import record
 from .loading import load_model
+from .recorders import record
 
 
 def _manifest(model: Denoiser, spec, settings: Settings, experiment: str, index: int, seconds: float,

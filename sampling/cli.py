@@ -12,6 +12,7 @@ from cache import store
 from cache.beta_schedules import SCHEDULES
 from cache.config import ConfigError, Settings, config_path, load_settings
 from cache.datasets import DatasetError
+from cache.experiments import EXPERIMENTS as DECLARED
 from cache.model_files import ModelError
 from cache.outputs import OutputError, check_file, check_folder
 from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model, specs_for
@@ -141,18 +142,29 @@ def cache() -> None:
     """Build, list, show and clear recorded trajectories."""
 
 
-@cache.command("build")
+def _build_help() -> str:
+    """`diffviz cache build --help`: the experiments as cache/experiments.py declares them."""
+    def listed(words: list[str]) -> str:
+        return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+    on = [f"{e.name} on {listed(['mixture:' + m for m in e.mixtures])}" for e in DECLARED if e.mixtures]
+    trained = [e.name for e in DECLARED if e.family == "memorisation"]
+    width = max(len(e.name) for e in DECLARED)
+    return "\n\n".join([
+        "Record EXPERIMENTS (all the model can when none is named) for the configured model into the cache.",
+        "\b\n" + "\n".join(f"  {e.name:{width}s}  {e.about}" for e in DECLARED),
+        f"{listed(list(MIXTURE_EXPERIMENTS))} run on the mixtures: with an image model configured, {listed(on)}; "
+        "with --model mixture:NAME, that one. With none named and an image model, they are recorded too.",
+        f"{listed(trained)} needs a model made by `diffviz train`; for any other it records the embedded one.",
+    ])
+
+
+@cache.command("build", help=_build_help())
 @click.argument("experiments", nargs=-1, type=click.Choice(EXPERIMENTS))
 @click.option("--force", is_flag=True, help="Record again even where the cache has the trajectory.")
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the UNet (pays off on GPUs for long builds).")
 @model_options
 def cache_build(experiments, force, compile_, config, device, **values):
-    """Record EXPERIMENTS (all the model can when none is named) for the configured model into the cache.
-
-    `toy`, `schedules`, `guidance` and `flow` run on the mixtures: with an image model configured, toy
-    records mixture:1d and mixture:smiley (what scenes/toy.py shows), the others mixture:smiley; with
-    --model mixture:NAME, that one. With none named and an image model, they are recorded too.
-    `memorisation` needs a model made by `diffviz train`; for any other it records the embedded one."""
     from .build import build
     from .loading import load_model
 

@@ -10,8 +10,8 @@ from PIL import Image
 from cache.outputs import written_aside
 from cache.store import to_display
 
-from .experiments import run, starting_noise
 from .loading import load_model
+from .recorders import run, starting_noise
 
 
 def sample_images(model_name: str, scheduler: str, steps: int, seed: int, n: int, device: str = "auto",

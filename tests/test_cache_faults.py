@@ -207,7 +207,8 @@ def test_spec_validation_accepts_in_range_and_names_the_first_bad_value(tiny_mod
     settings_ = Settings(steps=steps, forward_timestep=forward, patch_size=size, patch_x=x, patch_y=y,
                          noise_scaling=s, seed=seed, dtype=dtype)
     ok = (1 <= steps <= 1000 and 0 <= forward < steps and 1 <= size <= 16 and 0 <= x <= 16 - size
-          and 0 <= y <= 16 - size and 0 <= s <= 1 and 0 <= seed < 2**63 and dtype in ("float32", "float16", "bfloat16"))
+          and 0 <= y <= 16 - size and 0 <= s <= 1 and 0 <= seed < 2**63 and dtype in ("float32", "float16", "bfloat16")
+          and settings_.grid_levels <= steps)  # the grid's levels (8 by default) are steps of the run
     try:
         validate(settings_, model)
         assert ok

@@ -6,8 +6,8 @@ import torch
 
 from cache.specs import ForwardBackward, Reverse, SimilarNoise
 from sampling.engine import run_together
-from sampling.experiments import record
 from sampling.loading import load_model
+from sampling.recorders import record
 
 
 @pytest.mark.slow

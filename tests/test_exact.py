@@ -12,8 +12,8 @@ from cache.mixtures import MIXTURES
 from cache.model_files import ModelError, locate_exact, locate_local
 from cache.specs import SpecError, specs_for
 from sampling.build import build
-from sampling.experiments import run
 from sampling.loading import load_model
+from sampling.recorders import run
 
 # the embedded model's schedule, written out: linear betas, 1000 steps
 ALPHA_BAR = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000, dtype=np.float64))

@@ -7,8 +7,8 @@ import torch
 from diffusers.utils.torch_utils import randn_tensor
 
 from cache.specs import DdimSteps, Forward, ForwardBackward, NoiseSweep, Reverse, SimilarNoise
-from sampling.experiments import record
 from sampling.loading import load_model
+from sampling.recorders import record
 from sampling.samplers import Schedule, ddim_timesteps, ddpm_timesteps, sample_ddim, sample_ddpm
 
 

@@ -23,7 +23,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SETTINGS = "steps = 5\nforward_timestep = 2\npatch_size = 6\npatch_x = 4\npatch_y = 2\nddim_step_counts = [2, 5]\n" \
            "grid_levels = 3\n"
 TOY_POINTS = 120  # of the smiley's 2000: seconds to record, not a minute
-VIEWS = ["forward", "reverse-ddpm", "reverse-ddim", "patch", "global", "grid", "ddim-steps", "memorisation", "toy-2d"]
+VIEWS = ["forward", "reverse-ddpm", "reverse-ddim", "patch", "global", "grid", "ddim-steps", "toy-2d", "memorisation"]
 
 
 @pytest.fixture(scope="module")

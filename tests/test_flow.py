@@ -43,8 +43,8 @@ def test_ddim_is_euler_on_the_flow_in_its_coordinates():
     """With eps_hat exact, a DDIM step (eq. 12, eta = 0) is an Euler step of the flow in x / (sqrt(a) + sqrt(1 - a))
     at s = sqrt(1 - a) / (sqrt(a) + sqrt(1 - a)): both keep x0_hat and eps_hat and move along the straight line."""
     from sampling.exact_denoiser import ExactVelocity
-    from sampling.experiments import run
     from sampling.loading import load_model
+    from sampling.recorders import run
     from sampling.samplers import ddim_timesteps, sample_euler
     model = load_model("mixture:smiley").with_scheduler(timestep_spacing="trailing")
     x_T = torch.randn((200, 2, 1, 1), generator=torch.Generator().manual_seed(5))

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, tempconfig
+
+from tests.conftest import make_model_folder, scene_cache_for_module
 
 ROOT = Path(__file__).resolve().parents[1]
-
-from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, tempconfig  # noqa: E402
-
-from tests.conftest import make_model_folder, scene_cache_for_module  # noqa: E402
 
 # the defaults but fewer steps: eight grid rows, DDIM at 10, 50 and 1000 steps beside DDPM, as rendered
 scene_cache_folder, scene_cache = scene_cache_for_module("steps = 20\nforward_timestep = 8\n")

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from manim import config, tempconfig
+
+from cache.stored_arrays import every_stored_array
+from tests.conftest import scene_cache_for_module
 
 ROOT = Path(__file__).resolve().parents[1]
-
-from manim import config, tempconfig  # noqa: E402
-
-from cache.stored_arrays import every_stored_array  # noqa: E402
-from tests.conftest import scene_cache_for_module  # noqa: E402
 
 pytestmark = pytest.mark.slow  # renders scenes
 
@@ -112,8 +111,8 @@ def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
     from cache.lookup import Trajectory
     from cache.specs import Reverse
     from cache.store import to_display
-    from sampling.experiments import record
     from sampling.loading import load_model
+    from sampling.recorders import record
     from scenes import reverse
     spec = Reverse("ddim", 20, 0, eta=0.5)
     model = load_model("embedded", device="cpu")

@@ -10,6 +10,7 @@ the forward process at every t, from x_0, eps and alpha_bar stored as float32.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import shutil
@@ -24,11 +25,14 @@ import numpy as np
 from PIL import Image
 
 from cache.config import Settings, load_settings
+from cache.experiments import EXPERIMENTS as DECLARED
+from cache.experiments import experiment as declared
 from cache.lookup import MissingTrajectory, Trajectory, trajectory
 from cache.model_files import ModelError
 from cache.outputs import folder_written_aside
 from cache.specs import SpecError, memorisation_model
 from cache.store import CacheError
+from cache.stored_arrays import STORED_ARRAYS, VARIANTS
 
 PAGE = Path(__file__).resolve().parent / "explorer_page"  # index.html, explorer.js, explorer.css: no data
 KATEX_VERSION = "0.16.22"
@@ -134,28 +138,56 @@ def toy_view(tr: Trajectory) -> dict:
             "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "ddim_fine_stray", "stray_sd"), "images": {}}
 
 
+def meanings(kind: str) -> dict[str, str]:
+    """name -> meaning of every array a recording of this kind may store (cache/stored_arrays.py)."""
+    return STORED_ARRAYS.get(kind, {}) | {k: v for arrays in VARIANTS.get(kind, {}).values() for k, v in arrays.items()}
+
+
+def listing_view(tr: Trajectory, recordings: list[Trajectory]) -> dict:
+    """An experiment without a view of its own (cache/experiments.py declares none): every recording's spec and
+    arrays (name, dtype, shape, meaning; the values of the small ones), so that a new experiment is shown."""
+    def array(name: str, a: np.ndarray, meaning: str) -> dict:
+        listed = {"name": name, "dtype": str(a.dtype), "shape": list(a.shape), "meaning": meaning}
+        return listed | ({"values": np.asarray(a, np.float64).round(6).tolist()} if a.size <= 16 else {})
+
+    return {"about": declared(tr.manifest["experiment"]).about, "images": {}, "recordings": [
+        {"index": r.manifest["index"], "spec": r.manifest["spec"],
+         "arrays": [array(name, a, meanings(r.manifest["spec"]["experiment"]).get(name, ""))
+                    for name, a in sorted(r.arrays.items())]}
+        for r in recordings]}
+
+
+def makers(heat: Callable) -> dict[str, Callable]:
+    """What each view that cache/experiments.py declares shows, by its id: Trajectory -> the view's data (and
+    the page's MAKERS draws it). An experiment with no view declared is shown by listing_view instead."""
+    return {"forward": forward_view, "reverse-ddpm": reverse_view, "reverse-ddim": reverse_view,
+            "patch": lambda tr: similar_noise_view(tr, heat), "global": lambda tr: similar_noise_view(tr, heat),
+            "grid": grid_view, "ddim-steps": ddim_steps_view, "memorisation": memorisation_view, "toy-2d": toy_view}
+
+
 @dataclass(frozen=True)
 class View:
     id: str            # the page's name for it: index.html#<id>/t=600
     title: str
     experiment: str
-    index: int         # which recording of the experiment (cache/specs.py specs_for)
-    make: Callable     # Trajectory -> the view's data
-    model: Callable[[Settings], str] | None = None  # the model it is recorded with, where not the configured one
+    index: int | None  # which recording of the experiment (cache/specs.py specs_for); None: all, listed
+    make: Callable     # Trajectory -> the view's data; a listing: (first Trajectory, all of them) -> its data
+    mixture: str = ""  # the mixture it shows, for an experiment recorded on several
+
+    def model(self, settings: Settings) -> str:
+        """The model the experiment is recorded with for these settings, as `diffviz cache build` records it."""
+        e = declared(self.experiment)
+        if e.mixtures:
+            configured = settings.model.removeprefix("mixture:")
+            return f"mixture:{self.mixture or (configured if configured in e.mixtures else e.mixtures[-1])}"
+        return memorisation_model(settings) if e.family == "memorisation" else settings.model
 
 
 def views(heat: Callable) -> list[View]:
-    return [
-        View("forward", "Forward: adding noise", "forward", 0, forward_view),
-        View("reverse-ddpm", "Reverse: DDPM", "reverse", 0, reverse_view),
-        View("reverse-ddim", "Reverse: DDIM", "reverse", 1, reverse_view),
-        View("patch", "Patch perturbation", "similar_noise", 0, lambda tr: similar_noise_view(tr, heat)),
-        View("global", "Global perturbation", "similar_noise", 1, lambda tr: similar_noise_view(tr, heat)),
-        View("grid", "Noise, then denoise: the grid", "forward_backward", 0, grid_view),
-        View("ddim-steps", "DDIM step counts", "ddim_steps", 0, ddim_steps_view),
-        View("memorisation", "Generalise or memorise", "memorisation", 0, memorisation_view, memorisation_model),
-        View("toy-2d", "Toy 2D: a smiley of points", "toy", 0, toy_view, lambda s: "mixture:smiley"),
-    ]
+    """Every view, in the declaration's order: each experiment's own, or a listing of its recordings."""
+    make = makers(heat)
+    return [View(v.id, v.title, e.name, v.index, make[v.id], v.mixture) for e in DECLARED for v in e.views] + [
+        View(e.name, f"{e.name}: its recordings, listed", e.name, None, listing_view) for e in DECLARED if not e.views]
 
 
 def palettes() -> dict:
@@ -202,10 +234,17 @@ def collect(settings: Settings, heat: Callable) -> tuple[dict, list[dict], list[
     and those not recorded (the command that records them)."""
     made, broken, missing = {}, [], []
     for view in views(heat):
-        s = settings.replace(model=view.model(settings)) if view.model else settings
+        s = settings.replace(model=view.model(settings))
         try:
-            made[view.id] = {"title": view.title, "experiment": view.experiment, "model": s.model,
-                             **view.make(trajectory(view.experiment, view.index, s))}
+            if view.index is None:  # a listing: every recording
+                recordings = [trajectory(view.experiment, 0, s)]
+                with contextlib.suppress(IndexError, MissingTrajectory):
+                    while True:
+                        recordings.append(trajectory(view.experiment, len(recordings), s))
+                data = view.make(recordings[0], recordings)
+            else:
+                data = view.make(trajectory(view.experiment, view.index, s))
+            made[view.id] = {"title": view.title, "experiment": view.experiment, "model": s.model, **data}
         except CacheError as err:
             broken.append({"id": view.id, "title": view.title, "message": str(err)})
         except (MissingTrajectory, ModelError, SpecError) as err:

@@ -1,7 +1,8 @@
 """Whether a scene's outputs are up to date: `python tools/stamp.py OUT_DIR file:Class [--slides]
 [--transparent]`. The stamp is a digest of everything the video depends on: the source of every project
 module the scene imports (followed through their imports: the scenes' kit, cache/, ...),
-manim.cfg, tools/captions.py (which writes its WebVTT tracks), the trajectories it reads (their manifests:
+manim.cfg, tools/captions.py (which writes its WebVTT tracks), the trajectories it reads (every recording
+of the experiments cache/experiments.py says it reads, by their manifests:
 model weights, schedule, settings), the quality and theme, and the versions of manim and manim-slides. It
 prints the digest and exits 0 when OUT_DIR/<Class>.stamp holds it and every output asked for is there, 1
 otherwise; render.sh writes the printed digest to the stamp after a render, so the stamp names the inputs as
@@ -19,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from cache.config import load_settings
+from cache.experiments import reads
 from cache.lookup import MissingTrajectory, trajectory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,14 +114,15 @@ def digest(target: str) -> str:
     h.update(json.dumps([cls, settings, _version("manim"), _version("manim-slides")]).encode())
     scene = getattr(importlib.import_module(f"scenes.{file}"), cls)
     settings = scene.settings(load_settings())  # as the scene reads them
-    index = 0
-    while True:  # every recording of the experiment, by its manifest
-        try:
-            manifest = trajectory(file, index, settings).manifest
-        except (IndexError, MissingTrajectory):
-            break
-        h.update(json.dumps(manifest, sort_keys=True, default=str).encode())
-        index += 1
+    for experiment in reads(target):  # every recording of each experiment the scene reads (cache/experiments.py)
+        index = 0
+        while True:
+            try:
+                manifest = trajectory(experiment, index, settings).manifest
+            except (IndexError, MissingTrajectory):
+                break
+            h.update(json.dumps(manifest, sort_keys=True, default=str).encode())
+            index += 1
     return h.hexdigest()
 
 

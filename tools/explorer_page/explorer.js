@@ -527,6 +527,30 @@
       hash: () => `process=${select.value}/frame=${c.value}`};
   }
 
+  // An experiment with no view of its own (tools/explorer.py listing_view): each recording's spec and arrays.
+  function listingView(s, v) {
+    const box = el("div");
+    s.append(el("p", {class: "note", text: v.about}), box);
+    function show(i) {
+      const r = v.recordings[i];
+      const spec = Object.entries(r.spec).map(([k, x]) => `${k}=${JSON.stringify(x)}`).join(", ");
+      const table = el("table", {class: "listing"});
+      table.append(el("tr", {}, ...["array", "dtype", "shape", "values", "meaning"].map((h) => el("th", {text: h}))));
+      for (const a of r.arrays) {
+        const values = a.values === undefined ? "" : JSON.stringify(a.values);
+        table.append(el("tr", {"data-name": a.name}, ...[a.name, a.dtype, `(${a.shape.join(", ")})`, values, a.meaning]
+          .map((text) => el("td", {text}))));
+      }
+      box.replaceChildren(el("p", {class: "spec", text: `recording ${r.index}: ${spec}`}), table);
+    }
+    const c = control(s, {id: s.id, label: "recording", max: v.recordings.length - 1, fieldLabel: "recording",
+      toField: (i) => i, fromField: (i) => i, onChange: show, play: false});
+    s.insertBefore(c.slider.parentNode, box);
+    return {control: c, go(p) { c.set(p.recording !== undefined ? Number(p.recording) : c.value, true); },
+      hash: () => `recording=${c.value}`};
+  }
+
+  // The views tools/explorer.py makes (its makers), by id; any other is an experiment's listing.
   const MAKERS = {forward: forwardView, "reverse-ddpm": reverseView, "reverse-ddim": reverseView, patch: similarNoiseView,
     global: similarNoiseView, grid: gridView, "ddim-steps": ddimStepsView, memorisation: memorisationView,
     "toy-2d": toyView};
@@ -593,7 +617,7 @@
       const section = el("section", {id, "aria-labelledby": `${id}-title`});
       section.append(el("h2", {id: `${id}-title`, text: meta.titles[id]}));
       main.append(section);
-      views[id] = {section, ...MAKERS[id](section, D.views[id])};
+      views[id] = {section, ...(MAKERS[id] || listingView)(section, D.views[id])};
       views[id].control.set(0, true);
     }
     notices();
