@@ -122,7 +122,7 @@ def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
 
 
 def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
-    import memorisation
+    from scenes import memorisation
     scene, frame = render(memorisation.GeneraliseOrMemorise, until=1)
     tr = scene.tr
     side = tr["unet_x"].shape[-2]
@@ -145,7 +145,7 @@ def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
 
 
 def test_memorisation_distances_on_screen_are_the_trajectorys():
-    import memorisation
+    from scenes import memorisation
     scene, frame = render(memorisation.GeneraliseOrMemorise, until=None)
     tr = scene.tr
     side = tr["unet_nearest"].shape[-2]
