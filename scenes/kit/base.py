@@ -101,6 +101,8 @@ class DiffvizScene(_scene_base()):
             with av.open(str(movies[-1])) as movie:
                 played = movie.streams.video[0].frames / config.frame_rate or played
         self.video_time += played
+        for check in self.layout_checks:  # what the animation leaves on screen (a wait's too)
+            check(self, f"after animation {self.renderer.num_plays} ({self.renderer.time:.1f} s)")
 
     def render(self, *args, **kwargs):
         """Scene.render, then `<Scene>.slides.json` beside the video: the slide breaks and the video's

@@ -1,20 +1,21 @@
-"""Whether a frame is fit to stop on: the layout of the text on screen, checked from the mobjects.
+"""Whether a frame is fit to stop on: the layout of what is on screen, checked from the mobjects.
 
 A text is a Text, MarkupText, MathTex/Tex or DecimalNumber/Integer (the theme's Number, Whole and
-Counter's number among them), taken whole. In a frame a speaker stops on,
-- no text overlaps another text, a dot, an image (a panel, a cloud of points), a filled shape (a
-  bar), or crosses a line or curve (axes, plotted graphs, arrows, frames of panels);
-- every text lies inside the frame, 5 % of its width and height away from each edge;
+Counter's number among them, and the numbers of axes), taken whole. In every frame checked,
+- no text overlaps another text or crosses a line or curve (axes and their ticks, plotted graphs,
+  arrows, frames of panels), and none comes within CLEARANCE of an image (a panel, a cloud of
+  points), a dot or a filled shape (a bar);
+- every text and every image lies inside the frame, 5 % of its width and height away from each edge;
 - no text is set below font size 24, nor in a colour of less than 4.5:1 contrast (WCAG) against
   the background.
-Two boxes overlap when their intersection is more than TOLERANCE scene units in both directions
-(about 4 pixels at 1080p), so that text set next to a panel or a line may touch it. Shapes filled
-with the background colour (masks) are not drawn content and are left out.
+Texts may touch (TOLERANCE: boxes may meet by 1.35 px at 1080p, the anti-aliased edge of a glyph).
+Shapes filled with the background colour (masks) are not drawn content and are left out.
 
-DiffvizScene runs the checks in `DiffvizScene.layout_checks` at each slide break and at the last
-frame. `DIFFVIZ_LAYOUT=1 manim ...` reports the problems of a render on stderr; `python
-tools/check_layout.py [Scene ...]` checks scenes without drawing their animations and exits 1 if any
-frame has a problem (tests/test_layout.py runs it for every scene, both themes, two model sizes).
+DiffvizScene runs the checks in `DiffvizScene.layout_checks` at the end of every animation (a wait's
+too), at each slide break and at the last frame. `DIFFVIZ_LAYOUT=1 manim ...` reports the problems of a
+render on stderr; `python tools/check_layout.py [Scene ...]` checks scenes without drawing their
+animations and exits 1 if any frame has a problem (tests/test_layout.py runs it for every scene, both
+themes, two model sizes).
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ TEXT_TYPES = (Text, MarkupText, SingleStringMathTex, DecimalNumber)
 MIN_FONT_SIZE = 24
 MIN_CONTRAST = 4.5  # WCAG AA for text
 MARGIN = 0.05
-TOLERANCE = 0.03
+TOLERANCE = 0.01  # scene units: 1.35 px at 1080p, the anti-aliased edge of a glyph or a line
+CLEARANCE = 0.08  # scene units (11 px at 1080p): the least gap between a text and an image, a dot or a filled shape
 
 
 @dataclass
@@ -115,9 +117,10 @@ def items(scene) -> list[Item]:
     return found
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two boxes intersect by more than TOLERANCE in both directions."""
-    return min(a[2], b[2]) - max(a[0], b[0]) > TOLERANCE and min(a[3], b[3]) - max(a[1], b[1]) > TOLERANCE
+def overlap(a: np.ndarray, b: np.ndarray, gap: float = -TOLERANCE) -> bool:
+    """Whether two boxes come closer than `gap` in both directions (a negative gap: intersect by more than
+    -gap; TOLERANCE by default)."""
+    return min(a[2], b[2]) - max(a[0], b[0]) > -gap and min(a[3], b[3]) - max(a[1], b[1]) > -gap
 
 
 def crosses(segments: np.ndarray, box: np.ndarray) -> bool:
@@ -174,13 +177,19 @@ def problems(scene, moment: str) -> list[str]:
             if contrast(colour, background) < MIN_CONTRAST:
                 found.append(f"{where}: {text.name} is drawn in {colour}, contrast {contrast(colour, background):.2f} "
                              f"against the background {background}, below {MIN_CONTRAST}")
-        outside = np.concatenate([inner[:2] - text.box[:2], text.box[2:] - inner[2:]])
+    for item in texts + [i for i in shown if i.kind == "image"]:
+        outside = np.concatenate([inner[:2] - item.box[:2], item.box[2:] - inner[2:]])
         if outside.max() > 1e-3:
-            found.append(f"{where}: {text.name} reaches {outside.max():.2f} into the frame's {MARGIN:.0%} margin")
+            found.append(f"{where}: {item.name} reaches {outside.max():.2f} into the frame's {MARGIN:.0%} margin")
     for n, text in enumerate(texts):
         for other in texts[n + 1:] + [i for i in shown if i.kind != "text"]:
-            if crosses(other.segments, text.box) if other.kind == "line" else overlap(text.box, other.box):
-                found.append(f"{where}: {text.name} overlaps {other.name}")
+            if other.kind == "line":
+                bad = crosses(other.segments, text.box)
+            else:
+                bad = overlap(text.box, other.box, -TOLERANCE if other.kind == "text" else CLEARANCE)
+            if bad:
+                found.append(f"{where}: {text.name} overlaps {other.name}" if other.kind in ("text", "line") else
+                             f"{where}: {text.name} comes within {CLEARANCE} of {other.name}")
     return found
 
 
