@@ -50,16 +50,12 @@ class DdimStepCounts(DiffvizScene):
         self.frame_index = 0
         self.play(*[FadeIn(p) for p in panels], *[FadeIn(s) for s in steps], FadeIn(progress), run_time=0.8)
         self.wait(1)
-        if self.stop_here(0):
-            return
         self.slide("All runs from noise to image, side by side, looping.", loop=True, title="All runs at once",
                    description="All runs go from noise to image together, in the same normalised time: the share "
                                "at the top climbs from 0 to 100 % of the way while the step counters run up to "
                                + ", ".join(f"{n}" for n in counts) + " steps.")
         self.sweep(k, follow, [*[p.image for p in panels], *steps, progress], (F - 1, 8))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
-        if self.stop_here(1):
-            return
         reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
         self.slide(f"Distance of each result to {reference}: " + "; ".join(
             f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"], strict=False)) + ".",

@@ -73,8 +73,6 @@ class FlowMatching(DiffvizScene):
                                f"{tr['ddim_frame_t'][0, 0]} to {max(tr['ddim_frame_t'][0, -1], 0)}: the noise "
                                "gathers in, a blurred blob with few steps, the smiley's face with the most, and the "
                                "marked points draw their paths." + mean)
-        if self.stop_here(0):
-            return
         k = ValueTracker(0)
         frames = tr["euler_frames"].shape[1]
 
@@ -97,8 +95,6 @@ class FlowMatching(DiffvizScene):
                    description="The dots clear. Under each plot two numbers, explained by the legend at the bottom: "
                                f'"off: further than {sd} sd from every Gaussian", "straight: path length / distance '
                                f'between its ends". Euler: {in_row["euler"]}. DDIM: {in_row["ddim"]}.')
-        if self.stop_here(1):
-            return
         numbers = self.numbers = {s: [VGroup(label(f"off {tr[f'{s}_stray'][r]:.1%}", size=24),
                                              label(f"straight {tr[f'{s}_straightness'][r]:.2f}", size=24))
                                       .arrange(DOWN, buff=0.06).next_to(clouds[s][r], DOWN, buff=0.08)

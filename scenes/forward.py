@@ -133,8 +133,6 @@ class ForwardProcess(DiffvizScene):
         live.add_updater(on_each_step(k, follow))
         self.add(live)
         self.wait(1)
-        if self.stop_here(0):
-            return
 
         # t sweeps from 0 to T, pausing where a speaker would talk
         notes = {0.9: "a little noise: the image is still all there",
@@ -142,7 +140,7 @@ class ForwardProcess(DiffvizScene):
                  "end": "almost pure noise: x_T is close to N(0, I)"}
         titles = {0.9: "a little noise", 0.5: "half signal, half noise", "end": "almost pure noise"}
         start = 0
-        for n, stop in enumerate(telling_frames(t, alpha_bar), start=1):
+        for stop in telling_frames(t, alpha_bar):
             a = alpha_bar[t[stop]]
             telling = "end" if stop == len(t) - 1 else min((0.9, 0.5), key=lambda v: abs(v - a))
             text = notes[telling]
@@ -159,8 +157,6 @@ class ForwardProcess(DiffvizScene):
             self.play(FadeIn(note, shift=UP * 0.1), run_time=0.5)
             self.wait(2)
             self.play(FadeOut(note), run_time=0.4)
-            if self.stop_here(n):
-                return
         live.clear_updaters()
 
         # The chain x_0 -> x_1 -> ... -> x_t reaches the same noise level as the one jump

@@ -47,8 +47,6 @@ class NoiseThenDenoise(DiffvizScene):
         self.play(FadeIn(story), FadeIn(x0), run_time=0.8)
         self.play(FadeIn(arrows[0]), FadeIn(over[0]), FadeIn(noisy), run_time=0.8)
         self.wait(1)
-        if self.stop_here(0):
-            return
         k = ValueTracker(1)
         counter = Counter("step", 0, f"/ {steps - 1}", size=28).next_to(back.caption, DOWN, buff=0.2)
 
@@ -118,8 +116,6 @@ class NoiseDenoiseGrid(DiffvizScene):
             self.play(FadeIn(t_tag), *[FadeIn(p) for p in panels], run_time=0.45)
             self.play(FadeIn(bar, shift=RIGHT * 0.2), FadeIn(value), run_time=0.35)
             self.cells.append((panels, picks, value))
-            if self.stop_here(r):
-                return
         self.slide("Distance of the result to x_0: " + "; ".join(
             f"t = {int(tr['row_t'][row])}: {float(tr['final_distance'][row]):.1f}" for row in rows) + ".",
             title="Distances to x_0",

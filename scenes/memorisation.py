@@ -47,8 +47,6 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.slide(f"{n} starting noises, the same for both rows; DDIM with {S} steps.", title=f"DDIM, {S} steps",
                    description=f"Both rows denoise together as t falls from {tr['t'][0]} to 0 in {S} DDIM steps: each "
                                "column turns from one noise into two images, one per row.")
-        if self.stop_here(0):
-            return
 
         k = ValueTracker(0)
 
@@ -72,8 +70,6 @@ class GeneraliseOrMemorise(DiffvizScene):
                                + ", ".join(f"{d:.2f}" for d in exact) + ". Then a note: the exact outputs are copies "
                                f"(distance at most {exact.max():.2f}); the UNet's are {unet.min():.1f} to "
                                f"{unet.max():.1f} away, faces of its own.")
-        if self.stop_here(1):
-            return
 
         # Each result beside its nearest training image, and how far it is from it
         self.play(FadeOut(names["exact"]), FadeOut(rows["exact"]), run_time=0.6)

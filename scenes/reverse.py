@@ -73,8 +73,6 @@ class ReverseProcess(DDPM, DiffvizScene):
         self.play(FadeIn(self.panels["x_prev"]), FadeIn(arrow), run_time=0.8)
         self.play(FadeIn(self.panels["x0_hat"]), FadeIn(guess), FadeIn(self.extra), run_time=0.8)
         self.wait(2)
-        if self.stop_here(0):
-            return
 
         # The first steps slowly: x_{t-1} becomes the next x_t
         for i in range(1, min(SLOW_STEPS, S)):
@@ -87,8 +85,6 @@ class ReverseProcess(DDPM, DiffvizScene):
             self.show_step(i, header)
             self.play(Indicate(self.panels["eps_hat"].frame, color=P.eps_hat, scale_factor=1.04), run_time=0.7)
             self.wait(1.2)
-            if self.stop_here(i):
-                return
 
         # Then the rest, fast
         k = ValueTracker(min(SLOW_STEPS, S - 1))
@@ -102,8 +98,6 @@ class ReverseProcess(DDPM, DiffvizScene):
                     *[p.image for p in self.panels.values()]],
                    (S - 1, float(np.clip(0.12 * S, 3, 12))))
         self.wait(1.5)
-        if self.stop_here(S - 1):
-            return
 
         # The run at a glance: five evenly spaced images, as in the original notebook
         self.slide(f"The {self.name} run at a glance, t = "

@@ -77,11 +77,7 @@ class NoiseSchedules(DiffvizScene):
                               + f'. At the bottom "t = {t0}" and the note "x_0: a training image; the same eps under '
                               'every schedule".')
         self.coefficients(tr, T)
-        if self.stop_here(1):
-            return
         self.signal_to_noise(tr, T)
-        if self.stop_here(2):
-            return
         self.ddim_clouds(tr)
 
     def coefficients(self, tr, T: int) -> None:

@@ -88,8 +88,6 @@ class PatchPerturbation(DiffvizScene):
                    description="The panel x^b switches three times between noise b and noise a, under the label "
                                '"flicker: starting noise a ↔ b".')
         self.flicker(b, tr["x"][0, 0], tr["x"][0, 1], "starting noise")
-        if self.stop_here(0):
-            return
 
         # Both DDIM runs in sync, the distances drawn as they go
         top = float(max(tr["x_distance"].max(), tr["x0_hat_distance"].max()))
@@ -132,8 +130,6 @@ class PatchPerturbation(DiffvizScene):
         self.sweep(k, follow, [a.image, b.image, heat.image, distance, curve_x, curve_x0, dot],
                    (S, float(np.clip(0.2 * S, 4, 12))))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
-        if self.stop_here(1):
-            return
 
         # The outputs: where and how much they differ
         self.slide(f"Outputs differ by {tr['output_distance']:.2f}, from noises {tr['noise_distance']:.2f} apart.",

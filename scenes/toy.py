@@ -136,8 +136,6 @@ class ToyDiffusion1D(ToyScene):
                    description=f"t runs from 0 to {T}: a cursor sweeps right, uncovering a heat map of q(x_t) over t "
                                f"and x, and {self.shown_paths} sample paths wander from their x_0 into noise. The side "
                                "plot turns from q(x_0) into q(x_t), ending on the dashed N(0, 1).")
-        if self.stop_here(0):
-            return
 
         # Forward: the heatmap and the sample paths, drawn as t advances
         k = ValueTracker(0)  # t
@@ -171,8 +169,6 @@ class ToyDiffusion1D(ToyScene):
                    title=f"DDPM, {len(tr['ddpm_t']) - 1} steps",
                    description="The forward paths fade to faint lines and the cursor clears. "
                                + self.reverse_words(tr, "ddpm", DDPM))
-        if self.stop_here(1):
-            return
 
         # Reverse: DDPM, then DDIM, from the same x_T, with the same samplers as the images
         data_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
@@ -196,8 +192,6 @@ class ToyDiffusion1D(ToyScene):
             self.slide(f"{name}, {len(tr[scheduler + '_t']) - 1} steps with the exact eps_hat: "
                        f"{len(tr[scheduler + '_final'])} samples land in the {K} modes; the histogram "
                        "sits on q(x_0).", title=title, description=shown)
-            if self.stop_here(2 if scheduler == "ddpm" else 3):
-                return
             if scheduler == "ddpm":
                 self.play(FadeOut(ends), run_time=0.5)
         self.wait(1.5)
@@ -310,8 +304,6 @@ class ToyDiffusion2D(ToyScene):
                                f"t runs to {last}: the smiley blurs and "
                                f"spreads into a round cloud, sqrt(alpha_bar_t) falls to {np.sqrt(alpha_bar[last]):.4f} "
                                f"and sqrt(1 - alpha_bar_t) rises to {np.sqrt(1 - alpha_bar[last]):.4f}.")
-        if self.stop_here(0):
-            return
 
         def forward(_):
             i = int(round(f.get_value()))
@@ -332,14 +324,10 @@ class ToyDiffusion2D(ToyScene):
                    "the smiley is gone.", title="The field -eps_hat",
                    description="The circles clear; the smiley x_0 returns faintly under a veil, and arrows on a grid "
                                f"show the exact field -eps_hat(x_t, t) at t = {last}, all pointing towards the origin.")
-        if self.stop_here(1):
-            return
 
         # The field -eps_hat(x, t): where the denoiser pushes each point, from t = T down to 0
         self.play(FadeOut(circles), FadeOut(circles_label), run_time=0.4)
         self.field_view(tr, left, numbers, t_value, coef_a, coef_b, new_caption)
-        if self.stop_here(2):
-            return
 
         # Reverse: DDPM and DDIM side by side from the same x_T, a few points traced
         self.play(FadeOut(numbers), run_time=0.4)
