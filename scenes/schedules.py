@@ -48,6 +48,19 @@ def log_snr_range(tr) -> tuple[int, int]:
     return int(5 * np.floor(tr["log_snr"].min() / 5)), int(5 * np.ceil(tr["log_snr"].max() / 5))
 
 
+def snr_description(tr, names, T: int) -> str:
+    """What the second beat, NoiseSchedules.signal_to_noise(), shows: the log SNR curves of the schedules
+    `names` over T steps, and how many steps each spends in the SNR window."""
+    (lo, hi), (low, high) = log_snr_range(tr), tr["snr_window"]
+    return ("The images and their numbers clear; the coefficient plots stay at the top. Below them, one plot "
+            f"of log SNR(t) = log(alpha_bar_t / (1 - alpha_bar_t)) for all {in_words(len(names))} schedules, t "
+            f"from 0 to {T} across and log SNR from {lo} to {hi} up, with a band where the SNR lies between "
+            f"{low:g} and {high:g}. The curves fall from "
+            + per_schedule(names, [f"{s[0]:.2f} to {s[-1]:.2f}" for s in tr["log_snr"]])
+            + f'. Beside the plot, under "steps with SNR in [{low:g}, {high:g}]": '
+            + listed(f'"{spoken(n)}: {tr["steps_in_window"][r]} of {T}"' for r, n in enumerate(names)) + ".")
+
+
 class NoiseSchedules(DiffvizScene):
     """sqrt(alpha_bar_t), sqrt(1 - alpha_bar_t) and log SNR of three schedules, one image noised under each as t
     sweeps, how many steps each spends at SNR between 0.1 and 10, and DDIM's strays on the smiley."""
@@ -151,21 +164,10 @@ class NoiseSchedules(DiffvizScene):
         self.slide(f"t = {tr['image_t'][-1]}: alpha_bar_T = " + ", ".join(
             f"{tr['alpha_bar'][r][-1]:.2e} (log SNR {tr['log_snr'][r][-1]:.1f}, {spoken(n)})"
             for r, n in enumerate(names)) + ". The larger alpha_bar_T, the more of x_0 is left at the last step.",
-            title="Signal-to-noise ratio", description=self.snr_description(tr, T))
+            title="Signal-to-noise ratio", description=snr_description(tr, names, T))
         self.kept = VGroup(curves, headers, cursors, legend, *axes)  # the top row stays for the next beat
         self.gone = [*panels, snr_rows, t_group, footer]
         self.panels = panels
-
-    def snr_description(self, tr, T: int) -> str:
-        """What the second beat, signal_to_noise(), shows."""
-        names, (lo, hi), (low, high) = self.names, log_snr_range(tr), tr["snr_window"]
-        return ("The images and their numbers clear; the coefficient plots stay at the top. Below them, one plot "
-                f"of log SNR(t) = log(alpha_bar_t / (1 - alpha_bar_t)) for all {in_words(len(names))} schedules, t "
-                f"from 0 to {T} across and log SNR from {lo} to {hi} up, with a band where the SNR lies between "
-                f"{low:g} and {high:g}. The curves fall from "
-                + per_schedule(names, [f"{s[0]:.2f} to {s[-1]:.2f}" for s in tr["log_snr"]])
-                + f'. Beside the plot, under "steps with SNR in [{low:g}, {high:g}]": '
-                + listed(f'"{spoken(n)}: {tr["steps_in_window"][r]} of {T}"' for r, n in enumerate(names)) + ".")
 
     def signal_to_noise(self, tr, T: int) -> None:
         """log SNR of every schedule on one axis, and how many steps each spends in the SNR window."""
