@@ -99,6 +99,7 @@ class NoiseSchedules(DiffvizScene):
         equation = self.equation = tex(*EQUATION, size=40, colors=SIGNAL | NOISE)
         ts = np.arange(T)
         axes, curves, headers, panels, cursors = [], VGroup(), VGroup(), [], VGroup()
+        self.panels = panels  # one image per schedule, filled in below
         for r, (name, x) in enumerate(zip(names, COLUMNS, strict=False)):
             a = tr["alpha_bar"][r]
             ax = themed(Axes(x_range=[0, T, T // 2], y_range=[0, 1, 0.5], x_length=3.2, y_length=1.9, tips=False,
@@ -167,7 +168,6 @@ class NoiseSchedules(DiffvizScene):
             title="Signal-to-noise ratio", description=snr_description(tr, names, T))
         self.kept = VGroup(curves, headers, cursors, legend, *axes)  # the top row stays for the next beat
         self.gone = [*panels, snr_rows, t_group, footer]
-        self.panels = panels
 
     def signal_to_noise(self, tr, T: int) -> None:
         """log SNR of every schedule on one axis, and how many steps each spends in the SNR window."""
