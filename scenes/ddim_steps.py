@@ -14,19 +14,52 @@ from scenes.kit.panels import Panel
 from scenes.kit.text import label, tex
 
 
+def run_names(tr) -> list[str]:
+    """Each run's name: "DDIM 5 steps", "DDPM 1000 steps"."""
+    return [f"{'DDPM' if d else 'DDIM'} {n} steps" for n, d in zip(tr["step_counts"], tr["is_ddpm"], strict=False)]
+
+
+def reference_of(tr) -> str:
+    """The reference run: the DDIM run with the most steps."""
+    return run_names(tr)[int(np.argmax(np.where(tr["is_ddpm"] == 0, tr["step_counts"], -1)))]
+
+
+def title_words(tr) -> tuple[str, str]:
+    """The title slide's notes, and what the frames after the card show."""
+    counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
+    ddim_counts = ", ".join(str(n) for n, d in zip(counts, is_ddpm, strict=True) if not d)
+    return ("One starting noise; DDIM with " + ddim_counts
+            + " steps, and DDPM, advancing together in the same normalised time.",
+            f"Then {len(counts)} images of that noise side by side, named " + ", ".join(run_names(tr))
+            + '; each has a step counter at 0, and above them all "0% of the way".')
+
+
+def all_runs_words(tr) -> str:
+    """The description of the sweep: the step counters run up to each run's step count."""
+    return ("All runs go from noise to image together, in the same normalised time: the share "
+            "at the top climbs from 0 to 100 % of the way while the step counters run up to "
+            + ", ".join(f"{n}" for n in tr["step_counts"]) + " steps.")
+
+
+def distances_slide(tr) -> tuple[str, str]:
+    """The notes and the description of the last slide: each run's distance to the reference."""
+    names, reference = run_names(tr), reference_of(tr)
+    return (f"Distance of each result to {reference}: " + "; ".join(
+        f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"], strict=False)) + ".",
+        "Under each result, its distance to the reference ||x - x_ref||, the reference being "
+        f"{reference}: " + "; ".join(f"{run}, {float(d):.2f}"
+                                     for run, d in zip(names, tr["distance_to_reference"], strict=True)) + ".")
+
+
 class DdimStepCounts(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("ddim_steps")
         counts, is_ddpm = tr["step_counts"], tr["is_ddpm"]
         F = tr["frames"].shape[1]
         runs = [("DDPM" if d else "DDIM", f"{n} steps") for n, d in zip(counts, is_ddpm, strict=False)]
-        names = [f"{sampler} {steps}" for sampler, steps in runs]
-        ddim_counts = ", ".join(str(n) for n, d in zip(counts, is_ddpm, strict=True) if not d)
+        notes, then = title_words(tr)
         self.title_slide("How many steps?", "the same starting noise, DDIM at several step counts, and DDPM",
-                         notes="One starting noise; DDIM with " + ddim_counts
-                               + " steps, and DDPM, advancing together in the same normalised time.",
-                         then=f"Then {len(runs)} images of that noise side by side, named " + ", ".join(names)
-                              + '; each has a step counter at 0, and above them all "0% of the way".')
+                         notes=notes, then=then)
         h = min(2.6, 13.0 / len(counts) - 0.9)
         colors = [P.x0_hat if not d else P.x_t for d in is_ddpm]
         captions = [VGroup(*[label(line, size=28) for line in run]).arrange(DOWN, buff=0.12) for run in runs]
@@ -50,24 +83,13 @@ class DdimStepCounts(DiffvizScene):
         self.frame_index = 0
         self.play(*[FadeIn(p) for p in panels], *[FadeIn(s) for s in steps], FadeIn(progress), run_time=0.8)
         self.wait(1)
-        if self.stop_here(0):
-            return
         self.slide("All runs from noise to image, side by side, looping.", loop=True, title="All runs at once",
-                   description="All runs go from noise to image together, in the same normalised time: the share "
-                               "at the top climbs from 0 to 100 % of the way while the step counters run up to "
-                               + ", ".join(f"{n}" for n in counts) + " steps.")
+                   description=all_runs_words(tr))
         self.sweep(k, follow, [*[p.image for p in panels], *steps, progress], (F - 1, 8))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
-        if self.stop_here(1):
-            return
-        reference = names[int(np.argmax(np.where(is_ddpm == 0, counts, -1)))]
-        self.slide(f"Distance of each result to {reference}: " + "; ".join(
-            f"{run}: {float(d):.2f}" for run, d in zip(names, tr["distance_to_reference"], strict=False)) + ".",
-            title="Distances to the reference",
-            description="Under each result, its distance to the reference ||x - x_ref||, the reference being "
-                        f"{reference}: " + "; ".join(
-                            f"{run}, {float(d):.2f}"
-                            for run, d in zip(names, tr["distance_to_reference"], strict=True)) + ".")
+        reference = reference_of(tr)
+        notes, description = distances_slide(tr)
+        self.slide(notes, title="Distances to the reference", description=description)
         distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
                             Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps, strict=False)]

@@ -19,6 +19,34 @@ PATH_EQUATION = [r"x_s = (1-s)\,", "x_0", r"+\, s\,", r"\epsilon", r"\qquad v(x_
 COLUMNS = (-3.3, -0.6, 2.1, 4.8)
 
 
+def run_numbers(tr, sampler: str, steps: list[str]) -> str:
+    """One sampler's runs in words, each named by its `steps` ("1 step", "8 steps"): the share of its
+    points off the strokes, and how straight its paths are."""
+    return "; ".join(f"{h}, off {tr[f'{sampler}_stray'][r]:.1%}, straight "
+                     f"{tr[f'{sampler}_straightness'][r]:.2f}" for r, h in enumerate(steps))
+
+
+def summary_slide(tr, counts: list[int], steps: list[str]) -> tuple[str, str]:
+    """The notes and the description of the last slide: off the strokes and straightness, per step count."""
+    notes = ("Off the strokes (> " + f"{tr['stray_sd']:g}" + " sd): Euler " + ", ".join(
+        f"{tr['euler_stray'][r]:.1%}" for r in range(len(counts))) + "; DDIM " + ", ".join(
+        f"{tr['ddim_stray'][r]:.1%}" for r in range(len(counts))) + f" at {', '.join(map(str, counts))} steps. "
+        "Straightness: Euler " + ", ".join(f"{tr['euler_straightness'][r]:.2f}" for r in range(len(counts)))
+        + "; DDIM " + ", ".join(f"{tr['ddim_straightness'][r]:.2f}" for r in range(len(counts)))
+        + " in its own x_t, " + ", ".join(f"{tr['ddim_flow_straightness'][r]:.2f}" for r in range(len(counts)))
+        + " in the flow's coordinates x_t / (sqrt(alpha_bar_t) + sqrt(1 - alpha_bar_t))."
+        + (" The exact flow of a mixture is not straight: its paths head for the mean first, then bend to a "
+           "stroke." if tr["euler_straightness"][-1] > 1.1 else ""))
+    description = (f"The last frame holds. With {steps[-1]}, Euler leaves {tr['euler_stray'][-1]:.1%} of its "
+                   f"points off the strokes and DDIM {tr['ddim_stray'][-1]:.1%}; with {steps[0]}, "
+                   f"{tr['euler_stray'][0]:.1%} and {tr['ddim_stray'][0]:.1%}. Euler's paths have straightness "
+                   f"{tr['euler_straightness'][0]:.2f} with {steps[0]} and {tr['euler_straightness'][-1]:.2f} "
+                   f"with {steps[-1]}"
+                   + (": the exact flow of a mixture is not straight, its paths head for the mean first, then "
+                      "bend to a stroke." if tr["euler_straightness"][-1] > 1.1 else "."))
+    return notes, description
+
+
 class FlowMatching(DiffvizScene):
     """Both samplers from the same noises at every step count, side by side in normalised time, a few paths
     traced; then each run's share off the strokes and the straightness of its paths."""
@@ -73,8 +101,6 @@ class FlowMatching(DiffvizScene):
                                f"{tr['ddim_frame_t'][0, 0]} to {max(tr['ddim_frame_t'][0, -1], 0)}: the noise "
                                "gathers in, a blurred blob with few steps, the smiley's face with the most, and the "
                                "marked points draw their paths." + mean)
-        if self.stop_here(0):
-            return
         k = ValueTracker(0)
         frames = tr["euler_frames"].shape[1]
 
@@ -89,16 +115,13 @@ class FlowMatching(DiffvizScene):
         moving = [cl.image for row in clouds.values() for cl in row] + [t for row in traces.values() for t in row]
         self.sweep(k, move, moving, (frames - 1, 7))
         sd = f"{tr['stray_sd']:g}"
-        in_row = {s: "; ".join(f"{h}, off {tr[f'{s}_stray'][r]:.1%}, straight "
-                               f"{tr[f'{s}_straightness'][r]:.2f}" for r, h in enumerate(steps)) for s in rows}
+        in_row = {s: run_numbers(tr, s, steps) for s in rows}
         self.slide("The same noises, the same number of denoiser evaluations. With one step every point lands near "
                    "the data's mean E[x_0]: the velocity at s = 1 knows nothing else.",
                    title="Off the strokes, and how straight",
                    description="The dots clear. Under each plot two numbers, explained by the legend at the bottom: "
                                f'"off: further than {sd} sd from every Gaussian", "straight: path length / distance '
                                f'between its ends". Euler: {in_row["euler"]}. DDIM: {in_row["ddim"]}.')
-        if self.stop_here(1):
-            return
         numbers = self.numbers = {s: [VGroup(label(f"off {tr[f'{s}_stray'][r]:.1%}", size=24),
                                              label(f"straight {tr[f'{s}_straightness'][r]:.2f}", size=24))
                                       .arrange(DOWN, buff=0.06).next_to(clouds[s][r], DOWN, buff=0.08)
@@ -107,21 +130,7 @@ class FlowMatching(DiffvizScene):
                        "straight: path length / distance between its ends", size=24,
                        color=P.dim).to_edge(DOWN, buff=0.42)
         self.play(FadeOut(starts), *[FadeIn(n) for row in numbers.values() for n in row], FadeIn(legend), run_time=0.8)
-        self.slide("Off the strokes (> " + sd + " sd): Euler " + ", ".join(
-            f"{tr['euler_stray'][r]:.1%}" for r in range(len(counts))) + "; DDIM " + ", ".join(
-            f"{tr['ddim_stray'][r]:.1%}" for r in range(len(counts))) + f" at {', '.join(map(str, counts))} steps. "
-            "Straightness: Euler " + ", ".join(f"{tr['euler_straightness'][r]:.2f}" for r in range(len(counts)))
-            + "; DDIM " + ", ".join(f"{tr['ddim_straightness'][r]:.2f}" for r in range(len(counts)))
-            + " in its own x_t, " + ", ".join(f"{tr['ddim_flow_straightness'][r]:.2f}" for r in range(len(counts)))
-            + " in the flow's coordinates x_t / (sqrt(alpha_bar_t) + sqrt(1 - alpha_bar_t))."
-            + (" The exact flow of a mixture is not straight: its paths head for the mean first, then bend to a "
-               "stroke." if tr["euler_straightness"][-1] > 1.1 else ""), title="Summary",
-            description=f"The last frame holds. With {steps[-1]}, Euler leaves {tr['euler_stray'][-1]:.1%} of its "
-                        f"points off the strokes and DDIM {tr['ddim_stray'][-1]:.1%}; with {steps[0]}, "
-                        f"{tr['euler_stray'][0]:.1%} and {tr['ddim_stray'][0]:.1%}. Euler's paths have straightness "
-                        f"{tr['euler_straightness'][0]:.2f} with {steps[0]} and {tr['euler_straightness'][-1]:.2f} "
-                        f"with {steps[-1]}"
-                        + (": the exact flow of a mixture is not straight, its paths head for the mean first, then "
-                           "bend to a stroke." if tr["euler_straightness"][-1] > 1.1 else "."))
+        notes, description = summary_slide(tr, counts, steps)
+        self.slide(notes, title="Summary", description=description)
         self.wait(2)
 

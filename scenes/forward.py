@@ -44,6 +44,58 @@ def chain_picks(mid: int) -> np.ndarray:
     return np.unique(np.linspace(0, mid, 5).round().astype(int))
 
 
+def equation_slide(tr) -> tuple[str, str]:
+    """The notes and the description of the equation's slide: both coefficients at the first t, and the
+    range each covers over the schedule."""
+    t, alpha_bar = tr["t"], tr["alpha_bar"]
+    T = len(alpha_bar)
+    notes = (f"x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps. At t = {t[0]}: "
+             f"sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][0]:.4f}, "
+             f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. "
+             "Right: both coefficients over t, their squares sum to 1.")
+    description = (f"The equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps is written at "
+                   f"the top, then its images in a row: the noisy image x_t at t = {t[0]} equals the clean "
+                   f"image x_0 times {tr['sqrt_alpha_bar'][0]:.4f}, plus the noise eps, a speckle of "
+                   f"random pixels, times {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. On the right, a plot "
+                   f"of both coefficients over t from 0 to {T}: sqrt(alpha_bar_t) falls from "
+                   f"{np.sqrt(alpha_bar[0]):.2f} to {np.sqrt(alpha_bar[-1]):.2f}, sqrt(1 - alpha_bar_t) "
+                   f"rises from {np.sqrt(1 - alpha_bar[0]):.2f} to {np.sqrt(1 - alpha_bar[-1]):.2f}; a dot "
+                   f"on each curve marks the current t.")
+    return notes, description
+
+
+def sweep_slide(tr, start: int, stop: int, text: str) -> tuple[str, str]:
+    """The notes and the description of a slide of the sweep from frame `start` to frame `stop`, where the
+    caption `text` shows."""
+    t = tr["t"]
+    notes = (f"t = {t[stop]}: sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][stop]:.4f}, "
+             f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][stop]:.4f}: {text}.")
+    description = (f"t runs from {t[start]} to {t[stop]}: x_t grows noisier, its coefficients "
+                   f"become {tr['sqrt_alpha_bar'][stop]:.4f} for x_0 and "
+                   f"{tr['sqrt_one_minus_alpha_bar'][stop]:.4f} for eps, and the dots slide along "
+                   f'the curves. A caption shows for a moment: "{text}".')
+    return notes, description
+
+
+def chain_slide(tr, mid: int) -> tuple[str, str]:
+    """The notes and the description of the chain's slide: the images of the chain to frame `mid` and the
+    spread of the noise after the single steps and after the one jump."""
+    t = tr["t"]
+    notes = (f"Taking the {t[mid]} single steps q(x_t | x_(t-1)) one after another gives noise of the same "
+             f"spread as the one jump: {tr['chain_noise_std'][mid]:.3f} against "
+             f"{tr['closed_form_noise_std'][mid]:.3f}; sqrt(1 - alpha_bar_t) = "
+             f"{tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.")
+    description = (f"The plot and the equation clear; x_t at t = {t[mid]} moves to the upper left, marked "
+                   f'"one jump to t = {t[mid]}". Below, the single step q(x_t | x_(t-1)) = '
+                   f"N(sqrt(1 - beta_t) x_(t-1), beta_t I) and a row of images, "
+                   + ", ".join(f"x_{t[i]}" if i else "x_0" for i in chain_picks(mid))
+                   + f", joined by arrows, each noisier than the last. Beside the jump: the spread of the "
+                   f"noise part x_t - sqrt(alpha_bar_t) x_0 is {tr['chain_noise_std'][mid]:.3f} after "
+                   f"{t[mid]} single steps and {tr['closed_form_noise_std'][mid]:.3f} after the one jump; "
+                   f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.")
+    return notes, description
+
+
 class ForwardProcess(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("forward")
@@ -53,18 +105,8 @@ class ForwardProcess(DiffvizScene):
                          notes=f"The forward process adds Gaussian noise over T = {T} steps; thanks to the closed "
                                f"form we can jump from x_0 to any x_t in one go.",
                          then=f"Noise is added over T = {T} steps.")
-        self.slide(f"x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps. At t = {t[0]}: "
-                   f"sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][0]:.4f}, "
-                   f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. "
-                   "Right: both coefficients over t, their squares sum to 1.", title="The noising equation",
-                   description=f"The equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps is written at "
-                               f"the top, then its images in a row: the noisy image x_t at t = {t[0]} equals the clean "
-                               f"image x_0 times {tr['sqrt_alpha_bar'][0]:.4f}, plus the noise eps, a speckle of "
-                               f"random pixels, times {tr['sqrt_one_minus_alpha_bar'][0]:.4f}. On the right, a plot "
-                               f"of both coefficients over t from 0 to {T}: sqrt(alpha_bar_t) falls from "
-                               f"{np.sqrt(alpha_bar[0]):.2f} to {np.sqrt(alpha_bar[-1]):.2f}, sqrt(1 - alpha_bar_t) "
-                               f"rises from {np.sqrt(1 - alpha_bar[0]):.2f} to {np.sqrt(1 - alpha_bar[-1]):.2f}; a dot "
-                               f"on each curve marks the current t.")
+        speaker, description = equation_slide(tr)
+        self.slide(speaker, title="The noising equation", description=description)
 
         # The equation, and the three images in its order
         equation = tex(*EQUATION, size=56, colors=SIGNAL | NOISE).to_edge(UP, buff=0.45)
@@ -133,8 +175,6 @@ class ForwardProcess(DiffvizScene):
         live.add_updater(on_each_step(k, follow))
         self.add(live)
         self.wait(1)
-        if self.stop_here(0):
-            return
 
         # t sweeps from 0 to T, pausing where a speaker would talk
         notes = {0.9: "a little noise: the image is still all there",
@@ -142,41 +182,24 @@ class ForwardProcess(DiffvizScene):
                  "end": "almost pure noise: x_T is close to N(0, I)"}
         titles = {0.9: "a little noise", 0.5: "half signal, half noise", "end": "almost pure noise"}
         start = 0
-        for n, stop in enumerate(telling_frames(t, alpha_bar), start=1):
+        for stop in telling_frames(t, alpha_bar):
             a = alpha_bar[t[stop]]
             telling = "end" if stop == len(t) - 1 else min((0.9, 0.5), key=lambda v: abs(v - a))
             text = notes[telling]
-            self.slide(f"t = {t[stop]}: sqrt(alpha_bar_t) = {tr['sqrt_alpha_bar'][stop]:.4f}, "
-                       f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][stop]:.4f}: {text}.",
-                       title=f"t = {t[stop]}: {titles[telling]}",
-                       description=f"t runs from {t[start]} to {t[stop]}: x_t grows noisier, its coefficients "
-                                   f"become {tr['sqrt_alpha_bar'][stop]:.4f} for x_0 and "
-                                   f"{tr['sqrt_one_minus_alpha_bar'][stop]:.4f} for eps, and the dots slide along "
-                                   f'the curves. A caption shows for a moment: "{text}".')
+            speaker, description = sweep_slide(tr, start, stop, text)
+            self.slide(speaker, title=f"t = {t[stop]}: {titles[telling]}", description=description)
             self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
             start = stop
             note = label(text, size=34, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
             self.play(FadeIn(note, shift=UP * 0.1), run_time=0.5)
             self.wait(2)
             self.play(FadeOut(note), run_time=0.4)
-            if self.stop_here(n):
-                return
         live.clear_updaters()
 
         # The chain x_0 -> x_1 -> ... -> x_t reaches the same noise level as the one jump
         mid = telling_frames(t, alpha_bar)[1]
-        self.slide(f"Taking the {t[mid]} single steps q(x_t | x_(t-1)) one after another gives noise of the same "
-                   f"spread as the one jump: {tr['chain_noise_std'][mid]:.3f} against "
-                   f"{tr['closed_form_noise_std'][mid]:.3f}; sqrt(1 - alpha_bar_t) = "
-                   f"{tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.", title="Many small steps, or one jump",
-                   description=f"The plot and the equation clear; x_t at t = {t[mid]} moves to the upper left, marked "
-                               f'"one jump to t = {t[mid]}". Below, the single step q(x_t | x_(t-1)) = '
-                               f"N(sqrt(1 - beta_t) x_(t-1), beta_t I) and a row of images, "
-                               + ", ".join(f"x_{t[i]}" if i else "x_0" for i in chain_picks(mid))
-                               + f", joined by arrows, each noisier than the last. Beside the jump: the spread of the "
-                               f"noise part x_t - sqrt(alpha_bar_t) x_0 is {tr['chain_noise_std'][mid]:.3f} after "
-                               f"{t[mid]} single steps and {tr['closed_form_noise_std'][mid]:.3f} after the one jump; "
-                               f"sqrt(1 - alpha_bar_t) = {tr['sqrt_one_minus_alpha_bar'][mid]:.3f}.")
+        speaker, description = chain_slide(tr, mid)
+        self.slide(speaker, title="Many small steps, or one jump", description=description)
         self.play(*[FadeOut(m) for m in (axes, axis_t, curve_a, curve_b, legend, anchor, x0, eps, plus, equals,
                                           times_a, coef_a, times_b, coef_b, t_group)],
                   k.animate.set_value(mid), run_time=0.8)

@@ -15,6 +15,36 @@ from scenes.kit.panels import Panel, heat_pixels
 from scenes.kit.text import label, tex
 
 
+def ddim_back_slide(tr, steps: int) -> tuple[str, str]:
+    """The notes and the description of the way back: `steps` - 1 DDIM steps, then the distance to x_0."""
+    t = int(tr["forward_t"])
+    notes = (f"{steps - 1} DDIM steps from t = {t} back to 0; then the difference to x_0: "
+             f"distance {float(tr['distance']):.2f}.")
+    description = ('An arrow marked "DDIM" leads to a third image, "denoised", which clears over '
+                   f"{steps - 1} DDIM steps as its counter runs to step {steps - 1} / {steps - 1}. Then a "
+                   "heat map of the difference |x_0 - denoised|, and under the images "
+                   f"||x_0 - denoised|| = {float(tr['distance']):.2f}.")
+    return notes, description
+
+
+def grid_rows_words(tr, columns: int) -> str:
+    """The description of the grid's first slide: its rows, the t of each, and what a row shows."""
+    rows = tr["grid_rows"]
+    return (f'Under the title "How much noise can the model undo?", {len(rows)} rows appear one by one, x_0 '
+            "noised to t = " + ", ".join(str(int(tr["row_t"][row])) for row in rows) + ". Each row "
+            f"shows x_0, the noised image, {columns - 2} DDIM states on the way and the "
+            "result, then a bar as long as the result's distance to x_0, with its number.")
+
+
+def grid_distances_slide(tr) -> tuple[str, str]:
+    """The notes and the description of the grid's last slide: each row's distance to x_0, by its t."""
+    rows = tr["grid_rows"]
+    return ("Distance of the result to x_0: " + "; ".join(
+        f"t = {int(tr['row_t'][row])}: {float(tr['final_distance'][row]):.1f}" for row in rows) + ".",
+        "All rows on screen. Each result's distance to x_0, by the t it was noised to: " + "; ".join(
+        f"t = {int(tr['row_t'][row])}, {float(tr['final_distance'][row]):.1f}" for row in rows) + ".")
+
+
 class NoiseThenDenoise(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("forward_backward")
@@ -47,8 +77,6 @@ class NoiseThenDenoise(DiffvizScene):
         self.play(FadeIn(story), FadeIn(x0), run_time=0.8)
         self.play(FadeIn(arrows[0]), FadeIn(over[0]), FadeIn(noisy), run_time=0.8)
         self.wait(1)
-        if self.stop_here(0):
-            return
         k = ValueTracker(1)
         counter = Counter("step", 0, f"/ {steps - 1}", size=28).next_to(back.caption, DOWN, buff=0.2)
 
@@ -57,12 +85,8 @@ class NoiseThenDenoise(DiffvizScene):
             back.show(tr["single_steps"][i])
             counter.set(max(i - 1, 0))
 
-        self.slide(f"{steps - 1} DDIM steps from t = {t} back to 0; then the difference to x_0: "
-                   f"distance {float(tr['distance']):.2f}.", title="Back with DDIM",
-                   description='An arrow marked "DDIM" leads to a third image, "denoised", which clears over '
-                               f"{steps - 1} DDIM steps as its counter runs to step {steps - 1} / {steps - 1}. Then a "
-                               "heat map of the difference |x_0 - denoised|, and under the images "
-                               f"||x_0 - denoised|| = {float(tr['distance']):.2f}.")
+        notes, description = ddim_back_slide(tr, steps)
+        self.slide(notes, title="Back with DDIM", description=description)
         self.play(FadeIn(arrows[1]), FadeIn(over[1]), FadeIn(back), FadeIn(counter), run_time=0.6)
         self.sweep(k, follow, [back.image, counter], (steps, float(np.clip(0.25 * steps, 2, 8))))
         back.show(tr["reconstruction"])
@@ -88,10 +112,7 @@ class NoiseDenoiseGrid(DiffvizScene):
         cell = min(0.7, 5.4 / n)
         self.slide("Each row noises x_0 to a larger t with fresh noise, then denoises it with DDIM; the bar is "
                    "the distance of the result to x_0.", title="How much noise can the model undo?",
-                   description=f'Under the title "How much noise can the model undo?", {n} rows appear one by one, x_0 '
-                               "noised to t = " + ", ".join(str(int(tr["row_t"][row])) for row in rows) + ". Each row "
-                               f"shows x_0, the noised image, {self.columns - 2} DDIM states on the way and the "
-                               "result, then a bar as long as the result's distance to x_0, with its number.")
+                   description=grid_rows_words(tr, self.columns))
         self.play(FadeIn(title), run_time=0.5)
         far = float(tr["final_distance"].max())
         top = UP * 2.45
@@ -118,11 +139,6 @@ class NoiseDenoiseGrid(DiffvizScene):
             self.play(FadeIn(t_tag), *[FadeIn(p) for p in panels], run_time=0.45)
             self.play(FadeIn(bar, shift=RIGHT * 0.2), FadeIn(value), run_time=0.35)
             self.cells.append((panels, picks, value))
-            if self.stop_here(r):
-                return
-        self.slide("Distance of the result to x_0: " + "; ".join(
-            f"t = {int(tr['row_t'][row])}: {float(tr['final_distance'][row]):.1f}" for row in rows) + ".",
-            title="Distances to x_0",
-            description="All rows on screen. Each result's distance to x_0, by the t it was noised to: " + "; ".join(
-                f"t = {int(tr['row_t'][row])}, {float(tr['final_distance'][row]):.1f}" for row in rows) + ".")
+        notes, description = grid_distances_slide(tr)
+        self.slide(notes, title="Distances to x_0", description=description)
         self.wait(4)

@@ -54,8 +54,6 @@ class ClassifierFreeGuidance(DiffvizScene):
                               "exact fields, pointing in towards the whole smiley in the first and towards the "
                               f"{c} in the second.")
         self.fields(tr, c, weights)
-        if self.stop_here(1):
-            return
         self.samples(tr, c, weights)
 
     def fields(self, tr, c: str, weights: np.ndarray) -> None:

@@ -20,6 +20,29 @@ LEFT_OF_PANELS = -1.6  # ... and where the panels begin
 ROW_Y = (1.45, -0.75)
 
 
+def nearest_words(tr) -> str:
+    """The description of the nearest training images' slide: each output's distance to its nearest
+    training image, and how far apart the two rows' ranges lie."""
+    unet, exact = tr["unet_nearest_distance"], tr["exact_nearest_distance"]
+    return ("The exact denoiser's row gives way to the training image nearest to each UNet output. "
+            "Under them, the distances: UNet output to this image, "
+            + ", ".join(f"{d:.2f}" for d in unet) + "; exact output to its own nearest, "
+            + ", ".join(f"{d:.2f}" for d in exact) + ". Then a note: the exact outputs are copies "
+            f"(distance at most {exact.max():.2f}); the UNet's are {unet.min():.1f} to "
+            f"{unet.max():.1f} away, faces of its own.")
+
+
+def summary_slide(tr) -> tuple[str, str]:
+    """The notes and the description of the last slide: the distances to the nearest training images."""
+    unet, exact = tr["unet_nearest_distance"], tr["exact_nearest_distance"]
+    n, N = tr["unet_x"].shape[1], int(tr["training_count"])
+    return (f"Distances (L2 over all pixels, values in [-1, 1]) to the nearest of the {N} training "
+            f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.",
+            f"The last frame: the UNet's {n} outputs over their nearest training images, "
+            f"{unet.min():.1f} to {unet.max():.1f} away; the exact denoiser's were copies, within "
+            f"{exact.max():.2f}.")
+
+
 class GeneraliseOrMemorise(DiffvizScene):
     def construct(self):
         tr = self.tr = self.trajectory("memorisation")
@@ -47,8 +70,6 @@ class GeneraliseOrMemorise(DiffvizScene):
         self.slide(f"{n} starting noises, the same for both rows; DDIM with {S} steps.", title=f"DDIM, {S} steps",
                    description=f"Both rows denoise together as t falls from {tr['t'][0]} to 0 in {S} DDIM steps: each "
                                "column turns from one noise into two images, one per row.")
-        if self.stop_here(0):
-            return
 
         k = ValueTracker(0)
 
@@ -66,14 +87,7 @@ class GeneraliseOrMemorise(DiffvizScene):
         unet, exact = tr["unet_nearest_distance"], tr["exact_nearest_distance"]
         self.slide("Same noise, two answers: the exact denoiser lands on a training image, the UNet on a face "
                    "of its own.", title="The nearest training images",
-                   description="The exact denoiser's row gives way to the training image nearest to each UNet output. "
-                               "Under them, the distances: UNet output to this image, "
-                               + ", ".join(f"{d:.2f}" for d in unet) + "; exact output to its own nearest, "
-                               + ", ".join(f"{d:.2f}" for d in exact) + ". Then a note: the exact outputs are copies "
-                               f"(distance at most {exact.max():.2f}); the UNet's are {unet.min():.1f} to "
-                               f"{unet.max():.1f} away, faces of its own.")
-        if self.stop_here(1):
-            return
+                   description=nearest_words(tr))
 
         # Each result beside its nearest training image, and how far it is from it
         self.play(FadeOut(names["exact"]), FadeOut(rows["exact"]), run_time=0.6)
@@ -99,12 +113,8 @@ class GeneraliseOrMemorise(DiffvizScene):
                      "away, faces of its own", size=24, color=P.text)
         note.to_edge(DOWN, buff=0.4)
         self.play(FadeIn(note), run_time=0.6)
-        self.slide(f"Distances (L2 over all pixels, values in [-1, 1]) to the nearest of the {N} training "
-                   f"images: UNet {', '.join(f'{d:.2f}' for d in unet)}; exact {', '.join(f'{d:.2f}' for d in exact)}.",
-                   title="Summary",
-                   description=f"The last frame: the UNet's {n} outputs over their nearest training images, "
-                               f"{unet.min():.1f} to {unet.max():.1f} away; the exact denoiser's were copies, within "
-                               f"{exact.max():.2f}.")
+        notes, description = summary_slide(tr)
+        self.slide(notes, title="Summary", description=description)
         self.wait(3)
 
     @classmethod

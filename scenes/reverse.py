@@ -18,6 +18,41 @@ from scenes.kit.text import label, tex
 SLOW_STEPS = 3
 
 
+def step_notes(tr, numbers: dict, i: int) -> str:
+    """Speaker notes for step i: the timesteps and the update's coefficients, as on screen (`numbers`: the
+    equation's parts that show a number, and the array each reads)."""
+    end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
+    coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in numbers.items())
+    return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
+
+
+def shown_at(tr, name: str, numbers: dict, clip: float | None, i: int) -> str:
+    """In words, what the header, the numbers under the equation and the footnote read at step i of the
+    `name` run; `clip`, the range x0_hat is clipped to (None: no footnote)."""
+    end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
+    coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in numbers.items())
+    text = f"The header reads {name} step {i + 1} / {len(tr['t'])}, t = {tr['t'][i]} to {end}; under the " \
+           f"equation: {coefs}."
+    if clip is not None:
+        share = float(tr["clipped"][i])
+        text += (f" A footnote: the step uses x0_hat clipped to [-{clip:g}, {clip:g}]; values clipped: "
+                 f"{100 * share:.{0 if share >= 0.01 else 1}f} %.")
+    return text
+
+
+def glance_ts(tr) -> str:
+    """The t of the run at a glance's first four images: the run's states at five evenly spaced steps."""
+    S = len(tr["t"])
+    return ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
+
+
+def title_notes(tr, name: str) -> tuple[str, str]:
+    """The title slide's notes, and what the frames after the card show: the run's steps and timesteps."""
+    S = len(tr["t"])
+    return (f"{name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to {tr['t'][-1]}; each step "
+            "subtracts the noise the model predicts.", f'{S} steps, from t = {tr["t"][0]} down to {tr["t"][-1]}.')
+
+
 class ReverseProcess(DDPM, DiffvizScene):
     """DDPM: x_{t-1} = 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alpha_bar_t) eps_hat) + sigma_t z."""
     index = 0  # the DDPM recording of the reverse experiment
@@ -29,11 +64,9 @@ class ReverseProcess(DDPM, DiffvizScene):
             self.equation, self.numbers = self.equation_with_noise, self.numbers_with_noise
             self.in_words = self.in_words_with_noise
         S = len(tr["t"])
+        notes, then = title_notes(tr, self.name)
         self.title_slide("Removing noise", f"{self.name}: subtract the predicted noise, one step at a time",
-                         notes=f"{self.name}: from pure noise to an image in {S} steps, t = {tr['t'][0]} down to "
-                               f"{tr['t'][-1]}; each step subtracts the noise the model predicts.",
-                         then=f'{S} steps, from t = {tr["t"][0]} down to {tr["t"][-1]}.',
-                         chapter=f"Removing noise with {self.name}")
+                         notes=notes, then=then, chapter=f"Removing noise with {self.name}")
         self.slide(self.step_notes(0) + " Panels: x_t, the predicted noise, the next image, and the model's "
                    "guess of the clean image.", title="One step of the update",
                    description=f"The update {self.in_words} is written at the top. {self.shown_at(0)} Below, four "
@@ -73,8 +106,6 @@ class ReverseProcess(DDPM, DiffvizScene):
         self.play(FadeIn(self.panels["x_prev"]), FadeIn(arrow), run_time=0.8)
         self.play(FadeIn(self.panels["x0_hat"]), FadeIn(guess), FadeIn(self.extra), run_time=0.8)
         self.wait(2)
-        if self.stop_here(0):
-            return
 
         # The first steps slowly: x_{t-1} becomes the next x_t
         for i in range(1, min(SLOW_STEPS, S)):
@@ -87,8 +118,6 @@ class ReverseProcess(DDPM, DiffvizScene):
             self.show_step(i, header)
             self.play(Indicate(self.panels["eps_hat"].frame, color=P.eps_hat, scale_factor=1.04), run_time=0.7)
             self.wait(1.2)
-            if self.stop_here(i):
-                return
 
         # Then the rest, fast
         k = ValueTracker(min(SLOW_STEPS, S - 1))
@@ -102,41 +131,24 @@ class ReverseProcess(DDPM, DiffvizScene):
                     *[p.image for p in self.panels.values()]],
                    (S - 1, float(np.clip(0.12 * S, 3, 12))))
         self.wait(1.5)
-        if self.stop_here(S - 1):
-            return
 
         # The run at a glance: five evenly spaced images, as in the original notebook
-        self.slide(f"The {self.name} run at a glance, t = "
-                   + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
-                   + ", then the result.", title="The run at a glance",
+        self.slide(f"The {self.name} run at a glance, t = {glance_ts(tr)}, then the result.",
+                   title="The run at a glance",
                    description=f'The equation and the panels clear. Under the title "{self.name}, {S} steps, from '
-                               'noise to image", five images in a row, x_t at t = '
-                               + ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
-                               + ", then the final image x_0.")
+                               f'noise to image", five images in a row, x_t at t = {glance_ts(tr)}, then the final '
+                               "image x_0.")
         self.play(*[FadeOut(m) for m in (eq, *self.values.values(), minus, arrow, guess, self.extra, header,
                                           *self.panels.values())], run_time=0.6)
         self.strip()
 
     def step_notes(self, i: int) -> str:
-        """Speaker notes for step i: the timesteps and the update's coefficients, as on screen."""
-        tr = self.tr
-        end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-        coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
-        return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
+        """Speaker notes for step i (step_notes of this run's equation)."""
+        return step_notes(self.tr, self.numbers, i)
 
     def shown_at(self, i: int) -> str:
-        """In words, what the header, the numbers under the equation and the footnote read at step i."""
-        tr = self.tr
-        end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-        coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in self.numbers.items())
-        text = f"The header reads {self.name} step {i + 1} / {len(tr['t'])}, t = {tr['t'][i]} to {end}; under the " \
-               f"equation: {coefs}."
-        clip = self.clip_range()
-        if clip is not None:
-            share = float(tr["clipped"][i])
-            text += (f" A footnote: the step uses x0_hat clipped to [-{clip:g}, {clip:g}]; values clipped: "
-                     f"{100 * share:.{0 if share >= 0.01 else 1}f} %.")
-        return text
+        """What step i shows, in words (shown_at of this run)."""
+        return shown_at(self.tr, self.name, self.numbers, self.clip_range(), i)
 
     def clip_range(self) -> float | None:
         """The range x0_hat is clipped to, where the model's scheduler clips."""

@@ -48,6 +48,19 @@ def log_snr_range(tr) -> tuple[int, int]:
     return int(5 * np.floor(tr["log_snr"].min() / 5)), int(5 * np.ceil(tr["log_snr"].max() / 5))
 
 
+def snr_description(tr, names, T: int) -> str:
+    """What the second beat, NoiseSchedules.signal_to_noise(), shows: the log SNR curves of the schedules
+    `names` over T steps, and how many steps each spends in the SNR window."""
+    (lo, hi), (low, high) = log_snr_range(tr), tr["snr_window"]
+    return ("The images and their numbers clear; the coefficient plots stay at the top. Below them, one plot "
+            f"of log SNR(t) = log(alpha_bar_t / (1 - alpha_bar_t)) for all {in_words(len(names))} schedules, t "
+            f"from 0 to {T} across and log SNR from {lo} to {hi} up, with a band where the SNR lies between "
+            f"{low:g} and {high:g}. The curves fall from "
+            + per_schedule(names, [f"{s[0]:.2f} to {s[-1]:.2f}" for s in tr["log_snr"]])
+            + f'. Beside the plot, under "steps with SNR in [{low:g}, {high:g}]": '
+            + listed(f'"{spoken(n)}: {tr["steps_in_window"][r]} of {T}"' for r, n in enumerate(names)) + ".")
+
+
 class NoiseSchedules(DiffvizScene):
     """sqrt(alpha_bar_t), sqrt(1 - alpha_bar_t) and log SNR of three schedules, one image noised under each as t
     sweeps, how many steps each spends at SNR between 0.1 and 10, and DDIM's strays on the smiley."""
@@ -77,11 +90,7 @@ class NoiseSchedules(DiffvizScene):
                               + f'. At the bottom "t = {t0}" and the note "x_0: a training image; the same eps under '
                               'every schedule".')
         self.coefficients(tr, T)
-        if self.stop_here(1):
-            return
         self.signal_to_noise(tr, T)
-        if self.stop_here(2):
-            return
         self.ddim_clouds(tr)
 
     def coefficients(self, tr, T: int) -> None:
@@ -90,6 +99,7 @@ class NoiseSchedules(DiffvizScene):
         equation = self.equation = tex(*EQUATION, size=40, colors=SIGNAL | NOISE)
         ts = np.arange(T)
         axes, curves, headers, panels, cursors = [], VGroup(), VGroup(), [], VGroup()
+        self.panels = panels  # one image per schedule, filled in below
         for r, (name, x) in enumerate(zip(names, COLUMNS, strict=False)):
             a = tr["alpha_bar"][r]
             ax = themed(Axes(x_range=[0, T, T // 2], y_range=[0, 1, 0.5], x_length=3.2, y_length=1.9, tips=False,
@@ -155,21 +165,9 @@ class NoiseSchedules(DiffvizScene):
         self.slide(f"t = {tr['image_t'][-1]}: alpha_bar_T = " + ", ".join(
             f"{tr['alpha_bar'][r][-1]:.2e} (log SNR {tr['log_snr'][r][-1]:.1f}, {spoken(n)})"
             for r, n in enumerate(names)) + ". The larger alpha_bar_T, the more of x_0 is left at the last step.",
-            title="Signal-to-noise ratio", description=self.snr_description(tr, T))
+            title="Signal-to-noise ratio", description=snr_description(tr, names, T))
         self.kept = VGroup(curves, headers, cursors, legend, *axes)  # the top row stays for the next beat
         self.gone = [*panels, snr_rows, t_group, footer]
-        self.panels = panels
-
-    def snr_description(self, tr, T: int) -> str:
-        """What the second beat, signal_to_noise(), shows."""
-        names, (lo, hi), (low, high) = self.names, log_snr_range(tr), tr["snr_window"]
-        return ("The images and their numbers clear; the coefficient plots stay at the top. Below them, one plot "
-                f"of log SNR(t) = log(alpha_bar_t / (1 - alpha_bar_t)) for all {in_words(len(names))} schedules, t "
-                f"from 0 to {T} across and log SNR from {lo} to {hi} up, with a band where the SNR lies between "
-                f"{low:g} and {high:g}. The curves fall from "
-                + per_schedule(names, [f"{s[0]:.2f} to {s[-1]:.2f}" for s in tr["log_snr"]])
-                + f'. Beside the plot, under "steps with SNR in [{low:g}, {high:g}]": '
-                + listed(f'"{spoken(n)}: {tr["steps_in_window"][r]} of {T}"' for r, n in enumerate(names)) + ".")
 
     def signal_to_noise(self, tr, T: int) -> None:
         """log SNR of every schedule on one axis, and how many steps each spends in the SNR window."""

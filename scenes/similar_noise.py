@@ -43,6 +43,59 @@ def nice_step(top: float) -> float:
     return float(next(m * exp for m in (0.5, 1, 2, 5, 10) if top / (m * exp) <= 5))
 
 
+def noises_slide(tr, described: str, outlined: bool) -> tuple[str, str]:
+    """The notes and the description of the starting noises' slide; `described`, how noise b is made,
+    `outlined`, whether the patch is outlined."""
+    notes = (f"{described} Distance between the starting noises: {tr['noise_distance']:.2f}; "
+             "right, where they differ.")
+    description = (f"At the top, how the noises are made. {described} Below, the starting noises "
+                   "x^a and x^b side by side" + (", the patch outlined in both" if outlined else "")
+                   + ", and a heat map |x^a - x^b|, bright where they differ; under it ||x^a - x^b|| = "
+                   f"{tr['x_distance'][0]:.2f}.")
+    return notes, description
+
+
+def runs_slide(tr) -> tuple[str, str]:
+    """The notes and the description of both DDIM runs: the distance of the x_t at the first and the last
+    step, and the step where the predicted clean images differ most."""
+    S = len(tr["t"])
+    peak = int(np.argmax(tr["x0_hat_distance"]))
+    notes = (f"Both DDIM runs, {S} steps, in step. The distance of x_t starts at {tr['x_distance'][0]:.2f} "
+             f"and ends at {tr['x_distance'][S]:.2f}; the predicted clean images differ most at step "
+             f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.")
+    description = (f"A plot opens below, over the {S} DDIM steps. Both runs denoise in step: x^a and x^b "
+                   "turn from noise into images, and the heat map follows their difference. The plot "
+                   f"draws the distance of the two x_t, from {tr['x_distance'][0]:.2f} to "
+                   f"{tr['x_distance'][S]:.2f}, and of the two predicted clean images x0_hat, largest at "
+                   f"step {peak + 1} with {tr['x0_hat_distance'][peak]:.2f}.")
+    return notes, description
+
+
+def outputs_slide(tr) -> tuple[str, str]:
+    """The notes and the description of the outputs' slide: their distance, and the noises'."""
+    return (f"Outputs differ by {tr['output_distance']:.2f}, from noises {tr['noise_distance']:.2f} apart.",
+            "The line at the top now reads: outputs ||x_0^a - x_0^b|| = "
+            f"{tr['output_distance']:.2f}, starting noise ||n_a - n_b|| = {tr['noise_distance']:.2f}.")
+
+
+def summary_slide(tr) -> tuple[str, str]:
+    """The notes and the description of the last slide."""
+    return (f"Output distance {tr['output_distance']:.2f} for noise distance {tr['noise_distance']:.2f}.",
+            f"The last frame: two outputs {tr['output_distance']:.2f} apart, from starting noises "
+            f"{tr['noise_distance']:.2f} apart, with the map of where they differ.")
+
+
+def series_slide(name: str, span: str, names: list[str], xs, ys) -> tuple[str, str]:
+    """The notes and the description of one series of the sweep, `name` over `span`: each pair of runs,
+    named as on the plot, with its noise and output distance."""
+    notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
+                                                 for t, x, y in zip(names, xs, ys, strict=False)) + "."
+    words = (f'A series, "{name}, {span}", joins the plot, one point for each of {len(names)} pairs of runs: '
+             + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
+                         for t, x, y in zip(names, xs, ys, strict=False)) + ".")
+    return notes, words
+
+
 class PatchPerturbation(DiffvizScene):
     index = 0
     heading = "Change one patch of the starting noise"
@@ -58,12 +111,8 @@ class PatchPerturbation(DiffvizScene):
         self.title_slide(self.heading, "DDIM is deterministic: the noise alone decides the image",
                          notes=f"{self.heading}. DDIM is deterministic, so the starting noise alone decides the "
                                "image: two runs from two noises that differ a little.")
-        self.slide(f"{self.describe(tr)} Distance between the starting noises: {tr['noise_distance']:.2f}; "
-                   "right, where they differ.", title="Two starting noises",
-                   description=f"At the top, how the noises are made. {self.describe(tr)} Below, the starting noises "
-                               "x^a and x^b side by side" + (", the patch outlined in both" if self.index == 0 else "")
-                               + ", and a heat map |x^a - x^b|, bright where they differ; under it ||x^a - x^b|| = "
-                               f"{tr['x_distance'][0]:.2f}.")
+        notes, description = noises_slide(tr, self.describe(tr), self.index == 0)
+        self.slide(notes, title="Two starting noises", description=description)
         head = self.formula(tr).to_edge(UP, buff=0.4)
 
         h = 2.7
@@ -88,8 +137,6 @@ class PatchPerturbation(DiffvizScene):
                    description="The panel x^b switches three times between noise b and noise a, under the label "
                                '"flicker: starting noise a ↔ b".')
         self.flicker(b, tr["x"][0, 0], tr["x"][0, 1], "starting noise")
-        if self.stop_here(0):
-            return
 
         # Both DDIM runs in sync, the distances drawn as they go
         top = float(max(tr["x_distance"].max(), tr["x0_hat_distance"].max()))
@@ -118,29 +165,17 @@ class PatchPerturbation(DiffvizScene):
             curve_x0.set_points_as_corners(pts0 if len(pts0) > 1 else pts0 * 2)
             dot.move_to(pts[-1])
 
-        peak = int(np.argmax(tr["x0_hat_distance"]))
-        self.slide(f"Both DDIM runs, {S} steps, in step. The distance of x_t starts at {tr['x_distance'][0]:.2f} "
-                   f"and ends at {tr['x_distance'][S]:.2f}; the predicted clean images differ most at step "
-                   f"{peak + 1}: {tr['x0_hat_distance'][peak]:.2f}.", title="Both runs, step by step",
-                   description=f"A plot opens below, over the {S} DDIM steps. Both runs denoise in step: x^a and x^b "
-                               "turn from noise into images, and the heat map follows their difference. The plot "
-                               f"draws the distance of the two x_t, from {tr['x_distance'][0]:.2f} to "
-                               f"{tr['x_distance'][S]:.2f}, and of the two predicted clean images x0_hat, largest at "
-                               f"step {peak + 1} with {tr['x0_hat_distance'][peak]:.2f}.")
+        notes, description = runs_slide(tr)
+        self.slide(notes, title="Both runs, step by step", description=description)
         self.play(FadeOut(outlines), Create(axes), FadeIn(step_label), FadeIn(legend), run_time=0.8)
         follow(None)
         self.sweep(k, follow, [a.image, b.image, heat.image, distance, curve_x, curve_x0, dot],
                    (S, float(np.clip(0.2 * S, 4, 12))))
         self.wait(0.5)  # hold the last state: an animation's last frame falls just short of its end
-        if self.stop_here(1):
-            return
 
         # The outputs: where and how much they differ
-        self.slide(f"Outputs differ by {tr['output_distance']:.2f}, from noises {tr['noise_distance']:.2f} apart.",
-                   title="The outputs",
-                   description="The line at the top now reads: outputs ||x_0^a - x_0^b|| = "
-                               f"{tr['output_distance']:.2f}, starting noise ||n_a - n_b|| = "
-                               f"{tr['noise_distance']:.2f}.")
+        notes, description = outputs_slide(tr)
+        self.slide(notes, title="The outputs", description=description)
         self.play(heat.image.animate.set_opacity(1), run_time=0.1)
         verdict = VGroup(label("outputs", size=30, color=P.dim),
                          tex(rf"\|x_0^a - x_0^b\| = {tr['output_distance']:.2f}", size=36),
@@ -153,10 +188,8 @@ class PatchPerturbation(DiffvizScene):
                    description="The panel x^b switches three times between output b and output a, under the label "
                                '"flicker: outputs a ↔ b".')
         self.flicker(b, tr["x"][S, 0], tr["x"][S, 1], "outputs")
-        self.slide(f"Output distance {tr['output_distance']:.2f} for noise distance {tr['noise_distance']:.2f}.",
-                   title="Summary",
-                   description=f"The last frame: two outputs {tr['output_distance']:.2f} apart, from starting noises "
-                               f"{tr['noise_distance']:.2f} apart, with the map of where they differ.")
+        notes, description = summary_slide(tr)
+        self.slide(notes, title="Summary", description=description)
         self.wait(2)
 
     def describe(self, tr) -> str:
@@ -243,16 +276,12 @@ class PerturbationSweep(DiffvizScene):
             if not solid:
                 line = DashedVMobject(line, num_dashes=40, dashed_ratio=0.55)
             names = [f"{t}{unit}" if unit else f"s={t}" for t in tags]
-            notes = f"{name.capitalize()}: " + "; ".join(f"{t}: noise {x:.1f}, output {y:.1f}"
-                                                         for t, x, y in zip(names, xs, ys, strict=False)) + "."
             span = f"{tags[0]} to {tags[-1]} {unit}" if unit else f"s = {tags[0]} to {tags[-1]}"
+            notes, words = series_slide(name, span, names, xs, ys)
             key = VMobject(color=color, stroke_width=3).set_points_as_corners([LEFT * 0.35, RIGHT * 0.35])
             key = VGroup(key if solid else DashedVMobject(key, num_dashes=3, dashed_ratio=0.55), dots[0].copy())
             key[1].move_to(key[0])
             legend = VGroup(key, label(f"{name}, {span}", size=28, color=color)).arrange(RIGHT, buff=0.2)
-            words = (f'A series, "{name}, {span}", joins the plot, one point for each of {len(tags)} pairs of runs: '
-                     + "; ".join(f"{t}, noise distance {x:.1f}, output distance {y:.1f}"
-                                 for t, x, y in zip(names, xs, ys, strict=False)) + ".")
             series.append((kind, dots, line, legend, VGroup(*[label(t, size=24, color=color) for t in names]), notes,
                            words))
         # the legends above the plot, on the right: inside it they would sit where some model's points fall

@@ -66,6 +66,49 @@ def mixture_of(tr) -> Mixture:
     return mixture
 
 
+def reverse_words(tr, scheduler: str, scene_cls) -> str:
+    """In words, what ToyDiffusion1D.reverse() draws for one sampler (`scene_cls`: its update, DDPM or DDIM)."""
+    name, paths = scene_cls.name, tr[f"{scheduler}_paths"].shape[1]
+    return (f"The equation at the top becomes {name}'s, {scene_cls.in_words}. {paths} {name} paths grow from "
+            f"t = {len(tr['alpha_bar'])} back to t = 0 in {len(tr[scheduler + '_t']) - 1} steps, into the modes; "
+            f"dots mark where they end, and beside the plot a histogram of all {len(tr[scheduler + '_final'])} "
+            f"{name} samples lies over q(x_0).")
+
+
+def samples_notes(tr, scheduler: str, name: str, K: str) -> str:
+    """The speaker notes after one sampler's run: its steps and samples, landing in the `K` modes."""
+    return (f"{name}, {len(tr[scheduler + '_t']) - 1} steps with the exact eps_hat: "
+            f"{len(tr[scheduler + '_final'])} samples land in the {K} modes; the histogram sits on q(x_0).")
+
+
+def dissolve_words(tr, sds) -> str:
+    """The description of the 2D toy's forward slide: the coefficients at the last t the sweep reaches."""
+    alpha_bar, last = tr["alpha_bar"], tr["forward_t"][-1]
+    return ("Beside the cloud: t, sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t); over it, dashed "
+            "circles at " + " and ".join(f"{r} sd" for r in sds) + " of N(0, I). The caption "
+            'becomes "x_t: each point, noised step by step". '
+            f"t runs to {last}: the smiley blurs and "
+            f"spreads into a round cloud, sqrt(alpha_bar_t) falls to {np.sqrt(alpha_bar[last]):.4f} "
+            f"and sqrt(1 - alpha_bar_t) rises to {np.sqrt(1 - alpha_bar[last]):.4f}.")
+
+
+def strays_slides(tr) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(notes, description) of the 2D toy's last two slides: the shares of points off the strokes."""
+    sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
+    off = (f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
+           f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.",
+           "Under each cloud, the share of its points off the strokes, further than "
+           f"{sd} sd from every component: DDPM {tr['ddpm_stray']:.1%}; DDIM "
+           f"{tr['ddim_stray']:.1%}, and {tr['ddim_fine_stray']:.1%} with {fine_steps} steps.")
+    summary = (f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "
+               f"steps, {tr['ddim_fine_stray']:.1%} with {fine_steps}: the error of large steps, not of the "
+               f"denoiser, which is exact. DDPM: {tr['ddpm_stray']:.1%}.",
+               f"The last frame: both smileys; off the strokes, DDPM {tr['ddpm_stray']:.1%}, DDIM "
+               f"{tr['ddim_stray']:.1%} with {len(tr['ddim_t']) - 1} steps and "
+               f"{tr['ddim_fine_stray']:.1%} with {fine_steps}.")
+    return off, summary
+
+
 class ToyScene(DiffvizScene):
     """A scene of a toy mixture's recording: `model` names the mixture, `extent` the plots' half-width."""
     model: str
@@ -136,8 +179,6 @@ class ToyDiffusion1D(ToyScene):
                    description=f"t runs from 0 to {T}: a cursor sweeps right, uncovering a heat map of q(x_t) over t "
                                f"and x, and {self.shown_paths} sample paths wander from their x_0 into noise. The side "
                                "plot turns from q(x_0) into q(x_t), ending on the dashed N(0, 1).")
-        if self.stop_here(0):
-            return
 
         # Forward: the heatmap and the sample paths, drawn as t advances
         k = ValueTracker(0)  # t
@@ -170,9 +211,7 @@ class ToyDiffusion1D(ToyScene):
                    f"{tr['alpha_bar'][-1]:.5f}; every path forgets where it started.",
                    title=f"DDPM, {len(tr['ddpm_t']) - 1} steps",
                    description="The forward paths fade to faint lines and the cursor clears. "
-                               + self.reverse_words(tr, "ddpm", DDPM))
-        if self.stop_here(1):
-            return
+                               + reverse_words(tr, "ddpm", DDPM))
 
         # Reverse: DDPM, then DDIM, from the same x_T, with the same samplers as the images
         data_label = tex("q(x_0)", size=30, colors={"q(x_0)": P.x0}).next_to(side, UP, buff=0.12)
@@ -188,28 +227,16 @@ class ToyDiffusion1D(ToyScene):
             ends = self.reverse(tr, scheduler, color, side)
             if scheduler == "ddpm":
                 title, shown = (f"DDIM, {len(tr['ddim_t']) - 1} steps", "DDPM's end points and histogram clear. "
-                                + self.reverse_words(tr, "ddim", DDIM))
+                                + reverse_words(tr, "ddim", DDIM))
             else:
                 title, shown = "Summary", (f"The last frame: {name}'s {tr[scheduler + '_paths'].shape[1]} paths, "
                                            f"their end points, and the histogram of all "
                                            f"{len(tr[scheduler + '_final'])} samples on q(x_0).")
-            self.slide(f"{name}, {len(tr[scheduler + '_t']) - 1} steps with the exact eps_hat: "
-                       f"{len(tr[scheduler + '_final'])} samples land in the {K} modes; the histogram "
-                       "sits on q(x_0).", title=title, description=shown)
-            if self.stop_here(2 if scheduler == "ddpm" else 3):
-                return
+            self.slide(samples_notes(tr, scheduler, name, K), title=title, description=shown)
             if scheduler == "ddpm":
                 self.play(FadeOut(ends), run_time=0.5)
         self.wait(1.5)
 
-
-    def reverse_words(self, tr, scheduler: str, scene_cls) -> str:
-        """In words, what reverse() draws for one sampler."""
-        name, paths = scene_cls.name, tr[f"{scheduler}_paths"].shape[1]
-        return (f"The equation at the top becomes {name}'s, {scene_cls.in_words}. {paths} {name} paths grow from "
-                f"t = {len(tr['alpha_bar'])} back to t = 0 in {len(tr[scheduler + '_t']) - 1} steps, into the modes; "
-                f"dots mark where they end, and beside the plot a histogram of all {len(tr[scheduler + '_final'])} "
-                f"{name} samples lies over q(x_0).")
 
     def heatmap(self, axes: Axes, tr) -> ImageMobject:
         """q(x_t) on (t, x): columns are the recorded t, rows x from +3 (top) to -3."""
@@ -304,14 +331,7 @@ class ToyDiffusion2D(ToyScene):
         last = tr["forward_t"][-1]
         self.slide(f"{len(tr['x0'])} points from a smiley: the data x_0. The exact denoiser knows this mixture.",
                    title="Forward: the smiley dissolves",
-                   description="Beside the cloud: t, sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t); over it, dashed "
-                               "circles at " + " and ".join(f"{r} sd" for r in sds) + " of N(0, I). The caption "
-                               'becomes "x_t: each point, noised step by step". '
-                               f"t runs to {last}: the smiley blurs and "
-                               f"spreads into a round cloud, sqrt(alpha_bar_t) falls to {np.sqrt(alpha_bar[last]):.4f} "
-                               f"and sqrt(1 - alpha_bar_t) rises to {np.sqrt(1 - alpha_bar[last]):.4f}.")
-        if self.stop_here(0):
-            return
+                   description=dissolve_words(tr, sds))
 
         def forward(_):
             i = int(round(f.get_value()))
@@ -332,14 +352,10 @@ class ToyDiffusion2D(ToyScene):
                    "the smiley is gone.", title="The field -eps_hat",
                    description="The circles clear; the smiley x_0 returns faintly under a veil, and arrows on a grid "
                                f"show the exact field -eps_hat(x_t, t) at t = {last}, all pointing towards the origin.")
-        if self.stop_here(1):
-            return
 
         # The field -eps_hat(x, t): where the denoiser pushes each point, from t = T down to 0
         self.play(FadeOut(circles), FadeOut(circles_label), run_time=0.4)
         self.field_view(tr, left, numbers, t_value, coef_a, coef_b, new_caption)
-        if self.stop_here(2):
-            return
 
         # Reverse: DDPM and DDIM side by side from the same x_T, a few points traced
         self.play(FadeOut(numbers), run_time=0.4)
@@ -448,12 +464,8 @@ class ToyDiffusion2D(ToyScene):
                    (len(tr["ddpm_frame_t"]) - 1, 8))
         self.clouds, self.traces = clouds, traces
         sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
-        self.slide(f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
-                   f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.",
-                   title="Off the strokes",
-                   description="Under each cloud, the share of its points off the strokes, further than "
-                               f"{sd} sd from every component: DDPM {tr['ddpm_stray']:.1%}; DDIM "
-                               f"{tr['ddim_stray']:.1%}, and {tr['ddim_fine_stray']:.1%} with {fine_steps} steps.")
+        (off_notes, off_words), (summary_notes, summary_words) = strays_slides(tr)
+        self.slide(off_notes, title="Off the strokes", description=off_words)
         self.wait(2)
         # DDIM's few large steps leave some points between the strokes: its discretisation error
         strays = self.strays = VGroup(
@@ -463,10 +475,5 @@ class ToyDiffusion2D(ToyScene):
         for note, header, cloud in zip(strays, headers, (left, right), strict=False):
             note.next_to(header, DOWN, buff=0.12).set_x(cloud.get_x())
         self.play(FadeOut(tail_note), FadeOut(starts), FadeOut(starts_right), FadeIn(strays), run_time=0.6)
-        self.slide(f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "
-                   f"steps, {tr['ddim_fine_stray']:.1%} with {fine_steps}: the error of large steps, not of the "
-                   f"denoiser, which is exact. DDPM: {tr['ddpm_stray']:.1%}.", title="Summary",
-                   description=f"The last frame: both smileys; off the strokes, DDPM {tr['ddpm_stray']:.1%}, DDIM "
-                               f"{tr['ddim_stray']:.1%} with {len(tr['ddim_t']) - 1} steps and "
-                               f"{tr['ddim_fine_stray']:.1%} with {fine_steps}.")
+        self.slide(summary_notes, title="Summary", description=summary_words)
         self.wait(2)

@@ -83,7 +83,7 @@ def test_recorded_runs_their_numbers_and_the_one_step_mean():
 @pytest.mark.slow
 def test_flow_scene_shows_the_recorded_runs_paths_and_numbers():
     from scenes import flow
-    scene, frame = render(flow.FlowMatching, until=None)
+    scene, frame = render(flow.FlowMatching, slides=None)
     tr = scene.tr
     for sampler, row in scene.clouds.items():
         for r, cloud in enumerate(row):

@@ -99,7 +99,7 @@ def test_samples_follow_p_x_given_c_at_w_1_and_narrow_past_it():
 @pytest.mark.slow
 def test_guidance_fields_show_minus_the_recorded_eps():
     from scenes import guidance
-    scene, _ = render(guidance.ClassifierFreeGuidance, until=1)
+    scene, _ = render(guidance.ClassifierFreeGuidance, slides=2)
     tr = scene.tr
     grid = tr["grid"]
     inside = np.abs(grid).max(1) < guidance.EXTENT_2D - 0.05
@@ -117,7 +117,7 @@ def test_guidance_fields_show_minus_the_recorded_eps():
 @pytest.mark.slow
 def test_guidance_summary_shows_the_recorded_samples_and_numbers():
     from scenes import guidance
-    scene, frame = render(guidance.ClassifierFreeGuidance, until=None)
+    scene, frame = render(guidance.ClassifierFreeGuidance, slides=None)
     tr = scene.tr
     for j, cloud in enumerate(scene.sample_clouds[:-1]):
         final = tr["final"][j]

@@ -45,11 +45,12 @@ def arrays_read():
         Trajectory.__getitem__ = get
 
 
-def render(scene_cls, until: int | None):
-    """Render a scene up to step `until`; every array it reads must be listed in cache/stored_arrays.py."""
+def render(scene_cls, slides: int | None):
+    """Render the first `slides` slides of a scene (None: all of it); every array it reads must be listed in
+    cache/stored_arrays.py."""
     with tempconfig(LOW), arrays_read() as read:
         scene = scene_cls()
-        scene.until_step = until
+        scene.slides_to_render = slides
         scene.render()
         frame = scene.renderer.get_frame()[..., :3]
     unlisted = sorted((experiment, name) for experiment, name in read if name not in every_stored_array(experiment))
@@ -74,10 +75,11 @@ def corr(shown: np.ndarray, image: np.ndarray) -> float:
     return float(np.corrcoef(shown.ravel(), image[1:-1, 1:-1].astype(np.float32).ravel())[0, 1])
 
 
-@pytest.mark.parametrize("scene_name, step", [("ReverseProcess", 2), ("ReverseProcessDDIM", 1)])
-def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step):
+@pytest.mark.parametrize("scene_name, step, slides", [("ReverseProcess", 2, 4), ("ReverseProcessDDIM", 1, 3)])
+def test_reverse_panels_and_numbers_are_the_trajectorys(scene_name, step, slides):
+    """At the start of the slide after step `step` (the title, the first step, one slide per slow step)."""
     from scenes import reverse
-    scene, frame = render(getattr(reverse, scene_name), until=step)
+    scene, frame = render(getattr(reverse, scene_name), slides=slides)
     tr = scene.tr
     side = tr["x"].shape[1]
     shown = {name: crop(frame, panel.image, side) for name, panel in scene.panels.items()}
@@ -120,7 +122,7 @@ def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
     arrays = {name: to_display(x.numpy()) for name, x in recording.images.items()} | recording.numbers
     manifest = {"model": model.files.identity()}
     monkeypatch.setattr(reverse.ReverseProcessDDIM, "trajectory", lambda self, *_: Trajectory(spec, manifest, arrays))
-    scene, _ = render(reverse.ReverseProcessDDIM, until=1)
+    scene, _ = render(reverse.ReverseProcessDDIM, slides=3)
     assert r"\sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}" in scene.equation and r"\sigma_t" in scene.equation
     for key, number in scene.values.items():
         assert number.get_value() == pytest.approx(float(arrays[key][1]), abs=1e-9)
@@ -130,7 +132,7 @@ def test_ddim_with_eta_shows_eq_12_in_full_with_sigma_t(monkeypatch):
 
 def test_forward_panels_and_coefficients_are_the_trajectorys():
     from scenes import forward
-    scene, frame = render(forward.ForwardProcess, until=2)
+    scene, frame = render(forward.ForwardProcess, slides=4)
     mobs = scene.checkpoint
     tr = scene.tr
     i = mobs["frame"]
@@ -146,15 +148,15 @@ def test_forward_panels_and_coefficients_are_the_trajectorys():
     assert mobs["coef_a"].get_value() == pytest.approx(np.sqrt(np.prod(1 - betas[: tr["t"][i] + 1])), rel=1e-4)
 
 
-def torch_after_render(modules: list[str], scene: str, until: int) -> list[str]:
-    """Import the scene modules and render module.Class (the first module's) up to `until` in a fresh
+def torch_after_render(modules: list[str], scene: str, slides: int) -> list[str]:
+    """Import the scene modules and render module.Class (the first module's) first `slides` slides in a fresh
     interpreter; whether torch and diffusers were imported then, as ["False", "False"] when not."""
     code = textwrap.dedent(f"""
         import sys
         from manim import tempconfig
         from scenes import {', '.join(modules)}
         with tempconfig({LOW!r}):
-            s = {modules[0]}.{scene}(); s.until_step = {until}; s.render()
+            s = {modules[0]}.{scene}(); s.slides_to_render = {slides}; s.render()
         print("torch" in sys.modules, "diffusers" in sys.modules)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -166,7 +168,7 @@ def test_scene_with_cached_trajectory_never_imports_torch(tmp_path):
     from cache.config import load_settings
     from sampling.build import build
     build(["reverse"], load_settings())  # recorded now, into this test's cache
-    assert torch_after_render(["reverse"], "ReverseProcess", until=1) == ["False", "False"]
+    assert torch_after_render(["reverse"], "ReverseProcess", slides=3) == ["False", "False"]
 
 
 def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, tiny_model, monkeypatch):
@@ -182,7 +184,7 @@ def test_missing_trajectory_of_another_model_names_the_build_command(tmp_path, t
 
 def test_patch_scene_shows_both_runs_their_distance_and_the_patch():
     from scenes import similar_noise
-    scene, frame = render(similar_noise.PatchPerturbation, until=1)
+    scene, frame = render(similar_noise.PatchPerturbation, slides=4)
     tr = scene.tr
     S, side = len(tr["t"]), tr["x"].shape[2]
     assert corr(crop(frame, scene.panels["a"].image, side), tr["x"][S, 0]) > 0.97
@@ -197,7 +199,7 @@ def test_patch_scene_shows_both_runs_their_distance_and_the_patch():
 
 def test_sweep_dots_sit_at_the_recorded_distances():
     from scenes import similar_noise
-    scene, _ = render(similar_noise.PerturbationSweep, until=None)
+    scene, _ = render(similar_noise.PerturbationSweep, slides=None)
     tr = scene.tr
     axes = next(m for m in scene.mobjects if type(m).__name__ == "Axes")
     for kind, dots in scene.series.items():
@@ -217,7 +219,7 @@ def test_sweep_dots_sit_at_the_recorded_distances():
 
 def test_noise_then_denoise_shows_the_reconstruction_and_its_distance():
     from scenes import forward_backward
-    scene, frame = render(forward_backward.NoiseThenDenoise, until=None)
+    scene, frame = render(forward_backward.NoiseThenDenoise, slides=None)
     tr = scene.tr
     side = tr["x0"].shape[0]
     assert corr(crop(frame, scene.panels["back"].image, side), tr["reconstruction"]) > 0.97
@@ -227,7 +229,7 @@ def test_noise_then_denoise_shows_the_reconstruction_and_its_distance():
 
 def test_grid_rows_are_the_recorded_rows_with_their_distances():
     from scenes import forward_backward
-    scene, frame = render(forward_backward.NoiseDenoiseGrid, until=2)
+    scene, frame = render(forward_backward.NoiseDenoiseGrid, slides=1)
     tr = scene.tr
     side = tr["x0"].shape[0]
     for r, (panels, picks, value) in enumerate(scene.cells):
@@ -239,7 +241,7 @@ def test_grid_rows_are_the_recorded_rows_with_their_distances():
 
 def test_step_counts_end_on_each_runs_final_image():
     from scenes import ddim_steps
-    scene, frame = render(ddim_steps.DdimStepCounts, until=None)
+    scene, frame = render(ddim_steps.DdimStepCounts, slides=None)
     tr = scene.tr
     side = tr["finals"].shape[1]
     for r, panel in enumerate(scene.panels):
@@ -261,7 +263,7 @@ def test_scenes_work_for_another_model_size_from_its_cache(tmp_path, tiny_model,
     monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
     assert CliRunner().invoke(main, ["cache", "build", "reverse"]).exit_code == 0
     from scenes import reverse
-    scene, frame = render(reverse.ReverseProcessDDIM, until=None)
+    scene, frame = render(reverse.ReverseProcessDDIM, slides=None)
     tr = scene.tr
     assert tr["x"].shape == (8, 16, 16, 3)
     assert scene.step == 6 and len(scene.tr["t"]) == 7
@@ -284,7 +286,7 @@ def test_the_clipping_note_names_the_models_clip_range(tmp_path, monkeypatch):
     assert CliRunner().invoke(main, ["cache", "build", "reverse"]).exit_code == 0
     written = []
     monkeypatch.setattr(reverse, "label", lambda text, *a, **kw: written.append(text) or label(text, *a, **kw))
-    scene, _ = render(reverse.ReverseProcess, until=0)
+    scene, _ = render(reverse.ReverseProcess, slides=2)
     assert scene.tr["clipped"][0] > 0.5  # a random UNet's x0_hat near t = T is far outside any range
     assert "the step uses x̂₀ clipped to [−0.5, 0.5]; values clipped:" in written, written
     assert scene.clipped.get_value() == pytest.approx(100 * float(scene.tr["clipped"][0]))

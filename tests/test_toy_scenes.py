@@ -39,7 +39,7 @@ def data_coords(axes, mobject_points: np.ndarray) -> np.ndarray:
 
 def test_toy_1d_forward_paths_heatmap_and_marginal_are_the_trajectorys():
     from scenes import toy
-    scene, frame = render(toy.ToyDiffusion1D, until=1)
+    scene, frame = render(toy.ToyDiffusion1D, slides=2)
     tr, axes = scene.tr, scene.axes
     for i, path in enumerate(scene.checkpoint["paths"]):
         anchors = data_coords(axes, np.asarray(path.get_anchors())[::4])
@@ -61,7 +61,7 @@ def test_toy_1d_forward_paths_heatmap_and_marginal_are_the_trajectorys():
 
 def test_toy_1d_reverse_paths_land_where_the_samples_do():
     from scenes import toy
-    scene, frame = render(toy.ToyDiffusion1D, until=2)
+    scene, frame = render(toy.ToyDiffusion1D, slides=3)
     tr, axes = scene.tr, scene.axes
     for i, path in enumerate(scene.checkpoint["ddpm_paths"]):
         start, end = data_coords(axes, np.asarray(path.get_anchors())[[0, -1]])
@@ -76,7 +76,7 @@ def test_toy_1d_reverse_paths_land_where_the_samples_do():
 
 def test_toy_2d_cloud_is_the_recorded_points():
     from scenes import toy
-    scene, frame = render(toy.ToyDiffusion2D, until=1)
+    scene, frame = render(toy.ToyDiffusion2D, slides=2)
     tr, cloud = scene.tr, scene.left
     points = tr["forward"][-1]
     inside = np.abs(points).max(1) < toy.EXTENT_2D * 0.97
@@ -88,7 +88,7 @@ def test_toy_2d_cloud_is_the_recorded_points():
 
 def test_toy_2d_arrows_point_along_minus_eps_hat():
     from scenes import toy
-    scene, _ = render(toy.ToyDiffusion2D, until=2)
+    scene, _ = render(toy.ToyDiffusion2D, slides=4)
     tr = scene.tr
     grid = tr["grid"]
     inside = np.abs(grid).max(1) < toy.EXTENT_2D - 0.05
@@ -104,7 +104,7 @@ def test_toy_2d_arrows_point_along_minus_eps_hat():
 def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
     from cache.mixtures import MIXTURES
     from scenes import toy
-    scene, frame = render(toy.ToyDiffusion2D, until=None)
+    scene, frame = render(toy.ToyDiffusion2D, slides=None)
     tr = scene.tr
     for s, cloud in scene.clouds.items():
         final = tr[f"{s}_final"]
@@ -123,7 +123,7 @@ def test_toy_2d_reverse_gathers_the_points_back_into_the_smiley():
 
 def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
     from scenes import memorisation
-    scene, frame = render(memorisation.GeneraliseOrMemorise, until=1)
+    scene, frame = render(memorisation.GeneraliseOrMemorise, slides=2)
     tr = scene.tr
     side = tr["unet_x"].shape[-2]
     for key, row in scene.panels.items():
@@ -146,7 +146,7 @@ def test_memorisation_rows_are_the_two_runs_and_the_exact_one_copies():
 
 def test_memorisation_distances_on_screen_are_the_trajectorys():
     from scenes import memorisation
-    scene, frame = render(memorisation.GeneraliseOrMemorise, until=None)
+    scene, frame = render(memorisation.GeneraliseOrMemorise, slides=None)
     tr = scene.tr
     side = tr["unet_nearest"].shape[-2]
     for j, panel in enumerate(scene.nearest):
@@ -159,7 +159,7 @@ def test_toy_scenes_from_a_filled_cache_never_import_torch():
     from cache.config import Settings
     from sampling.build import build
     build(["toy"], Settings(model="mixture:1d", steps=20))
-    assert torch_after_render(["toy", "memorisation"], "ToyDiffusion1D", until=0) == ["False", "False"]
+    assert torch_after_render(["toy", "memorisation"], "ToyDiffusion1D", slides=1) == ["False", "False"]
 
 
 def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from manim import DOWN, UP, Group, ManimColor, Scene, VGroup, config
+from manim.utils.exceptions import EndSceneEarlyException
 
 from cache.config import ConfigError, Settings, load_settings
 from cache.datasets import DatasetError
@@ -50,12 +51,12 @@ def find_or_record(experiment: str, index: int, settings: Settings) -> Trajector
 class DiffvizScene(_scene_base()):
     """A scene on the theme's background that reads its trajectory from the cache.
 
-    `until_step`, where set, ends construct() at that step of the story: the frame tests
-    render a scene up to the step they check. `slide()` marks where a speaker would talk; a render
-    writes those moments, with their titles and descriptions, beside the video as
-    `<Scene>.slides.json` (tools/captions.py makes the WebVTT tracks of them).
+    `slide()` marks where a speaker would talk; a render writes those moments, with their titles and
+    descriptions, beside the video as `<Scene>.slides.json` (tools/captions.py makes the WebVTT tracks
+    of them). `slides_to_render`, where set, renders only the first n slides: a preview of a long scene,
+    which ends where slide n + 1 would begin.
     """
-    until_step: int | None = None
+    slides_to_render: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
     # check(scene, moment) for each slide break and the last frame: the layout checks (scenes/kit/layout.py)
     layout_checks: list = []
@@ -78,7 +79,11 @@ class DiffvizScene(_scene_base()):
         """A slide break: what is played next is a new slide, looping if `loop`. `notes` are for the
         speaker (the numbers on screen); `title`, a few words for a chapter menu, and `description`,
         what the coming frames show in words and numbers for viewers who cannot see them, become
-        the video's WebVTT tracks. A plain render records the break; a manim-slides Slide cuts here."""
+        the video's WebVTT tracks. A plain render records the break; a manim-slides Slide cuts here.
+        Where `slides_to_render` slides have begun already, the scene ends here instead (its tear_down still
+        holds the last slide)."""
+        if self.slides_to_render is not None and len(self.slide_breaks) >= self.slides_to_render:
+            raise EndSceneEarlyException()
         self.hold_slide()
         for check in self.layout_checks:
             check(self, f"slide break {len(self.slide_notes) + 1} ({self.renderer.time:.1f} s)")
@@ -151,9 +156,6 @@ class DiffvizScene(_scene_base()):
         except (MissingTrajectory, CacheError, ConfigError, DatasetError, ModelError, SpecError) as err:
             print(f"diffviz: {err}", file=sys.stderr)
             raise SystemExit(1) from None
-
-    def stop_here(self, step: int) -> bool:
-        return self.until_step is not None and step >= self.until_step
 
     def sweep(self, tracker, redraw, changing: list, *legs: tuple[float, float]) -> None:
         """Move tracker linearly to each (value, seconds) leg in turn; redraw(None) whenever the
