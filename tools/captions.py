@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from cache.outputs import written_aside
+
 TRACKS = {"chapters": "title", "descriptions": "description"}  # track -> the slide's text it carries
 
 
@@ -60,12 +62,8 @@ def write_tracks(slides_json: Path, out: Path) -> list[Path]:
     written = []
     for track, key in TRACKS.items():
         path = out / f"{record['scene']}.{track}.vtt"
-        aside = path.with_name(f".{path.name}.part")
-        try:
-            aside.write_text(vtt(cues(record, key)))
-            aside.replace(path)
-        finally:  # a full disk leaves no half of it
-            aside.unlink(missing_ok=True)
+        with written_aside(path) as staged:  # a full disk leaves no half of it
+            staged.write_text(vtt(cues(record, key)))
         written.append(path)
     return written
 

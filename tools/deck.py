@@ -18,6 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from cache.outputs import OutputError, written_aside
 from tools.captions import read_cues
 
 CDN = re.compile(r'"(https://cdn\.jsdelivr\.net/npm/reveal\.js@([\d.]+)/([^"]+))"')
@@ -77,12 +78,8 @@ def describe_slides(out: Path, scenes: list[str]) -> None:
         last = match.end()
     page = "".join(parts) + page[last:]
     page = page.replace("</head>", HIDDEN + "\n</head>", 1)
-    aside = deck.with_name(".deck.html.part")
-    try:
-        aside.write_text(page)
-        aside.replace(deck)
-    finally:  # a full disk leaves no half of it
-        aside.unlink(missing_ok=True)
+    with written_aside(deck) as staged:  # a full disk leaves no half of it
+        staged.write_text(page)
 
 
 def failure(what: str, out: Path, stderr: str) -> str:
@@ -146,7 +143,8 @@ def link_explorer(out: Path) -> bool:
         return False
     html = deck.read_text()
     if 'id="diffviz-explorer"' not in html:
-        deck.write_text(html.replace("</body>", EXPLORER_LINK + "\n</body>", 1))
+        with written_aside(deck) as staged:
+            staged.write_text(html.replace("</body>", EXPLORER_LINK + "\n</body>", 1))
     return True
 
 
@@ -154,6 +152,9 @@ def main(out: Path, scenes: list[str]) -> int:
     """Write OUT/deck.html and OUT/deck.pptx; where either fails (a full disk), neither half of it stays."""
     try:
         made = write_decks(out, scenes)
+    except OutputError as err:
+        made = 1
+        print(f"deck: {err}", file=sys.stderr)
     except OSError as err:
         made = 1
         print(f"deck: {out} cannot be written ({err.strerror or err}); free some space or choose another --out",
