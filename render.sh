@@ -151,8 +151,7 @@ render_one() {  # file:Class -> renders into $out unless up to date, logs to $lo
       if [ -n "$stamp" ]; then echo "$stamp" >"$out/$cls.stamp"; fi
     ) >"$logs/$cls.log" 2>&1; then
     # nothing half-written stays: a failed scene leaves none of its outputs (an older render's are gone too)
-    rm -rf "$out/$cls".{mp4,png,gif,chapters.vtt,descriptions.vtt,mov,stamp} "$out/slides/$cls.json" \
-           "$out/slides/files/$cls"
+    python -m tools.stamp "$out" "$1" --list-outputs | while IFS= read -r f; do rm -rf "$f"; done
     if grep -q "No space left on device" "$logs/$cls.log"; then
       echo "FAILED  $cls: the disk under $out is full, nothing of it was kept; free some space and render again"
     else
@@ -181,7 +180,8 @@ fi
 
 made=$(
   for t in "${targets[@]}"; do
-    for f in "$out/${t#*:}".{mp4,png,gif,chapters.vtt,descriptions.vtt,mov}; do
+    python -m tools.stamp "$out" "$t" --list-outputs | while IFS= read -r f; do
+      case "$f" in "$out"/slides/*|*.stamp) continue ;; esac  # the deck's parts and the stamp are not shown
       if [ -f "$f" ]; then printf '  %-44s %6s\n' "${f#"$out"/}" "$(du -h "$f" | cut -f1)"; fi
     done
   done

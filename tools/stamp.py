@@ -127,12 +127,13 @@ def digest(target: str) -> str:
 
 
 def outputs(out: Path, cls: str, slides: bool, transparent: bool) -> list[Path]:
+    """What a render of the scene makes in OUT, for these options: the one list of a scene's outputs."""
     wanted = [out / f"{cls}.mp4", out / f"{cls}.png", out / f"{cls}.gif", out / f"{cls}.chapters.vtt",
               out / f"{cls}.descriptions.vtt"]
-    if slides:
-        wanted.append(out / "slides" / f"{cls}.json")
     if transparent:
         wanted.append(out / f"{cls}.mov")
+    if slides:
+        wanted += [out / "slides" / f"{cls}.json", out / "slides" / "files" / cls]
     return wanted
 
 
@@ -142,8 +143,14 @@ def main() -> int:
     ap.add_argument("target", help="file:Class, as render.sh names scenes")
     ap.add_argument("--slides", action="store_true")
     ap.add_argument("--transparent", action="store_true")
+    ap.add_argument("--list-outputs", action="store_true",
+                    help="only print, one a line, every output a render of the scene may leave in OUT (all options), "
+                         "and its stamp; render.sh lists and removes them by it")
     a = ap.parse_args()
     cls = a.target.split(":")[1]
+    if a.list_outputs:
+        print("\n".join(map(str, [*outputs(a.out, cls, slides=True, transparent=True), a.out / f"{cls}.stamp"])))
+        return 0
     stamp, current = a.out / f"{cls}.stamp", digest(a.target)
     print(current)
     fresh = stamp.exists() and stamp.read_text().strip() == current
