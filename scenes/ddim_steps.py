@@ -11,7 +11,7 @@ from scenes.kit.base import DiffvizScene
 from scenes.kit.numbers import Counter, Number
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel
-from scenes.kit.text import label, tex
+from scenes.kit.text import label, on_baseline, tex
 
 
 def run_names(tr) -> list[str]:
@@ -90,8 +90,8 @@ class DdimStepCounts(DiffvizScene):
         reference = reference_of(tr)
         notes, description = distances_slide(tr)
         self.slide(notes, title="Distances to the reference", description=description)
-        distances = [VGroup(tex(r"\|x - x_{\text{ref}}\| =", size=30),
-                            Number(float(d), num_decimal_places=2, font_size=30, color=P.time)).arrange(RIGHT, buff=0.1)
+        distances = [on_baseline(tex(r"\|x - x_{\text{ref}}\| =", size=30),
+                                 Number(float(d), num_decimal_places=2, font_size=30, color=P.time), buff=0.1)
                      .next_to(s, DOWN, buff=0.2) for d, s in zip(tr["distance_to_reference"], steps, strict=False)]
         self.numbers = [d[1] for d in distances]
         note = self.note = label(f"ref = {reference}", size=26, color=P.dim).to_edge(DOWN, buff=0.5)

@@ -72,8 +72,8 @@ class FlowMatching(DiffvizScene):
                               + listed(f'"{h}"' for h in steps) + f". Every plot shows the same {N} points of "
                               f"noise; {in_words(self.traced)} of them are marked with dots.")
         equation = tex(*PATH_EQUATION, size=36).to_edge(UP, buff=0.45)
-        side = 2.0
-        rows = {"euler": 1.6, "ddim": -1.2}
+        side = 1.75  # two rows of plots, each with two lines of numbers under it, and the legend at the bottom
+        rows = {"euler": 1.6, "ddim": -1.0}
         clouds = self.clouds = {s: [Cloud(side).move_to([x, y, 0]) for x in COLUMNS] for s, y in rows.items()}
         row_labels = VGroup(label("Euler\non v", size=24), label(f"DDIM\n({spacing})", size=24))
         for row_label, s in zip(row_labels, rows, strict=True):
@@ -124,7 +124,7 @@ class FlowMatching(DiffvizScene):
                                f'between its ends". Euler: {in_row["euler"]}. DDIM: {in_row["ddim"]}.')
         numbers = self.numbers = {s: [VGroup(label(f"off {tr[f'{s}_stray'][r]:.1%}", size=24),
                                              label(f"straight {tr[f'{s}_straightness'][r]:.2f}", size=24))
-                                      .arrange(DOWN, buff=0.06).next_to(clouds[s][r], DOWN, buff=0.08)
+                                      .arrange(DOWN, buff=0.06).next_to(clouds[s][r], DOWN, buff=0.12)
                                       for r in range(len(counts))] for s in rows}
         legend = label(f"off: further than {sd} sd from every Gaussian\n"
                        "straight: path length / distance between its ends", size=24,

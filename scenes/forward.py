@@ -30,7 +30,9 @@ from scenes.kit.numbers import Number
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel
 from scenes.kit.plots import themed
-from scenes.kit.text import label, tex
+from scenes.kit.text import label, on_baseline, tex
+
+SIDE = 2.0  # the images of the equation's row
 
 
 def telling_frames(t: np.ndarray, alpha_bar: np.ndarray) -> list[int]:
@@ -110,15 +112,15 @@ class ForwardProcess(DiffvizScene):
 
         # The equation, and the three images in its order
         equation = tex(*EQUATION, size=56, colors=SIGNAL | NOISE).to_edge(UP, buff=0.45)
-        x0 = Panel(tr["x0"], 2.2, P.x0, tex("x_0", size=40))
-        eps = Panel(tr["eps"], 2.2, P.eps, tex(r"\epsilon", size=40))
-        x_t = Panel(tr["x_t"][0], 2.2, P.x_t, tex("x_t", size=40))
+        x0 = Panel(tr["x0"], SIDE, P.x0, tex("x_0", size=40))
+        eps = Panel(tr["eps"], SIDE, P.eps, tex(r"\epsilon", size=40))
+        x_t = Panel(tr["x_t"][0], SIDE, P.x_t, tex("x_t", size=40))
         plus, equals = tex("+", size=56), tex("=", size=56)
-        x_t.move_to(LEFT * 5.75 + UP * 0.3)
-        equals.next_to(x_t.frame, RIGHT, buff=0.35)
-        x0.next_to(equals, RIGHT, buff=0.35).align_to(x_t, UP)
-        plus.next_to(x0.frame, RIGHT, buff=0.35)
-        eps.next_to(plus, RIGHT, buff=0.35).align_to(x_t, UP)
+        x_t.move_to(LEFT * 5.3 + UP * 0.3)  # its frame 0.1 inside the 5 % margin
+        equals.next_to(x_t.frame, RIGHT, buff=0.3)
+        x0.next_to(equals, RIGHT, buff=0.3).align_to(x_t, UP)
+        plus.next_to(x0.frame, RIGHT, buff=0.3)
+        eps.next_to(plus, RIGHT, buff=0.3).align_to(x_t, UP)
 
         k = ValueTracker(0)  # index into the recorded timesteps
         def frame():
@@ -127,16 +129,17 @@ class ForwardProcess(DiffvizScene):
         coef_b = Number(tr["sqrt_one_minus_alpha_bar"][0], num_decimal_places=4, font_size=36, color=P.eps)
         times_a = tex(r"\times", size=36, colors={r"\times": P.x0})
         times_b = tex(r"\times", size=36, colors={r"\times": P.eps})
-        VGroup(times_a, coef_a).arrange(RIGHT, buff=0.12).next_to(x0.frame, UP, buff=0.15)
-        VGroup(times_b, coef_b).arrange(RIGHT, buff=0.12).next_to(eps.frame, UP, buff=0.15)
+        on_baseline(times_a, coef_a, buff=0.12).next_to(x0.frame, UP, buff=0.15)
+        on_baseline(times_b, coef_b, buff=0.12).next_to(eps.frame, UP, buff=0.15)
         t_label = tex("t", "=", colors={"t": P.time}, size=40)
         t_value = Number(t[0], num_decimal_places=0, font_size=40, color=P.time)
-        t_group = VGroup(t_label, t_value).arrange(RIGHT, buff=0.15).next_to(x_t.frame, UP, buff=0.15)
+        t_group = on_baseline(t_label, t_value, buff=0.15).next_to(x_t.frame, UP, buff=0.15)
 
         # The schedule: both coefficients over t, with a dot at the current t
-        axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=3.6, y_length=3.0, tips=False,
+        axes = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=3.3, y_length=2.8, tips=False,
                     axis_config={"color": P.dim, "include_numbers": True, "font_size": 24})
-        themed(axes).move_to(RIGHT * 4.1 + DOWN * 0.3)
+        # right of eps, its numbers too, and inside the frame's 5 % margin
+        themed(axes).move_to(RIGHT * 4.33 + DOWN * 0.3)
         ts = np.arange(T)
         curve_a = axes.plot_line_graph(ts, np.sqrt(alpha_bar), add_vertex_dots=False, line_color=P.x0, stroke_width=4)
         curve_b = axes.plot_line_graph(ts, np.sqrt(1 - alpha_bar), add_vertex_dots=False, line_color=P.eps,
@@ -190,7 +193,7 @@ class ForwardProcess(DiffvizScene):
             self.slide(speaker, title=f"t = {t[stop]}: {titles[telling]}", description=description)
             self.play(k.animate.set_value(stop), run_time=max(1.0, 0.12 * (stop - start)), rate_func=linear)
             start = stop
-            note = label(text, size=34, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
+            note = label(text, size=30, color=P.text).next_to(x0.caption, DOWN, buff=0.6).align_to(x_t, LEFT)
             self.play(FadeIn(note, shift=UP * 0.1), run_time=0.5)
             self.wait(2)
             self.play(FadeOut(note), run_time=0.4)
@@ -226,8 +229,8 @@ class ForwardProcess(DiffvizScene):
         s_chain, s_jump = tr["chain_noise_std"][mid], tr["closed_form_noise_std"][mid]
         expected = tr["sqrt_one_minus_alpha_bar"][mid]
         spread = VGroup(
-            VGroup(label("spread of the noise part", size=30, color=P.dim),
-                   tex(r"x_t - \sqrt{\bar\alpha_t}\,x_0", size=36)).arrange(RIGHT, buff=0.25),
+            on_baseline(tex(r"\text{spread of the noise part}", size=34).set_color(P.dim),
+                        tex(r"x_t - \sqrt{\bar\alpha_t}\,x_0", size=36), buff=0.25),
             label(f"{t[mid]} single steps: {s_chain:.3f}      one jump: {s_jump:.3f}", size=32),
             tex(r"\sqrt{1-\bar\alpha_t}", f"= {expected:.3f}", size=40, colors=NOISE),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.22).next_to(jump_note, DOWN, buff=0.3).align_to(jump_note, LEFT)

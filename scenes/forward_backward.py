@@ -12,7 +12,7 @@ from scenes.kit.base import DiffvizScene
 from scenes.kit.numbers import Counter, Number
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel, heat_pixels
-from scenes.kit.text import label, tex
+from scenes.kit.text import align_baselines, label, tex
 
 
 def ddim_back_slide(tr, steps: int) -> tuple[str, str]:
@@ -68,8 +68,8 @@ class NoiseThenDenoise(DiffvizScene):
         diff.shift(RIGHT * 0.1)
         arrows = [Arrow(p.frame.get_right(), q.frame.get_left(), buff=0.08, color=P.dim, stroke_width=4)
                   for p, q in ((x0, noisy), (noisy, back))]
-        over = [label("noise", size=24, color=P.dim).next_to(arrows[0], UP, buff=0.08),
-                label("DDIM", size=24, color=P.dim).next_to(arrows[1], UP, buff=0.08)]
+        over = [label("noise", size=24, color=P.dim).next_to(arrows[0], UP, buff=0.12),
+                label("DDIM", size=24, color=P.dim).next_to(arrows[1], UP, buff=0.12)]
         story = tex(f"x_{{{t}}}", r"= \sqrt{\bar\alpha_t}\,", "x_0", r"+ \sqrt{1-\bar\alpha_t}\,", r"\epsilon",
                     r"\quad\text{then DDIM from } t = " + str(t) + r"\text{ to } 0", size=40,
                     colors={f"x_{{{t}}}": P.x_t}).to_edge(UP, buff=0.6)
@@ -93,7 +93,7 @@ class NoiseThenDenoise(DiffvizScene):
         self.play(FadeIn(diff), run_time=0.6)
         dist = VGroup(tex(r"\|x_0 - \text{denoised}\| =", size=36),
                       Number(float(tr["distance"]), num_decimal_places=2, font_size=36, color=P.time))
-        dist.arrange(RIGHT, buff=0.2).to_edge(DOWN, buff=1.0)
+        align_baselines(dist.arrange(RIGHT, buff=0.2)).to_edge(DOWN, buff=1.0)
         self.numbers = {"distance": dist[1]}
         self.play(FadeIn(dist), run_time=0.6)
         self.wait(3)
@@ -109,7 +109,7 @@ class NoiseDenoiseGrid(DiffvizScene):
         rows, grid = tr["grid_rows"], tr["grid"]
         title = label("How much noise can the model undo?", size=36).to_edge(UP, buff=0.4)
         n = len(rows)
-        cell = min(0.7, 5.4 / n)
+        cell = min(0.7, 5.3 / n)
         self.slide("Each row noises x_0 to a larger t with fresh noise, then denoises it with DDIM; the bar is "
                    "the distance of the result to x_0.", title="How much noise can the model undo?",
                    description=grid_rows_words(tr, self.columns))

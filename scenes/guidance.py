@@ -13,10 +13,10 @@ from scenes.kit.narration import in_words, listed
 from scenes.kit.numbers import Number
 from scenes.kit.palette import P
 from scenes.kit.plots import EXTENT_2D, Cloud, arrow_field
-from scenes.kit.text import label, tex
+from scenes.kit.text import label, on_baseline, tex
 
 GUIDED = r"\hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u)"
-FIELD_COLUMNS = (-4.6, 0.0, 4.6)
+FIELD_COLUMNS = (-4.5, 0.0, 4.5)
 ZOOM = 1.1  # the samples' squares show [-ZOOM, ZOOM]^2: the smiley reaches 0.9 from its centre
 SAMPLE_COLUMNS = (-5.1, -2.55, 0.0, 2.55, 5.1)
 
@@ -71,15 +71,15 @@ class ClassifierFreeGuidance(DiffvizScene):
         w_value = Number(weights[0], num_decimal_places=places, font_size=30, color=P.eps_hat)
         captions = VGroup(tex(r"-\hat\epsilon_u(x_t, t)", size=30), tex(r"-\hat\epsilon_c(x_t, t)", size=30),
                           VGroup(tex("-(" + GUIDED + ")", size=30),
-                                 VGroup(tex("w =", size=30), w_value).arrange(buff=0.12)).arrange(DOWN, buff=0.12))
+                                 on_baseline(tex("w =", size=30), w_value, buff=0.12)).arrange(DOWN, buff=0.12))
         for caption, cloud in zip(captions, clouds, strict=True):
             caption.set_color(P.eps_hat).next_to(cloud, DOWN, buff=0.15)
         headers = VGroup(label("unconditional: p(x)", size=24), label(f"conditional: p(x | {c})", size=24),
                          label("guided", size=24))
         for header, cloud in zip(headers, clouds, strict=True):
             header.next_to(cloud, UP, buff=0.12)
-        t_note = VGroup(tex("t", "=", size=30, colors={"t": P.time}),
-                        Number(tr["field_t"], num_decimal_places=0, font_size=30, color=P.time)).arrange(buff=0.12)
+        t_note = on_baseline(tex("t", "=", size=30, colors={"t": P.time}),
+                             Number(tr["field_t"], num_decimal_places=0, font_size=30, color=P.time), buff=0.12)
         t_note.to_edge(UP, buff=0.45)
         self.play(*[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_note), run_time=0.8)
         self.play(FadeIn(arrows[0]), FadeIn(arrows[1]), FadeIn(captions[:2]), run_time=1.0)
@@ -127,9 +127,9 @@ class ClassifierFreeGuidance(DiffvizScene):
         N = len(tr["reference"])
         sd = f"{tr['stray_sd']:g}"
         places = 0 if np.all(weights == np.round(weights)) else 1
-        headers = VGroup(*[VGroup(tex("w", "=", size=30, colors={"w": P.eps_hat}),
-                                  Number(w, num_decimal_places=places, font_size=30, color=P.eps_hat)
-                                  ).arrange(buff=0.12) for w in weights],
+        headers = VGroup(*[on_baseline(tex("w", "=", size=30, colors={"w": P.eps_hat}),
+                                       Number(w, num_decimal_places=places, font_size=30, color=P.eps_hat), buff=0.12)
+                           for w in weights],
                          VGroup(label(f"p(x | {c})", size=24, color=P.x0), label("itself", size=24, color=P.x0))
                          .arrange(DOWN, buff=0.08))
         for header, cloud in zip(headers, clouds, strict=True):
@@ -138,9 +138,9 @@ class ClassifierFreeGuidance(DiffvizScene):
         for cloud in clouds[:-1]:
             cloud.show(tr["frames"][0, 0], P.x_t)
         clouds[-1].show(tr["reference"], P.x0)
-        t_value = Number(tr["frame_t"][0], num_decimal_places=0, font_size=30, color=P.time)
-        t_group = VGroup(label(f"DDIM, {tr.spec.steps} steps, from the same {N} noises,", size=24),
-                         tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(buff=0.15)
+        t_value = Number(tr["frame_t"][0], num_decimal_places=0, font_size=24, color=P.time, text=True)
+        t_group = on_baseline(label(f"DDIM, {tr.spec.steps} steps, from the same {N} noises,", size=24),
+                              label("t", size=24, color=P.time, italic=True), label("=", size=24), t_value, buff=0.15)
         t_group.next_to(Group(*clouds[:-1]), DOWN, buff=0.3)
         self.play(Write(equation), *[FadeIn(cl) for cl in clouds], FadeIn(headers), FadeIn(t_group), run_time=1.0)
         per_w = "; ".join(f"under w = {w:g}, spread {tr['spread'][i]:.3f}, {c} {tr['on_class'][i]:.1%}, covers "

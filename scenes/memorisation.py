@@ -12,11 +12,11 @@ from scenes.kit.base import DiffvizScene
 from scenes.kit.numbers import Number
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel
-from scenes.kit.text import label, tex
+from scenes.kit.text import label, on_baseline
 
 SIDE = 1.55            # panel height
 NAMES_LEFT = -6.4      # the left column of row names ...
-LEFT_OF_PANELS = -1.6  # ... and where the panels begin
+LEFT_OF_PANELS = -1.45 # ... and where the panels begin
 ROW_Y = (1.45, -0.75)
 
 
@@ -60,10 +60,10 @@ class GeneraliseOrMemorise(DiffvizScene):
             row.arrange(RIGHT, buff=0.45).move_to([0, y, 0]).align_to([LEFT_OF_PANELS, 0, 0], LEFT)
         names = {"unet": self.name_of(rows["unet"], "trained UNet", "its learnt ε̂(xₜ, t)"),
                  "exact": self.name_of(rows["exact"], "exact denoiser", f"E[x₀ | xₜ] over its {N} images")}
-        t_value = Number(tr["t"][0], num_decimal_places=0, font_size=34, color=P.time)
-        header = VGroup(label("DDIM, one starting noise per column,", size=30),
-                        tex("t", "=", size=34, colors={"t": P.time}),
-                        t_value).arrange(RIGHT, buff=0.2).to_edge(UP, buff=0.4)
+        t_value = Number(tr["t"][0], num_decimal_places=0, font_size=30, color=P.time, text=True)
+        header = on_baseline(label("DDIM, one starting noise per column,", size=30),
+                             label("t", size=30, color=P.time, italic=True), label("=", size=30), t_value,
+                             buff=0.2).to_edge(UP, buff=0.4)
         self.play(FadeIn(header), *[FadeIn(r) for r in rows.values()], *[FadeIn(m) for m in names.values()],
                   run_time=1.0)
         self.panels = rows

@@ -13,7 +13,7 @@ from scenes.kit.equations import DDIM, DDPM, SPOKEN_PARTS
 from scenes.kit.numbers import Memo, Number, Whole
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel
-from scenes.kit.text import label, tex
+from scenes.kit.text import align_baselines, label, on_baseline, tex
 
 SLOW_STEPS = 3
 
@@ -89,7 +89,7 @@ class ReverseProcess(DDPM, DiffvizScene):
             "x_prev": Panel(tr["x"][1], h, P.x_prev, tex("x_{t-1}", size=38)),
             "x0_hat": Panel(tr["x0_hat"][0], h, P.x0_hat, tex(r"\hat x_0", size=38)),
         }
-        Group(*self.panels.values()).arrange(RIGHT, buff=0.7).move_to(DOWN * 1.1 + LEFT * 0.6)
+        Group(*self.panels.values()).arrange(RIGHT, buff=0.7).move_to(DOWN * 1.1 + LEFT * 0.45)
         self.panels["x0_hat"].shift(RIGHT * 0.4)
         minus = tex("-", size=56).move_to(
             (self.panels["x"].frame.get_right() + self.panels["eps_hat"].frame.get_left()) / 2)
@@ -159,16 +159,18 @@ class ReverseProcess(DDPM, DiffvizScene):
         """`DDPM step i / S   t = t -> t_prev` at the first step: the text made once, the numbers
         (self.counters: step, t, t_prev) set by show_step; t_prev reads `clean` at the last step."""
         tr = self.tr
+        # one line, one family: the theme's font throughout, t in its italic, every part on one baseline
         self.counters = {"step": Whole(1, font_size=30, color=P.time, mob_class=Text),
-                         "t": Whole(tr["t"][0], font_size=38, color=P.time),
-                         "t_prev": Whole(max(tr["t_prev"][0], 0), font_size=38, color=P.time)}
-        clean = tex(r"\text{clean}", size=38)
+                         "t": Whole(tr["t"][0], font_size=30, color=P.time, mob_class=Text),
+                         "t_prev": Whole(max(tr["t_prev"][0], 0), font_size=30, color=P.time, mob_class=Text)}
+        clean = label("clean", size=30)
         self.t_prev_slot = Memo(lambda last: clean if last else self.counters["t_prev"], tr["t_prev"][0] < 0)
         step = VGroup(self.counters["step"], label(f"/ {len(tr['t'])}", size=30, color=P.time))
-        t = VGroup(tex("t", "=", size=38, colors={"t": P.time}), self.counters["t"], tex(r"\rightarrow", size=38),
-                   self.t_prev_slot)
-        self.arrange_header = lambda: (step.arrange(RIGHT, buff=0.12), t.arrange(RIGHT, buff=0.12),
-                                       header.arrange(RIGHT, buff=0.3).to_edge(UP, buff=0.4))
+        t = VGroup(label("t", size=30, color=P.time, italic=True), label("=", size=30), self.counters["t"],
+                   label("→", size=30), self.t_prev_slot)
+        self.arrange_header = lambda: (align_baselines(step.arrange(RIGHT, buff=0.12)),
+                                       align_baselines(t.arrange(RIGHT, buff=0.12)),
+                                       align_baselines(header.arrange(RIGHT, buff=0.3)).to_edge(UP, buff=0.4))
         header = VGroup(label(f"{self.name}   step", size=30, color=P.dim), step, t)
         self.arrange_header()
         return header
@@ -184,7 +186,7 @@ class ReverseProcess(DDPM, DiffvizScene):
         self.clip_numbers = [self.clipped, self.clipped_unit]
         r = f"{self.clip_range():g}"
         text = label(f"the step uses x̂₀ clipped to [−{r}, {r}]; values clipped:", size=24, color=P.dim)
-        return VGroup(text, self.clipped, self.clipped_unit).arrange(RIGHT, buff=0.16).to_edge(DOWN, buff=0.4)
+        return on_baseline(text, self.clipped, self.clipped_unit, buff=0.16).to_edge(DOWN, buff=0.4)
 
     def show_step(self, i: int, header: VGroup) -> None:
         """Every panel, number and label at step i (x_t is the state before the step)."""

@@ -16,7 +16,7 @@ from scenes.kit.numbers import Number
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel
 from scenes.kit.plots import Cloud, themed
-from scenes.kit.text import label, tex
+from scenes.kit.text import label, on_baseline, tex
 
 # One colour per schedule, in every beat of this scene (the colours of x_0, eps and x_t keep their meaning)
 SCHEDULE_COLORS = {"linear": P.text, "squaredcos_cap_v2": P.accent, "scaled_linear": P.eps_hat}
@@ -117,10 +117,10 @@ class NoiseSchedules(DiffvizScene):
         VGroup(equation, legend).arrange(RIGHT, buff=0.6).to_edge(UP, buff=0.45)
         snr = [Number(tr["log_snr"][r][tr["image_t"][0]], num_decimal_places=2, font_size=26, color=P.x_t)
                for r in range(len(names))]
-        snr_rows = VGroup(*[VGroup(tex(r"\log \mathrm{SNR} =", size=26), n).arrange(RIGHT, buff=0.12)
+        snr_rows = VGroup(*[on_baseline(tex(r"\log \mathrm{SNR} =", size=26), n, buff=0.12)
                             .next_to(p, DOWN, buff=0.15) for n, p in zip(snr, panels, strict=False)])
         t_value = Number(tr["image_t"][0], num_decimal_places=0, font_size=32, color=P.time)
-        t_group = VGroup(tex("t", "=", size=32, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.12)
+        t_group = on_baseline(tex("t", "=", size=32, colors={"t": P.time}), t_value, buff=0.12)
         footer = label("x₀: a training image; the same ε under every schedule", size=24, color=P.dim)
         VGroup(t_group, footer).arrange(RIGHT, buff=0.8).to_edge(DOWN, buff=0.45)
         self.play(Write(equation), FadeIn(legend), run_time=1.0)

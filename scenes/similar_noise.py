@@ -32,7 +32,7 @@ from scenes.kit.numbers import Number
 from scenes.kit.palette import P
 from scenes.kit.panels import Panel, heat_pixels
 from scenes.kit.plots import themed
-from scenes.kit.text import label, tex
+from scenes.kit.text import align_baselines, label, tex
 
 RUN_A, RUN_B, HEAT = P.x_t, P.accent, P.dim
 
@@ -126,7 +126,8 @@ class PatchPerturbation(DiffvizScene):
 
         distance = VGroup(tex(r"\|x^a - x^b\| =", size=36),
                           Number(tr["x_distance"][0], num_decimal_places=2, font_size=36, color=P.time))
-        distance.arrange(RIGHT, buff=0.2).next_to(heat.frame, UP, buff=0.2)  # above: the plot below rises
+        # above the map, ending with its right edge (the plot below rises; the flicker's note is above b)
+        align_baselines(distance.arrange(RIGHT, buff=0.2)).next_to(heat.frame, UP, buff=0.2).align_to(heat.frame, RIGHT)
         self.numbers = {"x_distance": distance[1]}
 
         self.play(FadeIn(head), run_time=0.8)
@@ -207,6 +208,7 @@ class PatchPerturbation(DiffvizScene):
     def flicker(self, panel: Panel, image_a, image_b, what: str, times: int = 3) -> None:
         """Alternate a panel between the two images, as the original GIFs did."""
         note = label(f"flicker: {what} a ↔ b", size=26, color=P.dim).next_to(panel.frame, UP, buff=0.15)
+        note.align_to(panel.frame, RIGHT)  # clear of the distance above the map, to the right
         self.add(note)
         for _ in range(times):
             panel.show(image_a)

@@ -50,7 +50,7 @@ from scenes.kit.plots import (
     shade_pixels,
     value_axes,
 )
-from scenes.kit.text import label, tex
+from scenes.kit.text import label, on_baseline, tex
 
 CLOUD = 5.0      # the side of the 2D toy's square plots
 DDPM_TAIL = 120  # a DDPM path is 1000 small random steps: only its last ones are traced, or it hides the cloud
@@ -185,7 +185,7 @@ class ToyDiffusion1D(ToyScene):
         paths = VGroup(*[Path(stroke_color=P.x_t, stroke_width=2.5) for _ in range(self.shown_paths)])
         cursor = Line(at(axes, 0, -EXTENT), at(axes, 0, EXTENT), color=P.time, stroke_width=3)
         t_value = Number(0, num_decimal_places=0, font_size=30, color=P.time)
-        t_group = VGroup(tex("t", "=", size=30, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.12)
+        t_group = on_baseline(tex("t", "=", size=30, colors={"t": P.time}), t_value, buff=0.12)
         t_group.next_to(axes, UP, buff=0.1).align_to(axes, RIGHT)
         new_label = tex("q(x_t)", size=30).next_to(side, UP, buff=0.12)
 
@@ -314,11 +314,9 @@ class ToyDiffusion2D(ToyScene):
         t_value = Number(0, num_decimal_places=0, font_size=36, color=P.time)
         coef_a = Number(1, num_decimal_places=4, font_size=36, color=P.x0)
         coef_b = Number(0, num_decimal_places=4, font_size=36, color=P.eps)
-        numbers = VGroup(VGroup(tex("t", "=", size=36, colors={"t": P.time}), t_value).arrange(RIGHT, buff=0.15),
-                         VGroup(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a
-                                ).arrange(RIGHT, buff=0.15),
-                         VGroup(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b
-                                ).arrange(RIGHT, buff=0.15)
+        numbers = VGroup(on_baseline(tex("t", "=", size=36, colors={"t": P.time}), t_value, buff=0.15),
+                         on_baseline(tex(r"\sqrt{\bar\alpha_t}", "=", size=36, colors=SIGNAL), coef_a, buff=0.15),
+                         on_baseline(tex(r"\sqrt{1-\bar\alpha_t}", "=", size=36, colors=NOISE), coef_b, buff=0.15)
                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.35).move_to(RIGHT * 3.4 + UP * 0.6)
         sds = (1, 2)
         circles = VGroup(*[DashedVMobject(Circle(radius=r * left.frame.width / (2 * EXTENT_2D), color=P.eps,
@@ -388,8 +386,9 @@ class ToyDiffusion2D(ToyScene):
             self.field_index = i
 
         field(None)
-        self.field_caption = VGroup(tex(r"-\hat\epsilon(x_t, t)", size=32), label("on a grid, exact", size=24,
-                                    color=P.dim)).arrange(RIGHT, buff=0.2).move_to(caption)
+        self.field_caption = on_baseline(tex(r"-\hat\epsilon(x_t, t)", size=32),
+                                         tex(r"\text{on a grid, exact}", size=28).set_color(P.dim),
+                                         buff=0.2).move_to(caption)
         self.field_caption[0].set_color(P.eps_hat)
         # under the arrows, faintly, the data they point at
         veil = Square(left.frame.width, stroke_width=0, fill_color=P.background, fill_opacity=0.55).move_to(left.frame)
@@ -420,10 +419,11 @@ class ToyDiffusion2D(ToyScene):
         right = self.right = Cloud(CLOUD).move_to(RIGHT * 3.4 + DOWN * 0.05)
         clouds = {"ddpm": left, "ddim": right}
         names = {"ddpm": f"DDPM, {len(tr['ddpm_t']) - 1} steps", "ddim": f"DDIM, {len(tr['ddim_t']) - 1} steps"}
-        t_values = {s: Number(tr[f"{s}_frame_t"][0], num_decimal_places=0, font_size=28, color=P.time)
+        t_values = {s: Number(tr[f"{s}_frame_t"][0], num_decimal_places=0, font_size=26, color=P.time, text=True)
                     for s in clouds}
-        headers = VGroup(*[VGroup(label(names[s], size=26), tex("t", "=", size=28, colors={"t": P.time}), t_values[s]
-                                  ).arrange(RIGHT, buff=0.15).next_to(clouds[s], DOWN, buff=0.15) for s in clouds])
+        headers = VGroup(*[on_baseline(label(names[s], size=26), label("t", size=26, color=P.time, italic=True),
+                                       label("=", size=26), t_values[s], buff=0.15).next_to(clouds[s], DOWN, buff=0.15)
+                           for s in clouds])
         traces = {s: VGroup(*[Path(stroke_color=P.text, stroke_width=2) for _ in range(self.traced)]) for s in clouds}
         equations = VGroup(*[tex(*cls.equation, size=30).next_to(clouds[s], UP, buff=0.2)
                              for s, cls in (("ddpm", DDPM), ("ddim", DDIM))])

@@ -48,10 +48,11 @@ def test_a_label_on_another_label_fails_the_check_naming_both():
         scene.wait(1)
 
     problems, moments = problems_of(construct)
-    # the one slide lasts 1 s: it is held to 2 s (MIN_SLIDE_SECONDS) before the last frame is checked
-    assert moments == ["Sample, slide break 1 (0.0 s)", "Sample, the last frame (2.0 s)"]
-    assert problems == [f"Sample, {moment}: Text 'noise a' overlaps Text 'noise b'" for moment in
-                        ("slide break 1 (0.0 s)", "the last frame (2.0 s)")]
+    # at the slide break, after the wait, after the hold of the one slide (1 s, held to MIN_SLIDE_SECONDS = 2 s)
+    # and at the last frame
+    assert moments == ["Sample, slide break 1 (0.0 s)", "Sample, after animation 1 (1.0 s)",
+                       "Sample, after animation 2 (2.0 s)", "Sample, the last frame (2.0 s)"]
+    assert problems == [f"{moment}: Text 'noise a' overlaps Text 'noise b'" for moment in moments]
 
 
 def test_text_on_a_point_a_curve_or_an_image_fails_and_text_beside_them_passes():
@@ -75,8 +76,35 @@ def test_text_on_a_point_a_curve_or_an_image_fails_and_text_beside_them_passes()
     problems, _ = problems_of(construct)
     assert sorted(p.split(": ", 1)[1] for p in problems if "slide break" in p) == sorted([
         f"Text 'on the curve' overlaps a Line {P.x0} at (0.00, 0.00)",
-        "Text 'on the point' overlaps a Dot #FFFFFF at (4.50, -2.50)",
-        "Text 'on it' overlaps an image 2.00 x 2.00 at (-4.50, 1.00)"])
+        "Text 'on the point' comes within 0.08 of a Dot #FFFFFF at (4.50, -2.50)",
+        "Text 'on it' comes within 0.08 of an image 2.00 x 2.00 at (-4.50, 1.00)"])
+
+
+def test_what_viewers_saw_is_flagged_an_image_in_the_margin_a_tick_number_and_a_label_touching_an_image():
+    """The spots of issue 30, as the scenes had them: ForwardProcess's x_t panel 1 % from the left edge and its
+    plot's tick numbers under the eps panel; GeneraliseOrMemorise's row name ending 0.015 short of its image."""
+    from manim import Axes
+
+    from scenes.kit.palette import P
+    from scenes.kit.panels import Panel
+    from scenes.kit.text import label
+
+    def construct(scene):
+        x_t = Panel(np.zeros((8, 8, 3), np.uint8), 2.2, P.x_t).move_to(LEFT * 5.75 + UP * 0.3)
+        eps = Panel(np.zeros((8, 8, 3), np.uint8), 2.2, P.eps).move_to(RIGHT * 0.82 + UP * 0.51)
+        axes = Axes(x_range=[0, 1000, 250], y_range=[0, 1, 0.5], x_length=3.6, y_length=3.0, tips=False,
+                    axis_config={"include_numbers": True, "font_size": 24}).move_to(RIGHT * 4.1 + DOWN * 0.3)
+        image = Panel(np.zeros((8, 8, 3), np.uint8), 1.55, P.x_t).move_to([-0.825, -0.75, 0])
+        name = label("E[x0 | xt] over its 107 images", size=24)
+        name.move_to([0, -0.95, 0]).align_to(image.frame.get_left() + LEFT * 0.015, RIGHT)
+        scene.add(x_t, eps, axes, image, name)
+        scene.slide("one moment", title="A moment", description="One moment.")
+
+    problems, _ = problems_of(construct)
+    found = [p.split(": ", 1)[1] for p in problems if "slide break" in p]
+    assert "an image 2.20 x 2.20 at (-5.75, 0.30) reaches 0.45 into the frame's 5% margin" in found, found
+    assert any(p.startswith("DecimalNumber 0.5 comes within 0.08 of an image 2.20 x 2.20") for p in found), found
+    assert any(p.startswith("Text 'E[x0 | xt] over its 107 images' comes within 0.08 of an image 1.55") for p in found)
 
 
 def test_small_text_and_text_in_the_margin_fail():
@@ -109,7 +137,7 @@ def test_text_too_faint_for_its_background_fails():
     problems, _ = problems_of(construct)
     assert problems[0] == ("Sample, slide break 1 (0.0 s): Text 'faint' is drawn in #303030, contrast 1.37 against "
                            "the background #14161C, below 4.5")
-    assert len(problems) == 2  # and at the last frame
+    assert len(problems) == 3  # and after the hold of the slide to 2 s, and at the last frame
 
 
 def check_scenes(theme: str, scenes: list[str]) -> str:
@@ -161,3 +189,64 @@ def test_every_image_scene_is_laid_out_at_every_slide_break_with_a_256_model(the
         monkeypatch.setenv(key, value)
     summary = check_scenes(theme, IMAGE_SCENES)
     assert "0 problems" in summary
+
+
+FLAT = set("1247DEFHIKLMNPTXZhiklmnrxz")  # glyphs of DejaVu Sans whose bottom is flat on the baseline
+
+
+def glyphs_of(m) -> list[tuple[object, str]]:
+    """(glyph, character) of a line made of Text, the kit's numbers and groups of them, left to right."""
+    from manim import Text
+
+    from scenes.kit.numbers import Number, Whole
+    if isinstance(m, Text):
+        return list(zip(m.submobjects, m.text.replace(" ", ""), strict=True))
+    if isinstance(m, (Number, Whole)):
+        return list(zip(m.submobjects, m._get_num_string(m.number), strict=True))
+    return [pair for part in m.submobjects for pair in glyphs_of(part)]
+
+
+def baselines_in_pixels(line) -> list[int]:
+    """The line rendered alone at 1080p; for each flat-bottomed glyph, the lowest pixel row it lights."""
+    from manim import Scene, config
+
+    with tempconfig({"pixel_height": 1080, "pixel_width": 1920, "dry_run": True, "verbosity": "ERROR",
+                     "progress_bar": "none", "disable_caching": True}):
+        scene = Scene()
+        scene.add(line.move_to([0, 0, 0]))
+        scene.renderer.update_frame(scene)
+        lit = scene.renderer.get_frame()[..., :3].astype(int).sum(axis=2) > 200
+        per_unit = config.pixel_width / config.frame_width
+        rows = []
+        for glyph, char in glyphs_of(line):
+            if char not in FLAT:
+                continue
+            left, right = (int(round((x + config.frame_width / 2) * per_unit)) for x in (glyph.get_left()[0],
+                                                                                          glyph.get_right()[0]))
+            band = lit[:, left + 1:right - 1]
+            rows.append(int(np.nonzero(band.any(axis=1))[0].max()))
+    return rows
+
+
+def test_a_counter_and_a_header_sit_on_one_baseline_within_a_pixel_at_1080p():
+    """Measured in pixels of a rendered frame: the lowest lit row of every flat-bottomed glyph (H, 1, 4, 7, k, ...)
+    of a counter whose words have a descender beside them (`/`), of a sans line with an italic t and numbers,
+    and of the reverse scene's header, agree within one pixel."""
+    import types
+
+    from scenes.kit.numbers import Counter, Whole
+    from scenes.kit.palette import P
+    from scenes.kit.text import label, on_baseline
+    from scenes.reverse import ReverseProcess
+
+    counter = Counter("Hx", 14, "/ 71 km", size=28)
+    counter.set(1471)
+    line = on_baseline(label("DDIM, 14 steps,", size=30), label("t", size=30, color=P.time, italic=True),
+                       label("=", size=30), Whole(741, font_size=30, mob_class=__import__("manim").Text), buff=0.15)
+    scene = types.SimpleNamespace(tr={"t": np.array([741, 471]), "t_prev": np.array([471, -1])}, name="DDPM")
+    header = ReverseProcess.header(scene)
+    scene.counters["t"].set_value(471)
+    scene.arrange_header()
+    for shown in (counter, line, header):
+        rows = baselines_in_pixels(shown)
+        assert len(rows) >= 3 and max(rows) - min(rows) <= 1, rows

@@ -171,7 +171,7 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
 
     from cache import mixtures, model_files, specs
     from scenes import toy
-    from scenes.kit import base
+    from scenes.kit import text as kit_text
 
     circle = np.linspace(0, 2 * np.pi, 7, endpoint=False)
     monkeypatch.setitem(mixtures.MIXTURES, "1d", lambda: mixtures.Mixture(
@@ -191,8 +191,8 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     def label(text, *args, **kwargs):
         written.append(text)
         return real_label(text, *args, **kwargs)
-    real_label = base.label  # the text kit's, which the scene base and the scenes use
-    monkeypatch.setattr(base, "label", label)  # the title cards'
+    real_label = kit_text.label  # the text kit's, which the title cards' lines() and the scenes use
+    monkeypatch.setattr(kit_text, "label", label)  # the title cards'
     monkeypatch.setattr(toy, "label", label)
 
     def render_all(scene_cls):

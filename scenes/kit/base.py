@@ -20,7 +20,7 @@ from cache.store import CacheError
 from .encoding import use_encoder
 from .palette import P
 from .panel_camera import PanelCamera
-from .text import label
+from .text import lines
 
 MIN_SLIDE_SECONDS = 2.0  # the shortest a slide lasts: a slide break holds the one before up to it
 
@@ -196,8 +196,8 @@ def on_each_step(tracker, redraw):
 def title_card(scene: Scene, title: str, subtitle: str) -> None:
     """A short title, then out of the way."""
     from manim import FadeIn, FadeOut
-    t = label(title, size=52)
-    s = label(subtitle, size=30, color=P.dim).next_to(t, DOWN, buff=0.3)
+    t = lines(title, size=52)
+    s = lines(subtitle, size=30, color=P.dim).next_to(t, DOWN, buff=0.3)
     scene.play(FadeIn(VGroup(t, s), shift=UP * 0.2), run_time=0.8)
     scene.wait(0.8)
     scene.play(FadeOut(VGroup(t, s)), run_time=0.5)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from manim import RIGHT, DecimalNumber, Integer, Text, VGroup
+from manim import DOWN, RIGHT, UP, DecimalNumber, Integer, Text, VGroup
 
 from .palette import P
-from .text import FONT, label
+from .text import FONT, REFERENCE_SIZE, align_baselines, baseline, drop, label
 
 
 def light_copy(mobject):
@@ -28,7 +28,7 @@ _GLYPHS: dict[tuple[type, str], object] = {}  # (class, character) -> its glyph,
 
 class _LightGlyphs:
     """DecimalNumber's characters, each made once (LaTeX, or Text in the theme's font) and copied
-    with light_copy."""
+    with light_copy; its digits on one baseline, which set_value keeps where it was."""
 
     def _string_to_mob(self, string, mob_class=None, **kwargs):
         mob_class = mob_class or self.mob_class
@@ -37,6 +37,34 @@ class _LightGlyphs:
         glyph = light_copy(_GLYPHS[mob_class, string])
         glyph.font_size = self._font_size
         return glyph
+
+    def _kind(self) -> str:
+        return "text" if self.mob_class is Text else "tex"
+
+    def _set_submobjects_from_number(self, number) -> None:
+        """Manim's digits, then each lowered by its drop below the baseline: Manim aligns their bottoms, which
+        sets a round digit (0, 3, 6, 8, 9) its overshoot above the flat ones."""
+        super()._set_submobjects_from_number(number)
+        scale = self._font_size / REFERENCE_SIZE
+        for glyph, char in zip(self.submobjects, self._get_num_string(number), strict=False):
+            if char.isdigit():
+                glyph.shift(DOWN * drop(self._kind(), char) * scale)
+        self.initial_height = self.height
+
+    def baseline(self) -> float:
+        """The y of the digits' baseline."""
+        for glyph, char in zip(self.submobjects, self._get_num_string(self.number), strict=False):
+            if char.isdigit():
+                return float(glyph.get_bottom()[1]) + drop(self._kind(), char) * self.font_size / REFERENCE_SIZE
+        return float(self.get_bottom()[1])
+
+    def set_value(self, number):
+        """DecimalNumber.set_value, keeping the baseline where it was (Manim keeps the vertical centre)."""
+        line = self.baseline() if self.submobjects else None
+        super().set_value(number)
+        if line is not None:
+            self.shift(UP * (line - self.baseline()))
+        return self
 
 
 class Number(_LightGlyphs, DecimalNumber):
@@ -52,8 +80,8 @@ class Whole(_LightGlyphs, Integer):
 
 
 class Counter(VGroup):
-    """Text around a whole number that changes, `step 12 / 50`: the text is made once, set() changes
-    the number (a new Text every step would cost a Pango and SVG run each time)."""
+    """Text around a whole number that changes, `step 12 / 50`, on one baseline: the text is made once, set()
+    changes the number (a new Text every step would cost a Pango and SVG run each time)."""
 
     def __init__(self, before: str, value: int, after: str = "", size: float = 28, color: str | None = None):
         self.number = Whole(value, font_size=size, color=color or P.time, mob_class=Text, group_with_commas=False)
@@ -62,12 +90,14 @@ class Counter(VGroup):
         if after:
             parts.append(label(after, size=size, color=color or P.time))
         super().__init__(*parts)
-        self.arrange(RIGHT, buff=0.12)
+        align_baselines(self.arrange(RIGHT, buff=0.12))
 
     def set(self, value: int) -> "Counter":
-        centre = self.get_center()
+        """The new number, the words beside it, on the same baseline and centred where the counter was."""
+        x, line = self.get_x(), baseline(self)
         self.number.set_value(value)
-        return self.arrange(RIGHT, buff=0.12).move_to(centre)
+        align_baselines(self.arrange(RIGHT, buff=0.12)).set_x(x)
+        return self.shift(UP * (line - baseline(self)))
 
 
 class Memo(VGroup):
