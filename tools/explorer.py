@@ -61,6 +61,11 @@ def floats(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a, "<f4").tobytes()).decode()
 
 
+def doubles(a: np.ndarray) -> str:
+    """float64, little-endian, base64: the page reads it as a Float64Array (numbers shown as recorded)."""
+    return base64.b64encode(np.ascontiguousarray(a, "<f8").tobytes()).decode()
+
+
 def numbers(tr: Trajectory, *names: str) -> dict:
     return {name: np.asarray(tr[name]).tolist() for name in names}
 
@@ -184,7 +189,7 @@ def schedules_view(tr: Trajectory) -> dict:
     spec = tr.manifest["spec"]
     keep = evenly(len(tr["image_t"]), SCHEDULE_FRAMES)
     return {"schedules": spec["schedules"], "quant": QUANT, "points": len(tr["x_T"]), "T": tr["alpha_bar"].shape[1],
-            "alpha_bar": floats(tr["alpha_bar"]), "log_snr": floats(tr["log_snr"]),
+            "alpha_bar": doubles(tr["alpha_bar"]), "log_snr": doubles(tr["log_snr"]),
             "ddim": quantised(tr["ddim_final"]), "image_t": tr["image_t"][keep].tolist(),
             "numbers": numbers(tr, "step_counts", "ddim_t", "ddim_stray", "stray_sd", "snr_window",
                                "steps_in_window"),

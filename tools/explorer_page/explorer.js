@@ -64,6 +64,12 @@
     return new Float32Array(bytes.buffer);
   }
 
+  function doubles(b64) {
+    const bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new Float64Array(bytes.buffer);
+  }
+
   function drawFrame(canvas, sheet, i) {
     if (canvas.width !== sheet.w) canvas.width = sheet.w;
     if (canvas.height !== sheet.h) canvas.height = sheet.h;
@@ -704,7 +710,7 @@
   // same eps under each at that t, and DDIM's samples of the smiley under each schedule at a step count.
   function schedulesView(s, v) {
     const n = v.numbers, T = v.T, F = v.image_t.length;
-    const alphaBar = floats(v.alpha_bar), logSnr = floats(v.log_snr), finals = ints(v.ddim, v.quant);
+    const alphaBar = doubles(v.alpha_bar), logSnr = doubles(v.log_snr), finals = ints(v.ddim, v.quant);
     const name = (r) => SCHEDULE_NAME[v.schedules[r]] || v.schedules[r], meaning = (r) => SCHEDULE_MEANING[v.schedules[r]] || "text";
     const eq = el("div", {class: "equation"});
     typeset(eq, EQ_FORWARD);
@@ -747,7 +753,7 @@
         strays.set(`stray${r}`, 100 * n.ddim_stray[r][q], 1);
       });
     }
-    select.addEventListener("change", drawClouds);
+    select.addEventListener("change", () => c.set(c.value));
     function show(j) {
       const t = v.image_t[j];
       panels.forEach((p, r) => p.show(v.images[`x_t${r}`], j, `x_t at t = ${t} under the ${name(r)} schedule`));
