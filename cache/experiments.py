@@ -34,6 +34,7 @@ class View:
     title: str
     index: int = 0             # which recording of the experiment (its `specs`, in order)
     mixture: str = ""          # for an experiment recorded on several mixtures: the one it shows
+    scenes: tuple[str, ...] = ()  # the scenes of its experiment it shows, file:Class (every scene has a view)
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ EXPERIMENTS: tuple[Experiment, ...] = (  # in render order: ./render.sh renders 
     Experiment(
         "forward", "notebook", "x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps at every step, and the chain",
         "forward_specs", uses=("image",), options=("image",), scenes=("forward:ForwardProcess",),
-        views=(View("forward", "Forward: adding noise"),)),
+        views=(View("forward", "Forward: adding noise", scenes=("forward:ForwardProcess",)),)),
     Experiment(
         "reverse", "notebook", "one DDPM and one DDIM run from one noise, every step recorded",
         "reverse_specs", scenes=("reverse:ReverseProcess", "reverse:ReverseProcessDDIM"),
-        views=(View("reverse-ddpm", "Reverse: DDPM", 0), View("reverse-ddim", "Reverse: DDIM", 1))),
+        views=(View("reverse-ddpm", "Reverse: DDPM", 0, scenes=("reverse:ReverseProcess",)),
+               View("reverse-ddim", "Reverse: DDIM", 1, scenes=("reverse:ReverseProcessDDIM",)))),
     Experiment(
         "similar_noise", "notebook",
         "DDIM from two similar noises (a patch redrawn, a global mix), and output against noise distance",
@@ -69,35 +71,44 @@ EXPERIMENTS: tuple[Experiment, ...] = (  # in render order: ./render.sh renders 
         options=("patch_size", "patch_x", "patch_y", "noise_scaling"),
         scenes=("similar_noise:PatchPerturbation", "similar_noise:GlobalPerturbation",
                 "similar_noise:PerturbationSweep"),
-        views=(View("patch", "Patch perturbation", 0), View("global", "Global perturbation", 1))),
+        views=(View("patch", "Patch perturbation", 0, scenes=("similar_noise:PatchPerturbation",)),
+               View("global", "Global perturbation", 1, scenes=("similar_noise:GlobalPerturbation",)),
+               View("noise-sweep", "Perturbation sweep: output against noise distance", 2,
+                    scenes=("similar_noise:PerturbationSweep",)))),
     Experiment(
         "forward_backward", "notebook", "an image noised to one level and denoised by DDIM, and the grid of levels",
         "forward_backward_specs", uses=("image", "forward_timestep", "grid_levels"),
         options=("image", "forward_timestep", "grid_levels"),
         scenes=("forward_backward:NoiseThenDenoise", "forward_backward:NoiseDenoiseGrid"),
-        views=(View("grid", "Noise, then denoise: the grid"),)),
+        views=(View("grid", "Noise, then denoise: the grid",
+                    scenes=("forward_backward:NoiseThenDenoise", "forward_backward:NoiseDenoiseGrid")),)),
     Experiment(
         "ddim_steps", "notebook", "one noise, DDIM at several step counts, and DDPM",
         "ddim_steps_specs", uses=("ddim_step_counts",), options=("ddim_step_counts",),
-        scenes=("ddim_steps:DdimStepCounts",), views=(View("ddim-steps", "DDIM step counts"),)),
+        scenes=("ddim_steps:DdimStepCounts",),
+        views=(View("ddim-steps", "DDIM step counts", scenes=("ddim_steps:DdimStepCounts",)),)),
     Experiment(
         "toy", "mixtures", "a mixture's points: the forward chain, the eps_hat field, DDPM and DDIM back",
         "toy_specs", options=("schedule",), mixtures=("1d", "smiley"),
         scenes=("toy:ToyDiffusion1D", "toy:ToyDiffusion2D"),
-        views=(View("toy-2d", "Toy 2D: a smiley of points", mixture="smiley"),)),
+        views=(View("toy-1d", "Toy 1D: q(x_t) over t and x", mixture="1d", scenes=("toy:ToyDiffusion1D",)),
+               View("toy-2d", "Toy 2D: a smiley of points", mixture="smiley", scenes=("toy:ToyDiffusion2D",)))),
     Experiment(
         "memorisation", "memorisation", "the trained UNet and the exact denoiser of its training images, from the "
         "same noises", "memorisation_specs", scenes=("memorisation:GeneraliseOrMemorise",),
-        views=(View("memorisation", "Generalise or memorise"),)),
+        views=(View("memorisation", "Generalise or memorise", scenes=("memorisation:GeneraliseOrMemorise",)),)),
     Experiment(
         "schedules", "mixtures", "beta schedules side by side: alpha_bar, log SNR, an image and DDIM under each",
-        "schedules_specs", mixtures=("smiley",), scenes=("schedules:NoiseSchedules",)),
+        "schedules_specs", mixtures=("smiley",), scenes=("schedules:NoiseSchedules",),
+        views=(View("schedules", "Noise schedules", scenes=("schedules:NoiseSchedules",)),)),
     Experiment(
         "guidance", "mixtures", "classifier-free guidance with exact denoisers, at several guidance scales",
-        "guidance_specs", mixtures=("smiley",), scenes=("guidance:ClassifierFreeGuidance",)),
+        "guidance_specs", mixtures=("smiley",), scenes=("guidance:ClassifierFreeGuidance",),
+        views=(View("guidance", "Classifier-free guidance", scenes=("guidance:ClassifierFreeGuidance",)),)),
     Experiment(
         "flow", "mixtures", "flow matching (Euler on the exact velocity) against DDIM, as many evaluations each",
-        "flow_specs", mixtures=("smiley",), scenes=("flow:FlowMatching",)),
+        "flow_specs", mixtures=("smiley",), scenes=("flow:FlowMatching",),
+        views=(View("flow", "Flow matching against DDIM", scenes=("flow:FlowMatching",)),)),
 )
 
 
@@ -121,6 +132,11 @@ def scenes() -> tuple[str, ...]:
 def reads(scene: str) -> tuple[str, ...]:
     """The experiments a scene (file:Class) reads."""
     return tuple(e.name for e in EXPERIMENTS if scene in e.scenes)
+
+
+def views_of(scene: str) -> tuple[str, ...]:
+    """The explorer's views (their ids) that show a scene (file:Class)."""
+    return tuple(v.id for e in EXPERIMENTS for v in e.views if scene in v.scenes)
 
 
 def main(argv: list) -> int:

@@ -23,7 +23,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SETTINGS = "steps = 5\nforward_timestep = 2\npatch_size = 6\npatch_x = 4\npatch_y = 2\nddim_step_counts = [2, 5]\n" \
            "grid_levels = 3\n"
 TOY_POINTS = 120  # of the smiley's 2000: seconds to record, not a minute
-VIEWS = ["forward", "reverse-ddpm", "reverse-ddim", "patch", "global", "grid", "ddim-steps", "toy-2d", "memorisation"]
+VIEWS = ["forward", "reverse-ddpm", "reverse-ddim", "patch", "global", "noise-sweep", "grid", "ddim-steps", "toy-1d",
+         "toy-2d", "memorisation", "schedules", "guidance", "flow"]
+EVERY_FIFTH = np.arange(0, 51, 5)  # the frames of guidance and flow the page carries (tools/explorer.py CLOUD_FRAMES)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,9 @@ def recorded(tmp_path_factory):
         build(["memorisation"], settings.replace(model="embedded"), device="cpu")
         from cache import specs
         mp.setitem(specs.TOY_POINTS, 2, TOY_POINTS)
-        build(["toy"], settings.replace(model="mixture:smiley"), device="cpu")
+        mp.setitem(specs.TOY_POINTS, 1, TOY_POINTS)
+        build(["toy", "schedules", "guidance", "flow"], settings.replace(model="mixture:smiley"), device="cpu")
+        build(["toy"], settings.replace(model="mixture:1d"), device="cpu")
         made = web(folder / "out")
     assert "wrote" in made.output and made.exit_code == 0, made.output
     return folder, env
@@ -57,6 +61,7 @@ def use_recorded(request, monkeypatch):
             monkeypatch.setenv(k, v)
         from cache import specs
         monkeypatch.setitem(specs.TOY_POINTS, 2, TOY_POINTS)
+        monkeypatch.setitem(specs.TOY_POINTS, 1, TOY_POINTS)
 
 
 def shown(text_value: float, value, digits: int) -> bool:
@@ -297,6 +302,164 @@ def test_toy_2d_draws_that_frames_points(page, process):
     assert (pixels[rows[inside], cols[inside]] == colour).all()  # a dot of x_t's colour where each point is
     assert f"t = {t[j]}" in page.label("#toy-2d canvas")
     assert page.errors == []
+
+
+def rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def quantised(a) -> np.ndarray:
+    """The page's copy of 2D points: int16 of x * 4096 (tools/explorer.py quantised), read back."""
+    return np.round(np.asarray(a, np.float64) * 4096) / 4096
+
+
+def assert_cloud(page, selector: str, points: np.ndarray, colour: str) -> None:
+    """A dot of `colour` where each recorded point falls on the canvas (y up, over [-extent, extent]^2)."""
+    pixels = page.pixels(selector)
+    side, extent = pixels.shape[0], float(page.page.get_attribute(selector, "data-extent"))
+    cols = np.round((points[:, 0] + extent) / (2 * extent) * side).astype(int)
+    rows = np.round((extent - points[:, 1]) / (2 * extent) * side).astype(int)
+    inside = (cols >= 1) & (cols < side - 1) & (rows >= 1) & (rows < side - 1)
+    assert inside.mean() > 0.9, selector
+    assert (pixels[rows[inside], cols[inside]] == rgb(colour)).all(), selector
+
+
+@pytest.mark.parametrize("process", ["forward", "ddpm", "ddim"])
+def test_toy_1d_shows_the_density_over_t_and_x_and_that_states_histogram(page, process):
+    from scenes.kit.panels import heat_pixels
+    toy = tr("toy", model="mixture:1d")
+    keep = np.unique(np.round(np.linspace(0, len(toy["forward_t"]) - 1, 51)).astype(int))
+    states = {"forward": toy["forward"][keep], "ddpm": toy["ddpm_frames"], "ddim": toy["ddim_frames"]}[process]
+    t = {"forward": toy["forward_t"][keep], "ddpm": toy["ddpm_frame_t"], "ddim": toy["ddim_frame_t"]}[process]
+    page.page.click("#contents a[href='#toy-1d']")
+    page.page.select_option("#toy-1d-mode", process)
+    extent = float(toy.manifest["spec"]["extent"])
+    for j in (10, len(t) - 1):
+        page.type_into("#toy-1d-field", j)
+        assert page.number("toy-1d", "t") == t[j]
+        if process == "forward":
+            assert shown(page.number("toy-1d", "sqrt_alpha_bar"), np.sqrt(np.float64(toy["alpha_bar"][t[j]])), 4)
+        counts = page.page.get_attribute("#toy-1d svg[data-array='histogram']", "data-counts")
+        expected = np.bincount(np.floor((quantised(states[j, :, 0]) + extent) / (2 * extent / 40)).astype(int)
+                               .clip(-1, 40) + 1, minlength=42)[1:41]  # bins over [-extent, extent), the rest off
+        assert [int(c) for c in counts.split(",")] == expected.tolist()
+        assert f"t = {t[j]}" in page.label("#toy-1d svg[data-array='histogram']")
+    if process != "forward":  # the last state: the samples, and their share off the data
+        assert shown(page.number("toy-1d", "stray"), 100 * toy[f"{process}_stray"], 1)
+    vmax = float(np.percentile(toy["density"], 99.5))
+    assert (page.pixels("#toy-1d canvas[data-array='density']") == heat_pixels(toy["density"].T[::-1], vmax)).all()
+    page.page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.page.keyboard.press("Home")
+    page.page.keyboard.press("ArrowRight")
+    assert page.number("toy-1d", "t") == t[1]
+    assert page.page.evaluate("location.hash") == f"#toy-1d/process={process}/frame=1"
+    assert page.errors == []
+
+
+def test_noise_sweep_plots_output_against_noise_distance_with_each_pairs_output(browser, recorded):
+    sweep = tr("similar_noise", 2)
+    sizes = len(sweep["patch_sizes"])
+    k = sizes + 2  # the third global scaling, from a link
+    page = Page(browser, recorded[0] / "out" / "explorer" / "index.html", f"#noise-sweep/pair={k}")
+    try:
+        assert (page.pixels("#noise-sweep canvas[data-array='base']") == sweep["base"]).all()
+        for pair in (k, 1):
+            if pair != k:
+                page.type_into("#noise-sweep-field", pair)
+            kind, i = ("patch", pair) if pair < sizes else ("global", pair - sizes)
+            assert (page.pixels("#noise-sweep canvas[data-array='outputs']") == sweep["outputs"][pair]).all()
+            assert shown(page.number("noise-sweep", "noise_distance"), sweep[f"{kind}_noise_distance"][i], 2)
+            assert shown(page.number("noise-sweep", "output_distance"), sweep[f"{kind}_output_distance"][i], 2)
+            dot = page.page.locator(f"#noise-sweep svg circle[data-series='{kind}']")
+            assert float(dot.get_attribute("data-x")) == pytest.approx(sweep[f"{kind}_noise_distance"][i], rel=1e-6)
+            assert float(dot.get_attribute("data-y")) == pytest.approx(sweep[f"{kind}_output_distance"][i], rel=1e-6)
+            what = f"{sweep['patch_sizes'][i]}x{sweep['patch_sizes'][i]} patch" if kind == "patch" \
+                else f"s = {sweep['scalings'][i]:g}"
+            assert what in page.label("#noise-sweep canvas[data-array='outputs']")
+        assert page.page.evaluate("location.hash") == "#noise-sweep/pair=1"
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_schedules_shows_each_schedules_coefficients_image_and_ddim_samples(page):
+    from scenes.kit.palette import DARK
+    sch = tr("schedules", model="mixture:smiley")
+    page.page.click("#contents a[href='#schedules']")
+    j = 40  # of the 101 recorded t: the page keeps every other one
+    t = int(sch["image_t"][j])
+    page.type_into("#schedules-field", t)
+    assert page.number("schedules", "t") == t
+    for r in range(len(sch["alpha_bar"])):
+        assert (page.pixels(f"#schedules canvas[data-array='x_t[{r}]']") == sch["x_t"][r, j]).all()
+        assert shown(page.number("schedules", f"alpha_bar{r}"), sch["alpha_bar"][r, t], 4)
+        assert shown(page.number("schedules", f"log_snr{r}"), sch["log_snr"][r, t], 3)
+        assert f"t = {t}" in page.label(f"#schedules canvas[data-array='x_t[{r}]']")
+    for q, count in enumerate(sch["step_counts"]):
+        page.page.select_option("#schedules-steps", str(q))
+        for r in range(len(sch["alpha_bar"])):
+            assert_cloud(page, f"#schedules canvas[data-array='ddim_final[{r}]']", quantised(sch["ddim_final"][r, q]),
+                         DARK.x0)
+            assert f"{count} steps" in page.label(f"#schedules canvas[data-array='ddim_final[{r}]']")
+            assert shown(page.number("schedules", f"stray{r}"), 100 * sch["ddim_stray"][r, q], 1)
+    assert page.page.evaluate("location.hash") == f"#schedules/t={t}/steps={len(sch['step_counts']) - 1}"
+    assert page.errors == []
+
+
+def test_guidance_shows_each_ws_samples_from_the_same_noises(page):
+    from scenes.kit.palette import DARK
+    gd = tr("guidance", model="mixture:smiley")
+    page.page.click("#contents a[href='#guidance']")
+    for j in (3, len(EVERY_FIFTH) - 1):
+        page.type_into("#guidance-field", j)
+        frame = EVERY_FIFTH[j]
+        assert page.number("guidance", "t") == gd["frame_t"][frame]
+        for k, w in enumerate(gd["weights"]):
+            assert_cloud(page, f"#guidance canvas[data-array='frames[{k}]']", quantised(gd["frames"][k, frame]),
+                         DARK.x0 if j == len(EVERY_FIFTH) - 1 else DARK.x_t)
+            assert f"w = {w:g}" in page.label(f"#guidance canvas[data-array='frames[{k}]']")
+            assert shown(page.number("guidance", f"spread{k}"), gd["spread"][k], 3)
+            assert shown(page.number("guidance", f"on_class{k}"), 100 * gd["on_class"][k], 1)
+            assert shown(page.number("guidance", f"coverage{k}"), 100 * gd["coverage"][k], 1)
+    assert_cloud(page, "#guidance canvas[data-array='reference']", quantised(gd["reference"]), DARK.x0)
+    assert shown(page.number("guidance", "true_spread"), gd["true_spread"], 3)
+    assert page.errors == []
+
+
+def test_flow_shows_euler_and_ddim_at_each_step_count_with_their_straightness(browser, recorded):
+    from scenes.kit.palette import DARK
+    fl = tr("flow", model="mixture:smiley")
+    page = Page(browser, recorded[0] / "out" / "explorer" / "index.html", "#flow/steps=2/frame=4")
+    try:
+        for r, j in ((2, 4), (len(fl["step_counts"]) - 1, 7)):
+            if r != 2:
+                page.page.select_option("#flow-steps", str(r))
+                page.type_into("#flow-field", j)
+            frame = EVERY_FIFTH[j]
+            assert_cloud(page, "#flow canvas[data-array='euler']", quantised(fl["euler_frames"][r, frame]), DARK.x_t)
+            assert_cloud(page, "#flow canvas[data-array='ddim']", quantised(fl["ddim_frames"][r, frame]), DARK.x_t)
+            assert shown(page.number("flow", "s"), fl["euler_frame_s"][r, frame], 2)
+            assert page.number("flow", "t") == fl["ddim_frame_t"][r, frame]
+            assert f"{fl['step_counts'][r]} steps" in page.label("#flow canvas[data-array='euler']")
+            for name in ("euler_straightness", "ddim_straightness", "ddim_flow_straightness"):
+                assert shown(page.number("flow", name), fl[name][r], 3)
+            assert shown(page.number("flow", "euler_stray"), 100 * fl["euler_stray"][r], 1)
+        page.page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.page.keyboard.press("End")
+        assert_cloud(page, "#flow canvas[data-array='euler']", quantised(fl["euler_final"][r]), DARK.x0)
+        assert page.page.evaluate("location.hash") == f"#flow/steps={r}/frame={len(EVERY_FIFTH) - 1}"
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_every_control_of_every_view_is_labelled(page):
+    unlabelled = page.page.eval_on_selector_all(
+        "main input, main select", "es => es.filter(e => !e.id || !document.querySelector(`label[for='${e.id}']`))"
+        ".map(e => e.outerHTML)")
+    assert unlabelled == []
+    ids = page.page.eval_on_selector_all("main [id]", "es => es.map(e => e.id)")
+    assert len(ids) == len(set(ids))
 
 
 def test_the_theme_toggle_gives_the_scenes_light_palette(page):

@@ -61,6 +61,11 @@ def floats(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a, "<f4").tobytes()).decode()
 
 
+def doubles(a: np.ndarray) -> str:
+    """float64, little-endian, base64: the page reads it as a Float64Array (numbers shown as recorded)."""
+    return base64.b64encode(np.ascontiguousarray(a, "<f8").tobytes()).decode()
+
+
 def numbers(tr: Trajectory, *names: str) -> dict:
     return {name: np.asarray(tr[name]).tolist() for name in names}
 
@@ -138,6 +143,93 @@ def toy_view(tr: Trajectory) -> dict:
             "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "ddim_fine_stray", "stray_sd"), "images": {}}
 
 
+TOY_1D_FRAMES = 51  # of the 1D toy's 201 forward states, as the 2D toy: the heat map keeps every one
+CLOUD_FRAMES = 11  # of the guidance and flow runs' 51 frames, evenly spaced: every fifth
+SCHEDULE_FRAMES = 51  # of the schedules' 101 noised images per schedule, evenly spaced: every other
+
+
+def evenly(n: int, keep: int) -> np.ndarray:
+    """`keep` indices of 0..n-1, evenly spaced, both ends included."""
+    return np.unique(np.round(np.linspace(0, n - 1, min(n, keep))).astype(int))
+
+
+def toy_1d_view(tr: Trajectory, palette_heat: Callable) -> dict:
+    """ToyDiffusion1D: q(x_t) over (t, x) as a heat map (the scene's 99.5th percentile as its top), the first
+    points' paths on it, and at the chosen state the points' histogram beside q(x_t)."""
+    keep = evenly(len(tr["forward_t"]), TOY_1D_FRAMES)
+    vmax = float(np.percentile(tr["density"], 99.5))
+    forward_t = tr["forward_t"]
+    return {"points": len(tr["x0"]), "quant": QUANT, "extent": float(tr.manifest["spec"]["extent"]),
+            "T": len(tr["alpha_bar"]), "grid": tr["grid"][:, 0].tolist(), "heat_max": vmax,
+            "heat_t": forward_t.tolist(), "forward_t": forward_t[keep].tolist(),
+            "alpha_bar": tr["alpha_bar"][forward_t[keep]].tolist(),
+            "density": floats(tr["density"][keep]), "data_density": floats(tr["data_density"]),
+            "x0": quantised(tr["x0"][:, 0]), "forward": quantised(tr["forward"][keep, :, 0]),
+            "forward_paths": quantised(tr["forward_paths"][forward_t, :, 0]),
+            "ddpm": quantised(tr["ddpm_frames"][..., 0]), "ddpm_t": tr["ddpm_frame_t"].tolist(),
+            "ddim": quantised(tr["ddim_frames"][..., 0]), "ddim_t": tr["ddim_frame_t"].tolist(),
+            "ddpm_paths": quantised(tr["ddpm_paths"][..., 0]), "ddpm_path_t": tr["ddpm_t"].tolist(),
+            "ddim_paths": quantised(tr["ddim_paths"][..., 0]), "ddim_path_t": tr["ddim_t"].tolist(),
+            "steps": {"ddpm": len(tr["ddpm_t"]) - 1, "ddim": len(tr["ddim_t"]) - 1},
+            "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "stray_sd"),
+            "images": {"heat": sheet(palette_heat(tr["density"].T[::-1], vmax)[None])}}
+
+
+def noise_sweep_view(tr: Trajectory) -> dict:
+    """PerturbationSweep: each perturbed noise's output beside the base output, and output distance against
+    noise distance, the patch sizes and the global scalings as two series."""
+    return {"numbers": numbers(tr, "patch_sizes", "scalings", "patch_noise_distance", "patch_output_distance",
+                               "global_noise_distance", "global_output_distance"),
+            "images": {"base": sheet(tr["base"][None]), "outputs": sheet(tr["outputs"])}}
+
+
+def schedules_view(tr: Trajectory) -> dict:
+    """NoiseSchedules: alpha_bar and log SNR of each schedule over t, one image noised under each at every
+    other recorded t, and DDIM's samples of the smiley under each schedule and step count from the same x_T."""
+    spec = tr.manifest["spec"]
+    keep = evenly(len(tr["image_t"]), SCHEDULE_FRAMES)
+    return {"schedules": spec["schedules"], "quant": QUANT, "points": len(tr["x_T"]), "T": tr["alpha_bar"].shape[1],
+            "alpha_bar": doubles(tr["alpha_bar"]), "log_snr": doubles(tr["log_snr"]),
+            "ddim": quantised(tr["ddim_final"]), "image_t": tr["image_t"][keep].tolist(),
+            "numbers": numbers(tr, "step_counts", "ddim_t", "ddim_stray", "stray_sd", "snr_window",
+                               "steps_in_window"),
+            "images": {"x0": sheet(tr["x0"][None]), "eps": sheet(tr["eps"][None]),
+                       **{f"x_t{r}": sheet(tr["x_t"][r, keep]) for r in range(tr["x_t"].shape[0])}}}
+
+
+def guidance_view(tr: Trajectory) -> dict:
+    """ClassifierFreeGuidance: each w's DDIM states from the same x_T (every fifth frame), the samples of
+    p(x | c) itself, and per w the spread, the share on the class and its coverage."""
+    keep = evenly(tr["frames"].shape[1], CLOUD_FRAMES)
+    return {"points": tr["frames"].shape[2], "quant": QUANT, "frames": quantised(tr["frames"][:, keep]),
+            "frame_t": tr["frame_t"][keep].tolist(), "reference": quantised(tr["reference"]),
+            "numbers": numbers(tr, "weights", "spread", "true_spread", "on_class", "coverage", "reference_coverage",
+                               "stray_sd", "field_t"), "condition": tr.manifest["spec"]["condition"], "images": {}}
+
+
+def flow_view(tr: Trajectory) -> dict:
+    """FlowMatching: Euler on the exact velocity and DDIM, at each step count, from the same x_T (every fifth
+    frame; a run's repeated states, between its steps, are carried once), their traced paths, straightness."""
+    keep = evenly(tr["euler_frames"].shape[1], CLOUD_FRAMES)
+    runs = {}
+    for sampler in ("euler", "ddim"):
+        states, index = [], []
+        for r in range(len(tr["step_counts"])):
+            seen = {}
+            for j in keep:
+                frame = tr[f"{sampler}_frames"][r, j]
+                index.append(seen.setdefault(frame.tobytes(), len(states)))
+                if index[-1] == len(states):
+                    states.append(frame)
+        runs[sampler] = {"states": quantised(np.stack(states)), "frame_state": index,
+                         "paths": quantised(tr[f"{sampler}_paths"])}
+    return {"points": tr["x_T"].shape[0], "quant": QUANT, "runs": runs, "frames": len(keep),
+            "paths": tr["euler_paths"].shape[2], "path_frames": tr["euler_paths"].shape[1], "keep": keep.tolist(),
+            "euler_s": tr["euler_frame_s"][:, keep].tolist(), "ddim_t": tr["ddim_frame_t"][:, keep].tolist(),
+            "numbers": numbers(tr, "step_counts", "euler_straightness", "ddim_straightness", "ddim_flow_straightness",
+                               "euler_stray", "ddim_stray", "stray_sd"), "images": {}}
+
+
 def meanings(kind: str) -> dict[str, str]:
     """name -> meaning of every array a recording of this kind may store (cache/stored_arrays.py)."""
     return STORED_ARRAYS.get(kind, {}) | {k: v for arrays in VARIANTS.get(kind, {}).values() for k, v in arrays.items()}
@@ -162,7 +254,9 @@ def makers(heat: Callable) -> dict[str, Callable]:
     the page's MAKERS draws it). An experiment with no view declared is shown by listing_view instead."""
     return {"forward": forward_view, "reverse-ddpm": reverse_view, "reverse-ddim": reverse_view,
             "patch": lambda tr: similar_noise_view(tr, heat), "global": lambda tr: similar_noise_view(tr, heat),
-            "grid": grid_view, "ddim-steps": ddim_steps_view, "memorisation": memorisation_view, "toy-2d": toy_view}
+            "grid": grid_view, "ddim-steps": ddim_steps_view, "memorisation": memorisation_view, "toy-2d": toy_view,
+            "toy-1d": lambda tr: toy_1d_view(tr, heat), "noise-sweep": noise_sweep_view, "schedules": schedules_view,
+            "guidance": guidance_view, "flow": flow_view}
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,12 @@
     return new Float32Array(bytes.buffer);
   }
 
+  function doubles(b64) {
+    const bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new Float64Array(bytes.buffer);
+  }
+
   function drawFrame(canvas, sheet, i) {
     if (canvas.width !== sheet.w) canvas.width = sheet.w;
     if (canvas.height !== sheet.h) canvas.height = sheet.h;
@@ -150,14 +156,14 @@
   }
 
   // A line plot (SVG) of series [{values, xs, meaning}], with a cursor the view moves.
-  function plot(parent, series, xMax, yMax, xLabel) {
+  function plot(parent, series, xMax, yMax, xLabel, yMin = 0) {
     const W = 420, H = 220, L = 40, B = 24;
     const svgNS = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(svgNS, "svg");
     svg.setAttribute("class", "plot");
     svg.setAttribute("viewBox", `0 0 ${W} ${H + B}`);
     svg.setAttribute("role", "img");
-    const X = (x) => L + (x / xMax) * (W - L), Y = (y) => H - (y / yMax) * (H - 10);
+    const X = (x) => L + (x / xMax) * (W - L), Y = (y) => H - ((y - yMin) / (yMax - yMin)) * (H - 10);
     const add = (tag, attrs) => {
       const n = document.createElementNS(svgNS, tag);
       for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
@@ -166,14 +172,14 @@
     };
     add("line", {class: "axis", x1: L, y1: H, x2: W, y2: H});
     add("line", {class: "axis", x1: L, y1: H, x2: L, y2: 10});
-    for (const y of [0, yMax / 2, yMax]) add("text", {x: L - 4, y: Y(y) + 4, "text-anchor": "end"}).textContent = fixed(y, 2);
+    for (const y of [yMin, (yMin + yMax) / 2, yMax]) add("text", {x: L - 4, y: Y(y) + 4, "text-anchor": "end"}).textContent = fixed(y, 2);
     for (const x of [0, xMax / 2, xMax]) add("text", {x: X(x), y: H + 14, "text-anchor": "middle"}).textContent = Math.round(x);
     add("text", {x: W, y: H + 24, "text-anchor": "end"}).textContent = xLabel;
     const cursor = add("line", {class: "cursor", y1: H, y2: 10});
-    const dots = series.map((s) => {
-      const pts = s.values.map((v, i) => `${X(s.xs ? s.xs[i] : i).toFixed(1)},${Y(v).toFixed(1)}`).join(" ");
-      add("polyline", {points: pts, fill: "none", style: `stroke: var(--${s.meaning})`, "stroke-width": 2});
-      return add("circle", {r: 4, style: `fill: var(--${s.meaning})`});
+    const dots = series.map((s, k) => {
+      const pts = Array.from(s.values, (v, i) => `${X(s.xs ? s.xs[i] : i).toFixed(1)},${Y(v).toFixed(1)}`).join(" ");
+      add("polyline", {points: pts, fill: "none", style: `stroke: var(--${s.meaning})`, "stroke-width": 2, "data-series": s.name || k});
+      return add("circle", {r: 4, style: `fill: var(--${s.meaning})`, "data-series": s.name || k});
     });
     parent.append(svg);
     return {
@@ -181,7 +187,8 @@
       move(x, ys) {
         cursor.setAttribute("x1", X(x)); cursor.setAttribute("x2", X(x));
         ys.forEach((y, k) => {
-          dots[k].setAttribute("cx", X(x)); dots[k].setAttribute("cy", Y(y ?? 0));
+          dots[k].setAttribute("cx", X(x)); dots[k].setAttribute("cy", Y(y ?? yMin));
+          dots[k].dataset.x = x; dots[k].dataset.y = y ?? "";
           dots[k].style.display = y === null || y === undefined ? "none" : "";
         });
       },
@@ -192,6 +199,34 @@
     const box = el("p", {class: "legend"});
     for (const [, tex] of items) { const s = el("span"); typeset(s, tex); box.append(s); }
     parent.append(box);
+  }
+
+  function ints(b64, quant) {  // int16 of x * quant (tools/explorer.py quantised)
+    const bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return Float32Array.from(new Int16Array(bytes.buffer), (x) => x / quant);
+  }
+
+  // A square canvas of 2D points over [-E, E]^2, y up: a dot of 3x3 pixels centred where each point is.
+  function cloud(parent, {array, extent, side = 300, captionTex = ""}) {
+    const canvas = el("canvas", {role: "img", width: side, height: side, "data-extent": extent, "data-array": array});
+    canvas.style.cssText = `width: ${side}px; height: ${side}px; border: 1px solid var(--dim)`;
+    const caption = el("figcaption");
+    parent.append(el("figure", {}, canvas, caption));
+    if (captionTex) typeset(caption, captionTex);
+    const px = (x) => ((x + extent) / (2 * extent)) * side, py = (y) => ((extent - y) / (2 * extent)) * side;
+    return {
+      canvas, caption, px, py,
+      draw(xs, offset, N, colour, alt, under) {  // points xs[(offset + p) * 2 + {0, 1}]; under(ctx): drawn first
+        const ctx = canvas.getContext("2d", {willReadFrequently: true});
+        ctx.fillStyle = meta.palettes[theme].background;
+        ctx.fillRect(0, 0, side, side);
+        if (under) under(ctx);
+        ctx.fillStyle = colour;
+        for (let p = 0; p < N; p++) ctx.fillRect(Math.round(px(xs[(offset + p) * 2])) - 1, Math.round(py(xs[(offset + p) * 2 + 1])) - 1, 3, 3);
+        canvas.setAttribute("aria-label", alt);
+      },
+    };
   }
 
   // ---- the views ----
@@ -527,6 +562,312 @@
       hash: () => `process=${select.value}/frame=${c.value}`};
   }
 
+  // ToyDiffusion1D: q(x_t) over (t, x) as a heat map with the first points' paths, and at the chosen state
+  // the histogram of every point beside q(x_t) (forward) or q(x_0) (DDPM and DDIM back).
+  function toy1dView(s, v) {
+    const N = v.points, E = v.extent, G = v.grid.length, T = v.T, B = 40;
+    const states = {forward: ints(v.forward, v.quant), ddpm: ints(v.ddpm, v.quant), ddim: ints(v.ddim, v.quant)};
+    const times = {forward: v.forward_t, ddpm: v.ddpm_t, ddim: v.ddim_t};
+    const paths = {forward: ints(v.forward_paths, v.quant), ddpm: ints(v.ddpm_paths, v.quant), ddim: ints(v.ddim_paths, v.quant)};
+    const pathT = {forward: v.heat_t, ddpm: v.ddpm_path_t, ddim: v.ddim_path_t};
+    const P8 = paths.forward.length / v.heat_t.length, density = floats(v.density), data = floats(v.data_density);
+    const select = el("select", {id: "toy-1d-mode"});
+    for (const [value, text] of [["forward", "forward: the chain q(x_t | x_{t-1})"],
+      ["ddpm", `DDPM, ${v.steps.ddpm} steps, back`], ["ddim", `DDIM, ${v.steps.ddim} steps, back`]]) {
+      select.append(el("option", {value, text}));
+    }
+    s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "process"}), select));
+    const eq = el("div", {class: "equation"});
+    typeset(eq, EQ_FORWARD);
+    const row = el("div", {class: "panels"});
+    const cols = v.images.heat.w, rows = v.images.heat.h;
+    const heat = el("canvas", {role: "img", "data-array": "density"});
+    heat.style.cssText = `width: ${3 * cols}px; height: ${2 * rows}px; image-rendering: auto; display: block`;
+    const svgNS = "http://www.w3.org/2000/svg";
+    const over = document.createElementNS(svgNS, "svg");
+    over.setAttribute("viewBox", `0 0 ${cols} ${rows}`);
+    over.setAttribute("preserveAspectRatio", "none");
+    over.setAttribute("aria-hidden", "true");
+    over.style.cssText = "position: absolute; left: 0; top: 0; width: 100%; height: 100%";
+    const wrap = el("div", {style: "position: relative"}, heat, over);
+    const heatCaption = el("figcaption");
+    row.append(el("figure", {}, wrap, heatCaption));
+    typeset(heatCaption, String.raw`q(\colt{x_t})\text{ over }\coltime{t}\text{ (across, }${T - 1}\text{ to the right) and }x\text{ (up)}`);
+    const side = el("div");
+    row.append(side);
+    const histBox = el("div");
+    side.append(histBox);
+    const nums = numberTable(side, [["t", String.raw`\coltime{t}`], ["sqrt_alpha_bar", String.raw`\colx{\sqrt{\bar\alpha_t}}`],
+      ["sqrt_one_minus_alpha_bar", String.raw`\cole{\sqrt{1-\bar\alpha_t}}`], ["stray", String.raw`\text{share off the data (\%)}`]]);
+    side.append(el("p", {class: "note", text: `${N} points of a 1D mixture, its exact denoiser as the model; the histogram (${B} bins over [-${E}, ${E}]) lies over the density at this t. Off the data: further than ${v.numbers.stray_sd} sd from every component.`}));
+    s.append(eq, row);
+    const col = (t) => (Math.max(t, 0) / (T - 1)) * (cols - 1) + 0.5, rowOf = (x) => ((E - x) / (2 * E)) * (rows - 1) + 0.5;
+    const hist = el("div");
+    histBox.append(hist);
+    const binW = (2 * E) / B;
+    let frame = 0;
+    function show(j) {
+      const mode = select.value, TT = times[mode], k = Math.min(j, TT.length - 1), t = TT[k], xs = states[mode];
+      frame = j;
+      drawFrame(heat, v.images.heat, 0);
+      heat.setAttribute("aria-label", `q(x_t) over t = 0..${T - 1} and x in [-${E}, ${E}] (heat, 0 to ${fixed(v.heat_max, 3)}), with the cursor at t = ${t}`);
+      over.replaceChildren();
+      const pt = pathT[mode], ps = paths[mode];  // the paths, up to this state: forward from t = 0, back from T - 1
+      for (let p = 0; p < P8; p++) {
+        const pts = [];
+        for (let i = 0; i < pt.length; i++) {
+          if (mode === "forward" ? pt[i] > t : pt[i] < t) break;
+          pts.push(`${col(pt[i]).toFixed(2)},${rowOf(ps[i * P8 + p]).toFixed(2)}`);
+        }
+        const line = document.createElementNS(svgNS, "polyline");
+        line.setAttribute("points", pts.join(" "));
+        line.setAttribute("fill", "none");
+        line.setAttribute("style", `stroke: var(--${mode === "forward" ? "x_t" : mode === "ddpm" ? "x_t" : "accent"})`);
+        line.setAttribute("stroke-width", "0.8");
+        line.setAttribute("vector-effect", "non-scaling-stroke");
+        over.append(line);
+      }
+      const cursor = document.createElementNS(svgNS, "line");
+      for (const [a, b] of [["x1", col(t)], ["x2", col(t)], ["y1", 0], ["y2", rows]]) cursor.setAttribute(a, b);
+      cursor.setAttribute("style", "stroke: var(--time)");
+      cursor.setAttribute("vector-effect", "non-scaling-stroke");
+      over.append(cursor);
+      const counts = new Array(B).fill(0);
+      for (let p = 0; p < N; p++) {
+        const b = Math.floor((xs[k * N + p] + E) / binW);
+        if (b >= 0 && b < B) counts[b] += 1;
+      }
+      const dens = mode === "forward" ? density.subarray(k * G, (k + 1) * G) : data;
+      const hs = counts.map((c) => c / (N * binW));
+      const top = Math.max(...dens, ...hs) * 1.1;
+      hist.replaceChildren();
+      const end = mode !== "forward" && k === TT.length - 1;
+      const chart = plot(hist, [{values: dens, xs: v.grid.map((x) => x + E), meaning: mode === "forward" ? "x_t" : "x0", name: "density"},
+        {values: hs.flatMap((h) => [h, h]), xs: hs.flatMap((_, b) => [b * binW, (b + 1) * binW]), meaning: end ? "x0" : mode === "forward" ? "dim" : "x_t", name: "histogram"}],
+        2 * E, top, `x + ${E}`);
+      chart.svg.setAttribute("aria-label", `histogram of the ${N} points at t = ${t} over ${mode === "forward" ? "q(x_t)" : "q(x_0)"}`);
+      chart.svg.dataset.counts = counts.join(",");
+      chart.svg.dataset.array = "histogram";
+      chart.move(0, [null, null]);
+      nums.set("t", t, 0);
+      const a = mode === "forward" ? v.alpha_bar[k] : null;
+      nums.set("sqrt_alpha_bar", a === null ? null : Math.sqrt(a));
+      nums.set("sqrt_one_minus_alpha_bar", a === null ? null : Math.sqrt(1 - a));
+      nums.set("stray", end ? 100 * v.numbers[`${mode}_stray`] : null, 1);
+    }
+    redraws.push(() => show(frame));
+    const count = Math.max(v.forward_t.length, v.ddpm_t.length, v.ddim_t.length);
+    const c = control(s, {id: "toy-1d", label: "state", max: count - 1, fieldLabel: "frame", toField: (j) => j,
+      fromField: (j) => j, onChange: show});
+    s.insertBefore(c.slider.parentNode, eq);
+    select.addEventListener("change", () => c.set(c.value));
+    return {control: c, go(p) { if (p.process) select.value = p.process; c.set(p.frame !== undefined ? Number(p.frame) : c.value, true); },
+      hash: () => `process=${select.value}/frame=${c.value}`};
+  }
+
+  // PerturbationSweep: output distance against noise distance, the patch sizes and the global scalings as two
+  // series, the chosen pair's point on them and its output beside the unperturbed one.
+  function noiseSweepView(s, v) {
+    const n = v.numbers, NP = n.patch_sizes.length, K = NP + n.scalings.length;
+    const what = (k) => (k < NP ? `a centred ${n.patch_sizes[k]}x${n.patch_sizes[k]} patch redrawn` : `the global mix with s = ${n.scalings[k - NP]}`);
+    const noise = (k) => (k < NP ? n.patch_noise_distance[k] : n.global_noise_distance[k - NP]);
+    const output = (k) => (k < NP ? n.patch_output_distance[k] : n.global_output_distance[k - NP]);
+    const head = el("div", {class: "equation"});
+    typeset(head, String.raw`\text{patch: }\colacc{n_b} = \colt{n_a}\text{ with a square redrawn};\quad\text{global: }\colacc{n_b} = \sqrt{1-s^2}\,\colt{n_a} + s\,n'`);
+    const row = el("div", {class: "panels"});
+    const base = panel(row, "x_t", String.raw`\colt{x_0^a}\text{ from }\colt{n_a}`, "base");
+    const out = panel(row, "accent", String.raw`\colacc{x_0^b}`, "outputs");
+    base.show(v.images.base, 0, "the output of DDIM from the unperturbed noise n_a");
+    const side = el("div", {class: "panels"});
+    const nums = numberTable(side, [["noise_distance", String.raw`\|\colt{n_a} - \colacc{n_b}\|`],
+      ["output_distance", String.raw`\|\colt{x_0^a} - \colacc{x_0^b}\|`]]);
+    const box = el("div");
+    side.append(box);
+    legend(box, [["x_t", String.raw`\colt{\text{patch sizes}}`], ["accent", String.raw`\colacc{\text{global scalings}}`]]);
+    const xMax = Math.max(...n.patch_noise_distance, ...n.global_noise_distance) * 1.05;
+    const yMax = Math.max(...n.patch_output_distance, ...n.global_output_distance) * 1.1;
+    const chart = plot(box, [{values: n.patch_output_distance, xs: n.patch_noise_distance, meaning: "x_t", name: "patch"},
+      {values: n.global_output_distance, xs: n.global_noise_distance, meaning: "accent", name: "global"}], xMax, yMax, "noise distance");
+    chart.svg.setAttribute("aria-label", "output distance against noise distance: the patch sizes and the global scalings");
+    s.append(head, row, side);
+    function show(k) {
+      out.show(v.images.outputs, k, `the output of DDIM from the noise with ${what(k)} (pair ${k + 1} of ${K})`);
+      nums.set("noise_distance", noise(k), 2);
+      nums.set("output_distance", output(k), 2);
+      chart.move(noise(k), [k < NP ? output(k) : null, k < NP ? null : output(k)]);
+      c.readout.textContent = what(k);
+    }
+    const c = control(s, {id: "noise-sweep", label: "perturbation", max: K - 1, fieldLabel: "pair", toField: (k) => k,
+      fromField: (k) => k, onChange: show});
+    s.insertBefore(c.slider.parentNode, row);
+    return {control: c, go(p) { c.set(p.pair !== undefined ? Number(p.pair) : c.value, true); }, hash: () => `pair=${c.value}`};
+  }
+
+  const SCHEDULE_MEANING = {linear: "text", squaredcos_cap_v2: "accent", scaled_linear: "eps_hat"};  // scenes/schedules.py
+  const SCHEDULE_NAME = {linear: "linear", squaredcos_cap_v2: "cosine", scaled_linear: "scaled linear"};
+
+  // NoiseSchedules: alpha_bar and log SNR under each schedule with a cursor at t, the image noised with the
+  // same eps under each at that t, and DDIM's samples of the smiley under each schedule at a step count.
+  function schedulesView(s, v) {
+    const n = v.numbers, T = v.T, F = v.image_t.length;
+    const alphaBar = doubles(v.alpha_bar), logSnr = doubles(v.log_snr), finals = ints(v.ddim, v.quant);
+    const name = (r) => SCHEDULE_NAME[v.schedules[r]] || v.schedules[r], meaning = (r) => SCHEDULE_MEANING[v.schedules[r]] || "text";
+    const eq = el("div", {class: "equation"});
+    typeset(eq, EQ_FORWARD);
+    const charts = el("div", {class: "panels"});
+    const curve = (arr, r) => arr.subarray(r * T, (r + 1) * T);
+    const boxA = el("div"), boxS = el("div");
+    charts.append(boxA, boxS);
+    const MACRO = {text: "", accent: "\\colacc", eps_hat: "\\colh"};  // the colour of each schedule's meaning
+    legend(boxA, v.schedules.map((sc, r) => [meaning(r), String.raw`${MACRO[meaning(r)]}{\text{${name(r)}}}`]));
+    const series = (arr) => v.schedules.map((sc, r) => ({values: curve(arr, r), meaning: meaning(r), name: sc}));
+    typeset(boxA.appendChild(el("div")), String.raw`\bar\alpha_t`);
+    typeset(boxS.appendChild(el("div")), String.raw`\log\mathrm{SNR}_t = \log\frac{\bar\alpha_t}{1-\bar\alpha_t}`);
+    const chartA = plot(boxA, series(alphaBar), T - 1, 1, "t");
+    chartA.svg.setAttribute("aria-label", "alpha_bar_t over t under each schedule");
+    let lo = Infinity, hi = -Infinity;
+    for (const x of logSnr) { if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); } }
+    const chartS = plot(boxS, series(logSnr), T - 1, Math.ceil(hi), "t", Math.floor(lo));
+    chartS.svg.setAttribute("aria-label", "log SNR_t over t under each schedule");
+    const row = el("div", {class: "panels"});
+    panel(row, "x0", String.raw`\colx{x_0}`, "x0").show(v.images.x0, 0, "x_0, one of the embedded model's training images");
+    panel(row, "eps", String.raw`\cole{\epsilon}`, "eps").show(v.images.eps, 0, "eps, the same noise under every schedule");
+    const panels = v.schedules.map((sc, r) => panel(row, meaning(r), String.raw`\text{${name(r)}}`, `x_t[${r}]`));
+    const side = el("div", {class: "panels"});
+    const nums = numberTable(side, [["t", String.raw`\coltime{t}`], ...v.schedules.flatMap((sc, r) => [
+      [`alpha_bar${r}`, String.raw`\bar\alpha_t\text{ (${name(r)})}`], [`log_snr${r}`, String.raw`\log\mathrm{SNR}_t\text{ (${name(r)})}`]])]);
+    side.append(el("p", {class: "note", text: `Steps with SNR in [${n.snr_window[0]}, ${n.snr_window[1]}] of the ${T}: ${v.schedules.map((sc, r) => `${name(r)} ${n.steps_in_window[r]}`).join(", ")}.`}));
+    s.append(eq, charts, row, side);
+    // DDIM under each schedule, from the same x_T: a step count to choose
+    const select = el("select", {id: "schedules-steps"});
+    n.step_counts.forEach((count, q) => select.append(el("option", {value: q, text: `DDIM, ${count} steps`})));
+    s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "DDIM samples"}), select));
+    const clouds = el("div", {class: "panels"});
+    const cl = v.schedules.map((sc, r) => cloud(clouds, {array: `ddim_final[${r}]`, extent: 1.5, captionTex: String.raw`\text{${name(r)}}`}));
+    const strays = numberTable(clouds, v.schedules.map((sc, r) => [`stray${r}`, String.raw`\text{${name(r)}: off the data (\%)}`]));
+    s.append(clouds);
+    function drawClouds() {
+      const q = Number(select.value), C = n.step_counts.length, P = meta.palettes[theme];
+      cl.forEach((cv, r) => {
+        cv.draw(finals, (r * C + q) * v.points, v.points, P.x0, `DDIM's ${v.points} samples under the ${name(r)} schedule, ${n.step_counts[q]} steps from t = ${n.ddim_t[r][q]}`);
+        strays.set(`stray${r}`, 100 * n.ddim_stray[r][q], 1);
+      });
+    }
+    select.addEventListener("change", () => c.set(c.value));
+    function show(j) {
+      const t = v.image_t[j];
+      panels.forEach((p, r) => p.show(v.images[`x_t${r}`], j, `x_t at t = ${t} under the ${name(r)} schedule`));
+      nums.set("t", t, 0);
+      v.schedules.forEach((sc, r) => { nums.set(`alpha_bar${r}`, alphaBar[r * T + t]); nums.set(`log_snr${r}`, logSnr[r * T + t], 3); });
+      chartA.move(t, v.schedules.map((sc, r) => alphaBar[r * T + t]));
+      chartS.move(t, v.schedules.map((sc, r) => logSnr[r * T + t]));
+      drawClouds();
+    }
+    redraws.push(() => drawClouds());
+    const c = control(s, {id: "schedules", label: "t", max: F - 1, fieldLabel: "t =", toField: (j) => v.image_t[j],
+      fromField: (t) => nearest(v.image_t, t), onChange: show});
+    s.insertBefore(c.slider.parentNode, eq);
+    return {control: c, go(p) { if (p.steps !== undefined) select.value = p.steps; c.set(p.t !== undefined ? nearest(v.image_t, Number(p.t)) : c.value, true); },
+      hash: () => `t=${v.image_t[c.value]}/steps=${select.value}`};
+  }
+
+  // ClassifierFreeGuidance: each w's DDIM states from the same x_T, beside samples of p(x | c) itself; per w
+  // the spread, the share on the class and the class's components covered.
+  function guidanceView(s, v) {
+    const n = v.numbers, W = n.weights.length, F = v.frame_t.length, N = v.points;
+    const frames = ints(v.frames, v.quant), reference = ints(v.reference, v.quant);
+    const eq = el("div", {class: "equation"});
+    typeset(eq, String.raw`\colh{\hat\epsilon_w} = \hat\epsilon_u + w\,(\hat\epsilon_c - \hat\epsilon_u),\quad c = \text{${v.condition}}`);
+    const row = el("div", {class: "panels"});
+    const clouds = n.weights.map((w, k) => cloud(row, {array: `frames[${k}]`, extent: 2.5, side: 240, captionTex: String.raw`\colh{w} = ${w}`}));
+    const ref = cloud(row, {array: "reference", extent: 2.5, side: 240, captionTex: String.raw`\colx{p(x \mid c)}`});
+    const side = el("div", {class: "panels"});
+    const nums = numberTable(side, [["t", String.raw`\coltime{t}`], ...n.weights.flatMap((w, k) => [
+      [`spread${k}`, String.raw`w = ${w}\text{: spread}`], [`on_class${k}`, String.raw`w = ${w}\text{: on the class (\%)}`],
+      [`coverage${k}`, String.raw`w = ${w}\text{: components covered (\%)}`]]),
+    ["true_spread", String.raw`\colx{p(x \mid c)}\text{: spread}`], ["reference_coverage", String.raw`\colx{p(x \mid c)}\text{: covered (\%)}`]]);
+    n.weights.forEach((w, k) => { nums.set(`spread${k}`, n.spread[k], 3); nums.set(`on_class${k}`, 100 * n.on_class[k], 1); nums.set(`coverage${k}`, 100 * n.coverage[k], 1); });
+    nums.set("true_spread", n.true_spread, 3);
+    nums.set("reference_coverage", 100 * n.reference_coverage, 1);
+    side.append(el("p", {class: "note", text: `DDIM from the same ${N} noises at each w, with exact denoisers of the mixture and of its class ${v.condition}. Spread: RMS distance to the mean; on the class: within ${n.stray_sd} sd of one of its components.`}));
+    s.append(eq, row, side);
+    let frame = 0;
+    function show(j) {
+      const P = meta.palettes[theme], t = v.frame_t[j], end = j === F - 1;
+      frame = j;
+      clouds.forEach((cv, k) => cv.draw(frames, (k * F + j) * N, N, end ? P.x0 : P.x_t,
+        `w = ${n.weights[k]}: ${end ? `the ${N} samples` : `the ${N} DDIM states at t = ${t}`}, frame ${j} of ${F - 1}`));
+      ref.draw(reference, 0, N, P.x0, `${N} samples of p(x | c) itself`);
+      nums.set("t", t, 0);
+    }
+    redraws.push(() => show(frame));
+    const c = control(s, {id: "guidance", label: "state", max: F - 1, fieldLabel: "frame", toField: (j) => j,
+      fromField: (j) => j, onChange: show});
+    s.insertBefore(c.slider.parentNode, eq);
+    return {control: c, go(p) { c.set(p.frame !== undefined ? Number(p.frame) : c.value, true); }, hash: () => `frame=${c.value}`};
+  }
+
+  // FlowMatching: Euler on the exact velocity and DDIM, at a step count, from the same x_T; the first points'
+  // paths up to the state shown, and how straight they are.
+  function flowView(s, v) {
+    const n = v.numbers, R = n.step_counts.length, F = v.frames, N = v.points, P8 = v.paths, PF = v.path_frames;
+    const runs = {};
+    for (const sampler of ["euler", "ddim"]) {
+      runs[sampler] = {states: ints(v.runs[sampler].states, v.quant), index: v.runs[sampler].frame_state, paths: ints(v.runs[sampler].paths, v.quant)};
+    }
+    const select = el("select", {id: "flow-steps"});
+    n.step_counts.forEach((count, r) => select.append(el("option", {value: r, text: `${count} step${count > 1 ? "s" : ""} (evaluations) each`})));
+    select.value = R - 1;  // the most steps: the scene's last comparison
+    s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "steps"}), select));
+    const eq = el("div", {class: "equation"});
+    typeset(eq, String.raw`x_s = (1-s)\,\colx{x_0} + s\,\cole{\epsilon},\qquad \frac{dx}{ds} = \mathbb{E}[\cole{\epsilon} - \colx{x_0} \mid x_s]`);
+    const row = el("div", {class: "panels"});
+    const clouds = {euler: cloud(row, {array: "euler", extent: 3, side: 360, captionTex: String.raw`\text{flow matching, Euler}`}),
+      ddim: cloud(row, {array: "ddim", extent: 3, side: 360, captionTex: String.raw`\text{DDIM}`})};
+    const side = el("div", {class: "panels"});
+    const nums = numberTable(side, [["s", String.raw`\text{Euler: }s`], ["t", String.raw`\text{DDIM: }\coltime{t}`],
+      ["euler_straightness", String.raw`\text{Euler: straightness}`], ["ddim_straightness", String.raw`\text{DDIM: straightness}`],
+      ["ddim_flow_straightness", String.raw`\text{DDIM, in the flow's coordinates}`],
+      ["euler_stray", String.raw`\text{Euler: off the data (\%)}`], ["ddim_stray", String.raw`\text{DDIM: off the data (\%)}`]]);
+    side.append(el("p", {class: "note", text: `${N} points from the same noises; straightness: a path's length over the distance between its ends (1 is straight), mean over points. Off the data: further than ${n.stray_sd} sd from every component.`}));
+    s.append(eq, row, side);
+    let frame = 0;
+    function show(j) {
+      const r = Number(select.value), P = meta.palettes[theme], end = j === F - 1, upto = v.keep[j];
+      frame = j;
+      for (const sampler of ["euler", "ddim"]) {
+        const run = runs[sampler], cv = clouds[sampler], state = run.index[r * F + j];
+        const when = sampler === "euler" ? `s = ${fixed(v.euler_s[r][j], 2)}` : `t = ${v.ddim_t[r][j]}`;
+        cv.draw(run.states, state * N, N, end ? P.x0 : P.x_t,
+          `${sampler === "euler" ? "Euler" : "DDIM"}, ${n.step_counts[r]} steps: ${end ? `the ${N} samples` : `the ${N} states at ${when}`}, frame ${j} of ${F - 1}`,
+          (ctx) => {
+            ctx.strokeStyle = P.text; ctx.globalAlpha = 0.7; ctx.lineWidth = 1.2;
+            for (let p = 0; p < P8; p++) {
+              ctx.beginPath();
+              for (let f = 0; f <= upto; f++) {
+                const o = ((r * PF + f) * P8 + p) * 2;
+                if (f === 0) ctx.moveTo(cv.px(run.paths[o]), cv.py(run.paths[o + 1])); else ctx.lineTo(cv.px(run.paths[o]), cv.py(run.paths[o + 1]));
+              }
+              ctx.stroke();
+            }
+            ctx.globalAlpha = 1;
+          });
+      }
+      nums.set("s", v.euler_s[r][j], 2);
+      nums.set("t", v.ddim_t[r][j], 0);
+      for (const name of ["euler_straightness", "ddim_straightness", "ddim_flow_straightness"]) nums.set(name, n[name][r], 3);
+      nums.set("euler_stray", 100 * n.euler_stray[r], 1);
+      nums.set("ddim_stray", 100 * n.ddim_stray[r], 1);
+    }
+    redraws.push(() => show(frame));
+    const c = control(s, {id: "flow", label: "state", max: F - 1, fieldLabel: "frame", toField: (j) => j,
+      fromField: (j) => j, onChange: show});
+    s.insertBefore(c.slider.parentNode, eq);
+    select.addEventListener("change", () => c.set(c.value));
+    return {control: c, go(p) { if (p.steps !== undefined) select.value = p.steps; c.set(p.frame !== undefined ? Number(p.frame) : c.value, true); },
+      hash: () => `steps=${select.value}/frame=${c.value}`};
+  }
+
   // An experiment with no view of its own (tools/explorer.py listing_view): each recording's spec and arrays.
   function listingView(s, v) {
     const box = el("div");
@@ -551,9 +892,12 @@
   }
 
   // The views tools/explorer.py makes (its makers), by id; any other is an experiment's listing.
-  const MAKERS = {forward: forwardView, "reverse-ddpm": reverseView, "reverse-ddim": reverseView, patch: similarNoiseView,
-    global: similarNoiseView, grid: gridView, "ddim-steps": ddimStepsView, memorisation: memorisationView,
-    "toy-2d": toyView};
+  const MAKERS = {
+    "forward": forwardView, "reverse-ddpm": reverseView, "reverse-ddim": reverseView, "patch": similarNoiseView,
+    "global": similarNoiseView, "noise-sweep": noiseSweepView, "grid": gridView, "ddim-steps": ddimStepsView,
+    "toy-1d": toy1dView, "toy-2d": toyView, "memorisation": memorisationView, "schedules": schedulesView,
+    "guidance": guidanceView, "flow": flowView,
+  };
 
   // ---- contents, notices, routing ----
   let current = null;
