@@ -278,13 +278,20 @@ def test_memorisation_shows_both_denoisers_and_the_nearest_training_images(page)
     assert page.errors == []
 
 
+def toy_states(toy, process: str) -> tuple[np.ndarray, np.ndarray]:
+    """A toy recording's states and their t as the page keeps them: 51 of the forward states, every kept
+    frame of DDPM and DDIM."""
+    keep = np.unique(np.round(np.linspace(0, len(toy["forward_t"]) - 1, 51)).astype(int))
+    states = {"forward": toy["forward"][keep], "ddpm": toy["ddpm_frames"], "ddim": toy["ddim_frames"]}[process]
+    t = {"forward": toy["forward_t"][keep], "ddpm": toy["ddpm_frame_t"], "ddim": toy["ddim_frame_t"]}[process]
+    return states, t
+
+
 @pytest.mark.parametrize("process", ["forward", "ddpm", "ddim"])
 def test_toy_2d_draws_that_frames_points(page, process):
     from scenes.kit.palette import DARK
     toy = tr("toy", model="mixture:smiley")
-    keep = np.unique(np.round(np.linspace(0, len(toy["forward_t"]) - 1, 51)).astype(int))
-    points = {"forward": toy["forward"][keep], "ddpm": toy["ddpm_frames"], "ddim": toy["ddim_frames"]}[process]
-    t = {"forward": toy["forward_t"][keep], "ddpm": toy["ddpm_frame_t"], "ddim": toy["ddim_frame_t"]}[process]
+    points, t = toy_states(toy, process)
     page.page.click("#contents a[href='#toy-2d']")
     page.page.select_option("#toy-2d-mode", process)
     j = 10
@@ -328,9 +335,7 @@ def assert_cloud(page, selector: str, points: np.ndarray, colour: str) -> None:
 def test_toy_1d_shows_the_density_over_t_and_x_and_that_states_histogram(page, process):
     from scenes.kit.panels import heat_pixels
     toy = tr("toy", model="mixture:1d")
-    keep = np.unique(np.round(np.linspace(0, len(toy["forward_t"]) - 1, 51)).astype(int))
-    states = {"forward": toy["forward"][keep], "ddpm": toy["ddpm_frames"], "ddim": toy["ddim_frames"]}[process]
-    t = {"forward": toy["forward_t"][keep], "ddpm": toy["ddpm_frame_t"], "ddim": toy["ddim_frame_t"]}[process]
+    states, t = toy_states(toy, process)
     page.page.click("#contents a[href='#toy-1d']")
     page.page.select_option("#toy-1d-mode", process)
     extent = float(toy.manifest["spec"]["extent"])
