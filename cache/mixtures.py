@@ -73,3 +73,35 @@ def smiley() -> Mixture:
 
 
 MIXTURES = {"1d": one_d, "smiley": smiley}
+
+
+# ---- a drawing as a mixture: the rule the explorer's sandbox (tools/explorer_page/sandbox.js) mirrors ----
+DRAWN_SD_MIN, DRAWN_SD_MAX = 0.01, 0.1  # the widths a drawn component may have
+DRAWN_SD_ALONE = 0.05                   # the width of a drawing of a single point
+
+
+def drawn_sd(points: np.ndarray) -> np.ndarray:
+    """The width rule: s_k = half the distance from point k to its nearest other point, kept within
+    [DRAWN_SD_MIN, DRAWN_SD_MAX] (DRAWN_SD_ALONE for a drawing of one point). Points drawn along a stroke
+    so overlap their neighbours into a smooth ridge; a lone point stays a bump of width 0.1."""
+    points = np.asarray(points, np.float64)
+    if len(points) == 1:
+        return np.array([DRAWN_SD_ALONE])
+    d = np.sqrt(((points[:, None, :] - points[None]) ** 2).sum(2))
+    np.fill_diagonal(d, np.inf)
+    return np.clip(d.min(1) / 2, DRAWN_SD_MIN, DRAWN_SD_MAX)
+
+
+def mixture_from_points(points, classes=None) -> Mixture:
+    """A drawing as a Gaussian mixture: one component per point (K, 2), equal weights 1 / K, mean the point,
+    sd by drawn_sd's rule. classes (K,) int, optional: each point's brush, which labels the mixture with
+    classes 'brush 0', 'brush 1', ... (the classes of guidance)."""
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    if len(points) == 0:
+        raise ValueError("a drawing needs at least one point")
+    K = len(points)
+    labels, names = None, ()
+    if classes is not None:
+        labels = np.asarray(classes, np.int64).reshape(K)
+        names = tuple(f"brush {c}" for c in range(int(labels.max()) + 1))
+    return Mixture(np.full(K, 1 / K), points, drawn_sd(points), labels, names)

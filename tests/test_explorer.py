@@ -142,10 +142,10 @@ def test_the_page_opens_from_file_offline_with_every_view_and_no_console_error(p
     assert page.errors == []
     assert all(url.startswith(("file://", "data:")) for url in page.requests), page.requests
     links = page.page.eval_on_selector_all("#contents a", "as => as.map(a => a.getAttribute('href'))")
-    assert links == [f"#{v}" for v in VIEWS]
+    assert links == [f"#{v}" for v in VIEWS] + ["#sandbox"]  # the sandbox computes: tests/test_sandbox.py
     assert page.page.locator(".katex").count() > 20  # the equations, typeset by KaTeX carried in the folder
     assert (recorded[0] / "out" / "explorer" / "katex" / "katex.min.js").exists()
-    for view in VIEWS:  # every view, opened from the contents bar, has a labelled slider
+    for view in [*VIEWS, "sandbox"]:  # every view, opened from the contents bar, has a labelled slider
         page.page.click(f"#contents a[href='#{view}']")
         slider = page.page.locator(f"#{view} input[type=range]")
         slider.wait_for(state="visible", timeout=3000)  # the view is shown on the hashchange that follows
@@ -502,7 +502,7 @@ def test_a_corrupt_entry_is_named_with_its_rebuild_command_and_the_rest_is_shown
         assert "Reverse: DDIM" in notice and str(broken) in notice and "is corrupt" in notice
         assert "diffviz cache build reverse --model" in notice
         links = page.page.eval_on_selector_all("#contents a", "as => as.map(a => a.getAttribute('href'))")
-        assert links == [f"#{v}" for v in VIEWS if v != "reverse-ddim"]
+        assert links == [f"#{v}" for v in VIEWS if v != "reverse-ddim"] + ["#sandbox"]
         assert "(broken)" in page.page.text_content("#contents")
         assert page.page.locator("#reverse-ddpm canvas[data-array='x']").count() == 1
         assert page.errors == []

@@ -28,6 +28,7 @@ from cache.config import Settings, load_settings
 from cache.experiments import EXPERIMENTS as DECLARED
 from cache.experiments import experiment as declared
 from cache.lookup import MissingTrajectory, Trajectory, trajectory
+from cache.mixtures import smiley
 from cache.model_files import ModelError
 from cache.outputs import folder_written_aside
 from cache.specs import SpecError, memorisation_model
@@ -358,7 +359,8 @@ def write_explorer(out: Path, settings: Settings | None = None) -> dict:
         has_katex = katex(staging / "katex")
         meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
                 "missing": missing, "katex": has_katex,
-                "titles": {v.id: v.title for v in views(heat_pixels)}}
+                "titles": {v.id: v.title for v in views(heat_pixels)},
+                "sandbox": {"smiley": np.round(smiley().means, 3).tolist()}}  # the sandbox's preset
         scripts = ["data/meta.js"]
         (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
         for view_id, data in made.items():
@@ -371,7 +373,7 @@ def write_explorer(out: Path, settings: Settings | None = None) -> dict:
             tags = ('<link rel="stylesheet" href="katex/katex.min.css">\n<script src="katex/katex.min.js"></script>\n'
                     + tags)
         (staging / "index.html").write_text(html.replace("<!-- DATA -->", tags))
-        for name in ("explorer.js", "explorer.css"):
+        for name in ("explorer.js", "sandbox.js", "explorer.css"):
             shutil.copy(PAGE / name, staging / name)
     size = lambda paths: sum(p.stat().st_size for p in paths if p.is_file())  # noqa: E731
     return {"folder": folder, "views": list(made), "broken": broken, "missing": missing, "katex": has_katex,

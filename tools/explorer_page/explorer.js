@@ -908,7 +908,7 @@
   }
   function route() {
     const [id, ...rest] = decodeURIComponent(location.hash.slice(1)).split("/");
-    const target = views[id] ? id : meta.views[0];
+    const target = views[id] ? id : meta.views[0] || (views.sandbox ? "sandbox" : undefined);
     if (!target) return;
     const params = {};
     for (const part of rest) { const [k, val] = part.split("="); if (k) params[k] = val; }
@@ -963,6 +963,14 @@
       main.append(section);
       views[id] = {section, ...(MAKERS[id] || listingView)(section, D.views[id])};
       views[id].control.set(0, true);
+    }
+    if (window.diffvizSandbox) {  // sandbox.js: computed in the page, whatever the cache holds
+      const section = el("section", {id: "sandbox", "aria-labelledby": "sandbox-title"});
+      section.append(el("h2", {id: "sandbox-title", text: "Sandbox: draw a distribution, sample it exactly"}));
+      main.append(section);
+      list.append(el("li", {}, el("a", {href: "#sandbox", text: "Sandbox: draw a distribution"})));
+      views.sandbox = {section, ...window.diffvizSandbox.view(section, {el, control, remember, meta, theme: () => theme})};
+      redraws.push(views.sandbox.redraw);
     }
     notices();
     document.addEventListener("keydown", (e) => {
