@@ -2,9 +2,9 @@
 
 Each recording runs its own plain sampler loop in a thread, against a stand-in for the model.
 Whenever every live run is waiting on a UNet call, their inputs go through the UNet as one
-batch (in run order, so results do not depend on thread timing), made by the one thread that
-started the runs, and each run gets its part back. A full build then costs about as many UNet
-calls as its longest run, whatever the number of runs, and the samplers stay single plain loops.
+batch (in run order, so results do not depend on thread timing), and each run gets its part
+back. A full build then costs about as many UNet calls as its longest run, whatever the number
+of runs, and the samplers stay single plain loops.
 """
 from __future__ import annotations
 
@@ -30,11 +30,6 @@ class _Run:
 
 
 class BatchPool:
-    """The runs hand their inputs in and wait; one thread, the one that serves the pool, makes every
-    UNet call. On a CPU torch's OpenMP keeps a team of threads per thread that calls it: a model
-    called by whichever run came last would keep a team per run, the idle teams spinning against the
-    working one for the same cores."""
-
     def __init__(self, model: Denoiser, runs: int, on_call: Callable[[int], None] | None = None):
         self.model = model
         self.on_call = on_call  # told each batch's size, after the call
@@ -42,66 +37,56 @@ class BatchPool:
         self.waiting: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.results: dict[int, torch.Tensor] = {}
         self.error: BaseException | None = None
-        self.lock = threading.Lock()
-        self.ready = threading.Condition(self.lock)  # the server waits here for a full batch
-        self.done = threading.Condition(self.lock)   # the runs wait here for their results
+        self.cond = threading.Condition()
         self.batch_sizes: list[int] = []
 
     def call(self, index: int, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        with self.lock:
+        with self.cond:
             self.waiting[index] = (x, t)
-            if len(self.waiting) >= self.live:
-                self.ready.notify()
+            self._flush_if_ready()
             while index not in self.results and self.error is None:
-                self.done.wait()
+                self.cond.wait()
             if self.error is not None:
                 raise RuntimeError("another recording of this build failed") from self.error
             return self.results.pop(index)
 
     def finished(self) -> None:
-        with self.lock:
+        with self.cond:
             self.live -= 1
-            self.ready.notify()
+            self._flush_if_ready()
 
     def failed(self, error: BaseException) -> None:
-        with self.lock:
+        with self.cond:
             self.error = self.error or error  # keep the first failure
             self.live -= 1
-            self.done.notify_all()
-            self.ready.notify()
+            self.cond.notify_all()
 
-    def serve(self) -> None:
-        """One UNet call for every waiting run, once no live run is still computing; until none is live."""
-        while True:
-            with self.lock:
-                while self.live and (self.error is not None or not self.waiting or len(self.waiting) < self.live):
-                    self.ready.wait()
-                if not self.live:
-                    return
-                order = sorted(self.waiting)
-                xs = [self.waiting[i][0] for i in order]
-                ts = [self.waiting[i][1] for i in order]
-                self.waiting.clear()
-            try:  # every live run is waiting: nothing else touches the pool meanwhile
-                eps = self.model(torch.cat(xs), torch.cat(ts))
-            except BaseException as err:  # noqa: BLE001 - handed to every waiting run
-                with self.lock:
-                    self.error = err
-                    self.done.notify_all()
-                continue
-            self.batch_sizes.append(len(eps))
-            if self.on_call:
-                self.on_call(len(eps))
-            with self.lock:
-                for i, part in zip(order, torch.split(eps, [len(x) for x in xs]), strict=False):
-                    self.results[i] = part
-                self.done.notify_all()
+    def _flush_if_ready(self) -> None:
+        """One UNet call for every waiting run, once no live run is still computing."""
+        if not self.waiting or len(self.waiting) < self.live:
+            return
+        order = sorted(self.waiting)
+        xs = [self.waiting[i][0] for i in order]
+        ts = [self.waiting[i][1] for i in order]
+        self.waiting.clear()
+        try:
+            eps = self.model(torch.cat(xs), torch.cat(ts))
+        except BaseException as err:  # noqa: BLE001 - handed to every waiting run
+            self.error = err
+            self.cond.notify_all()
+            return
+        self.batch_sizes.append(len(eps))
+        if self.on_call:
+            self.on_call(len(eps))
+        for i, part in zip(order, torch.split(eps, [len(x) for x in xs]), strict=False):
+            self.results[i] = part
+        self.cond.notify_all()
 
 
 def run_together(model: Denoiser, jobs: list[Callable[[Denoiser], object]],
                  on_call: Callable[[int], None] | None = None) -> tuple[list, BatchPool]:
     """Run jobs(model) at once with their UNet calls pooled; their results in job order.
-    on_call(batch size) follows every batched UNet call. The calling thread makes the UNet calls."""
+    on_call(batch size) follows every batched UNet call."""
     pool = BatchPool(model, len(jobs), on_call)
     results: list = [None] * len(jobs)
 
@@ -117,7 +102,6 @@ def run_together(model: Denoiser, jobs: list[Callable[[Denoiser], object]],
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(jobs))]
     for th in threads:
         th.start()
-    pool.serve()
     for th in threads:
         th.join()
     if pool.error is not None:  # the first failure, not the others it brought down
