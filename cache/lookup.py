@@ -5,6 +5,7 @@ Whether to record it on the spot instead is the caller's decision (scenes/kit/ba
 """
 from __future__ import annotations
 
+import contextlib
 import shlex
 from dataclasses import dataclass
 
@@ -75,3 +76,14 @@ def trajectory(experiment: str, index: int = 0, settings: Settings | None = None
         raise MissingTrajectory(f"no {experiment} trajectory of {s.model} in the cache; record it with: "
                                 f"{build_command(experiment, s)}")
     return Trajectory(spec or entry.manifest["spec"], entry.manifest, entry.load())
+
+
+def every_trajectory(experiment: str, settings: Settings | None = None) -> list[Trajectory]:
+    """Every recording of `experiment`, in order (see specs_for): the first as trajectory() finds it
+    (MissingTrajectory where it is not recorded), the others up to the first that is missing."""
+    found = [trajectory(experiment, 0, settings)]
+    with contextlib.suppress(IndexError, MissingTrajectory):
+        while True:
+            found.append(trajectory(experiment, len(found), settings))
+    return found
+

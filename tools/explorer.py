@@ -10,7 +10,6 @@ the forward process at every t, from x_0, eps and alpha_bar stored as float32.
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import json
 import shutil
@@ -27,7 +26,7 @@ from PIL import Image
 from cache.config import Settings, load_settings
 from cache.experiments import EXPERIMENTS as DECLARED
 from cache.experiments import experiment as declared
-from cache.lookup import MissingTrajectory, Trajectory, trajectory
+from cache.lookup import MissingTrajectory, Trajectory, every_trajectory, trajectory
 from cache.mixtures import smiley
 from cache.model_files import ModelError
 from cache.outputs import folder_written_aside
@@ -332,10 +331,7 @@ def collect(settings: Settings, heat: Callable) -> tuple[dict, list[dict], list[
         s = settings.replace(model=view.model(settings))
         try:
             if view.index is None:  # a listing: every recording
-                recordings = [trajectory(view.experiment, 0, s)]
-                with contextlib.suppress(IndexError, MissingTrajectory):
-                    while True:
-                        recordings.append(trajectory(view.experiment, len(recordings), s))
+                recordings = every_trajectory(view.experiment, s)
                 data = view.make(recordings[0], recordings)
             else:
                 data = view.make(trajectory(view.experiment, view.index, s))

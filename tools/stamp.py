@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cache.config import load_settings
 from cache.experiments import reads
-from cache.lookup import MissingTrajectory, trajectory
+from cache.lookup import MissingTrajectory, every_trajectory
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,14 +115,12 @@ def digest(target: str) -> str:
     scene = getattr(importlib.import_module(f"scenes.{file}"), cls)
     settings = scene.settings(load_settings())  # as the scene reads them
     for experiment in reads(target):  # every recording of each experiment the scene reads (cache/experiments.py)
-        index = 0
-        while True:
-            try:
-                manifest = trajectory(experiment, index, settings).manifest
-            except (IndexError, MissingTrajectory):
-                break
-            h.update(json.dumps(manifest, sort_keys=True, default=str).encode())
-            index += 1
+        try:
+            recorded = every_trajectory(experiment, settings)
+        except MissingTrajectory:
+            recorded = []
+        for tr in recorded:
+            h.update(json.dumps(tr.manifest, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
