@@ -18,32 +18,45 @@ from scenes.kit.text import align_baselines, label, on_baseline, tex
 SLOW_STEPS = 3
 
 
-def step_notes(tr, numbers: dict, i: int) -> str:
-    """Speaker notes for step i: the timesteps and the update's coefficients, as on screen (`numbers`: the
+def glance_picks(S: int) -> np.ndarray:
+    """The steps of the run at a glance: five evenly spaced states of the S steps, the last the result."""
+    return np.linspace(0, S, 5).round().astype(int)
+
+
+def clipped_places(share: float) -> int:
+    """The decimals of the share of x0_hat clipped, in per cent: whole from 1 %, one below."""
+    return 0 if share >= 0.01 else 1
+
+
+def step_words(tr, numbers: dict, i: int) -> tuple[object, str]:
+    """Where step i ends (its t_prev, or "clean") and its coefficients as the notes write them (`numbers`: the
     equation's parts that show a number, and the array each reads)."""
     end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-    coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in numbers.items())
+    return end, ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in numbers.items())
+
+
+def step_notes(tr, numbers: dict, i: int) -> str:
+    """Speaker notes for step i: the timesteps and the update's coefficients, as on screen."""
+    end, coefs = step_words(tr, numbers, i)
     return f"Step {i + 1} of {len(tr['t'])}, t = {tr['t'][i]} -> {end}: {coefs}."
 
 
 def shown_at(tr, name: str, numbers: dict, clip: float | None, i: int) -> str:
     """In words, what the header, the numbers under the equation and the footnote read at step i of the
     `name` run; `clip`, the range x0_hat is clipped to (None: no footnote)."""
-    end = tr["t_prev"][i] if tr["t_prev"][i] >= 0 else "clean"
-    coefs = ", ".join(f"{SPOKEN_PARTS[part]} = {tr[key][i]:.4f}" for part, key in numbers.items())
+    end, coefs = step_words(tr, numbers, i)
     text = f"The header reads {name} step {i + 1} / {len(tr['t'])}, t = {tr['t'][i]} to {end}; under the " \
            f"equation: {coefs}."
     if clip is not None:
         share = float(tr["clipped"][i])
         text += (f" A footnote: the step uses x0_hat clipped to [-{clip:g}, {clip:g}]; values clipped: "
-                 f"{100 * share:.{0 if share >= 0.01 else 1}f} %.")
+                 f"{100 * share:.{clipped_places(share)}f} %.")
     return text
 
 
 def glance_ts(tr) -> str:
     """The t of the run at a glance's first four images: the run's states at five evenly spaced steps."""
-    S = len(tr["t"])
-    return ", ".join(str(tr["t"][j]) for j in np.linspace(0, S, 5).round().astype(int)[:-1])
+    return ", ".join(str(tr["t"][j]) for j in glance_picks(len(tr["t"]))[:-1])
 
 
 def title_notes(tr, name: str) -> tuple[str, str]:
@@ -204,7 +217,7 @@ class ReverseProcess(DDPM, DiffvizScene):
         self.t_prev_slot.show(tr["t_prev"][i] < 0)
         self.arrange_header()
         share = float(tr["clipped"][i])
-        self.clipped.num_decimal_places = 0 if share >= 0.01 else 1
+        self.clipped.num_decimal_places = clipped_places(share)
         self.clipped.set_value(100 * share)
         self.clipped_unit.next_to(self.clipped, RIGHT, buff=0.08)
         self.step = i
@@ -212,7 +225,7 @@ class ReverseProcess(DDPM, DiffvizScene):
     def strip(self) -> None:
         tr = self.tr
         S = len(tr["t"])
-        picks = np.linspace(0, S, 5).round().astype(int)
+        picks = glance_picks(S)
         panels = Group(*[Panel(tr["x"][j], 2.2, P.x_t if j < S else P.x0,
                                tex(f"t = {tr['t'][j]}" if j < S else "x_0", size=32)) for j in picks])
         panels.arrange(RIGHT, buff=0.45).move_to(DOWN * 0.2)

@@ -14,6 +14,7 @@ from cache.config import ConfigError, Settings, load_settings
 from cache.datasets import DatasetError
 from cache.lookup import MissingTrajectory, Trajectory, trajectory
 from cache.model_files import ModelError, records_in_seconds
+from cache.outputs import written_aside
 from cache.specs import SpecError
 from cache.store import CacheError
 
@@ -58,7 +59,8 @@ class DiffvizScene(_scene_base()):
     """
     slides_to_render: int | None = None
     skip_reversing = True  # manim-slides: no reversed copies of every slide (nobody plays them)
-    # check(scene, moment) for each slide break and the last frame: the layout checks (scenes/kit/layout.py)
+    # check(scene, moment) at the end of each animation, each slide break and the last frame: the layout checks
+    # (scenes/kit/layout.py)
     layout_checks: list = []
 
     def __init__(self, *args, camera_class: type = PanelCamera, **kwargs):
@@ -115,11 +117,9 @@ class DiffvizScene(_scene_base()):
         rerun = super().render(*args, **kwargs)
         movie = getattr(self.renderer.file_writer, "movie_file_path", None)
         if config.write_to_movie and movie is not None:
-            path = Path(movie).with_name(f"{type(self).__name__}.slides.json")
-            aside = path.with_name(path.name + ".part")
-            aside.write_text(json.dumps({"scene": type(self).__name__, "duration": self.video_time,
-                                         "frame_rate": config.frame_rate, "slides": self.slide_breaks}, indent=1))
-            aside.replace(path)
+            with written_aside(Path(movie).with_name(f"{type(self).__name__}.slides.json")) as staged:
+                staged.write_text(json.dumps({"scene": type(self).__name__, "duration": self.video_time,
+                                              "frame_rate": config.frame_rate, "slides": self.slide_breaks}, indent=1))
         return rerun
 
     def title_slide(self, title: str, subtitle: str, *, notes: str, then: str = "", chapter: str | None = None):
@@ -190,7 +190,6 @@ def on_each_step(tracker, redraw):
             drawn[0] = step
             redraw(None)
     return updater
-
 
 
 def title_card(scene: Scene, title: str, subtitle: str) -> None:
