@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .errors import DiffvizError
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -18,7 +20,7 @@ IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "r
 EMBEDDED = "embedded"
 
 
-class ConfigError(ValueError):
+class ConfigError(DiffvizError, ValueError):
     """A settings file that cannot be used as it is; the message says which key and why."""
 
 
@@ -79,23 +81,30 @@ def load_settings(path: Path | None = None) -> Settings:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{file}: not valid TOML ({err}); fix it there (the project's diffviz.toml "
                           f"shows every key)") from None
+    return Settings().replace(**checked(raw, f"{file}: "))
+
+
+def checked(raw: dict, where: str = "") -> dict:
+    """Settings values by field name, each checked against the field's type (an int where a float is wanted
+    is taken; a list of ints for a tuple); ConfigError naming the key (after `where`) and what it must be."""
     known = {f.name: f for f in fields(Settings)}
     defaults = Settings()
     values = {}
     for key, value in raw.items():
         if key not in known:
-            raise ConfigError(f"{file}: unknown key {key!r}; the keys are {', '.join(known)}")
+            raise ConfigError(f"{where}unknown key {key!r}; the keys are {', '.join(known)}")
         expected = type(getattr(defaults, key))
         if expected is tuple:
-            if not (isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-                raise ConfigError(f"{file}: {key} must be a list of integers, not {value!r}")
+            if not (isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool)
+                                                             for v in value)):
+                raise ConfigError(f"{where}{key} must be a list of integers, not {value!r}")
             value = tuple(value)
         elif expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         elif not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{file}: {key} must be {expected.__name__}, not {value!r}")
+            raise ConfigError(f"{where}{key} must be {expected.__name__}, not {value!r}")
         values[key] = value
-    return Settings().replace(**values)
+    return values
 
 
 def cache_root() -> Path:

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .errors import DiffvizError
+
 EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 # Where that file is elsewhere (a machine without the Debian package, e.g. a lent GPU that is sent
 # a copy of the font with the working tree): DIFFVIZ_EMOJI_FONT=path/NotoColorEmoji.ttf
@@ -77,7 +79,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 FOLDER_FIX = f"give a folder of images ({', '.join(sorted(IMAGE_SUFFIXES))}) or emoji-faces"
 
 
-class DatasetError(ValueError):
+class DatasetError(DiffvizError, ValueError):
     """Training images that cannot be had; the message names the file or folder and the fix."""
 
 

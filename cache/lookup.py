@@ -13,24 +13,53 @@ import numpy as np
 
 from . import store
 from .config import Settings, load_settings
+from .errors import DiffvizError
 from .experiments import FLAGS, LEFT_OUT_AT
 from .experiments import experiment as experiment_named
 from .model_files import ModelError, locate_local
-from .specs import Spec, specs_for
+from .specs import Spec, memorisation_model, specs_for
 
 
-class MissingTrajectory(LookupError):
+class MissingTrajectory(DiffvizError, LookupError):
     """No trajectory for these settings; the message is the command that makes it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Trajectory:
+    """One recording: its spec, its manifest (model, settings, versions, build command) and its arrays by name
+    (images as uint8 (..., H, W, 3), the stored frames; numbers as recorded). trajectory["x0_hat"] is an array."""
     spec: Spec
     manifest: dict
     arrays: dict[str, np.ndarray]
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
+
+    @property
+    def experiment(self) -> str:
+        return self.manifest["experiment"]
+
+    @property
+    def index(self) -> int:
+        """Which recording of its experiment it is (cache/specs.py specs_for, in order)."""
+        return self.manifest["index"]
+
+    def __repr__(self) -> str:
+        spec = ", ".join(f"{k}={v}" for k, v in self.manifest["spec"].items() if k != "experiment")
+        arrays = ", ".join(f"{name} {a.dtype}{tuple(a.shape)}" for name, a in self.arrays.items())
+        return (f"<Trajectory {self.experiment}[{self.index}] of {self.manifest['model']['name']}: {spec}; "
+                f"arrays {arrays}>")
+
+
+def model_for(experiment: str, s: Settings, mixture: str = "") -> str:
+    """The model `diffviz cache build` records `experiment` with for these settings: a mixture experiment on the
+    configured mixture (or `mixture`, or its last), memorisation on a model `diffviz train` made, the rest on
+    s.model."""
+    e = experiment_named(experiment)
+    if e.mixtures:
+        configured = s.model.removeprefix("mixture:")
+        return f"mixture:{mixture or (configured if configured in e.mixtures else e.mixtures[-1])}"
+    return memorisation_model(s) if e.family == "memorisation" else s.model
 
 
 def build_command(experiment: str, s: Settings) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 from .beta_schedules import DEFAULT_SCHEDULE, with_schedule
 from .config import EMBEDDED, PROJECT_ROOT
 from .datasets import IMAGE_SUFFIXES, DatasetError, image_files, load_dataset, open_image
+from .errors import DiffvizError
 from .mixtures import MIXTURES
 
 EMBEDDED_DIR = PROJECT_ROOT / "sampling" / "models" / "emoji-faces-32"
@@ -38,7 +39,7 @@ WITHOUT_WEIGHTS = ("mixture:", "exact:")  # the prefixes of the models without w
 RECIPES = {"emoji-faces": 32}  # built-in datasets (cache/datasets.py) and the side they are made at
 
 
-class ModelError(ValueError):
+class ModelError(DiffvizError, ValueError):
     """A model that cannot be used; the message names it and says what to do."""
 
 

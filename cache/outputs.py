@@ -13,10 +13,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .errors import DiffvizError
+
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
-class OutputError(ValueError):
+class OutputError(DiffvizError, ValueError):
     """A place diffviz cannot write to: `str()` is one line, the path, what is wrong with it (`reason`, said
     of the path: 'is a file, not a folder') and the fix."""
 

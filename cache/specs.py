@@ -13,13 +13,14 @@ from typing import ClassVar
 from .beta_schedules import SCHEDULES
 from .config import EMBEDDED, Settings
 from .datasets import DatasetError, open_image
+from .errors import DiffvizError
 from .experiments import EXPERIMENTS as DECLARED
 from .experiments import experiment as declared
 from .experiments import names
 from .model_files import ExactFiles, ModelError, ModelFiles, locate_exact, locate_local, read_json, refetch_hint
 
 
-class SpecError(ValueError):
+class SpecError(DiffvizError, ValueError):
     """A setting out of range: `param` names it, the message gives the value and what is allowed."""
 
     def __init__(self, param: str, message: str):

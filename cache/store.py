@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import cache_root
+from .errors import DiffvizError
 from .outputs import OutputError, check_folder, disk_full
 
 # 2: the reverse steps' coefficients by their papers' names; 3: forward keeps x_0 and eps as float,
@@ -26,7 +27,7 @@ FORMAT_VERSION = 3
 ARRAYS, MANIFEST = "trajectory.npz", "manifest.json"
 
 
-class CacheError(RuntimeError):
+class CacheError(DiffvizError, RuntimeError):
     """A cache entry that cannot be trusted (in `folder`, where known); the message says how to rebuild it."""
 
     def __init__(self, message: str, folder: Path | None = None):

@@ -11,7 +11,8 @@ from typing import Callable
 from cache import store
 from cache.config import Settings
 from cache.lookup import build_command
-from cache.specs import specs_for
+from cache.mixtures import MIXTURES
+from cache.specs import MIXTURE_EXPERIMENTS, memorisation_model, specs_for
 
 from .denoiser import Denoiser
 from .engine import run_together
@@ -89,3 +90,25 @@ def build(experiments: list[str], settings: Settings, device: str = "auto", forc
             report(f"{len(todo)} recordings in {time.perf_counter() - started:.1f} s: {model.calls - calls} batched "
                    f"UNet calls, largest batch {max(pool.batch_sizes, default=0)}")
     return [entries[key] for key in keys]
+
+
+def plan_builds(s: Settings, names: list[str], say: Callable[[str], None] = lambda line: None
+                ) -> list[tuple[Settings, list[str]]]:
+    """What to record with which model: the mixture experiments on their mixtures (unless one is configured),
+    memorisation on a model that `diffviz train` made, the rest (all the model can, when none is named) on
+    s's model; with none named and an image model, the mixture experiments as well."""
+    builds, everything, names = [], not names, list(names)
+    if not s.model.startswith("mixture:"):
+        wanted = list(MIXTURE_EXPERIMENTS) if everything else [e for e in names if e in MIXTURE_EXPERIMENTS]
+        names = [e for e in names if e not in MIXTURE_EXPERIMENTS]
+        for mixture in MIXTURES:
+            on = [e for e in wanted if mixture in MIXTURE_EXPERIMENTS[e]]
+            builds += [(s.replace(model=f"mixture:{mixture}"), on)] if on else []
+    if "memorisation" in names and memorisation_model(s) != s.model:
+        names.remove("memorisation")
+        say(f"memorisation: {s.model} names no training images (training.json); "
+            f"recording {memorisation_model(s)}")
+        builds.append((s.replace(model=memorisation_model(s)), ["memorisation"]))
+    if names or not builds or everything:
+        builds.append((s, names))
+    return builds

@@ -15,7 +15,7 @@ from cache.datasets import DatasetError
 from cache.experiments import EXPERIMENTS as DECLARED
 from cache.model_files import ModelError
 from cache.outputs import OutputError, check_file, check_folder
-from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, memorisation_model, specs_for
+from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, specs_for
 
 from . import quiet_diffusers
 
@@ -165,10 +165,10 @@ def _build_help() -> str:
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the UNet (pays off on GPUs for long builds).")
 @model_options
 def cache_build(experiments, force, compile_, config, device, **values):
-    from .build import build
+    from .build import build, plan_builds
     from .loading import load_model
 
-    builds = _builds(settings_from(config, **values), list(experiments))
+    builds = run_checked(plan_builds, settings_from(config, **values), list(experiments), say=click.echo)
     run_checked(store.check_writable)  # before any model is loaded or anything recorded
     plans = []
     for settings, names in builds:
@@ -180,28 +180,6 @@ def cache_build(experiments, force, compile_, config, device, **values):
     for settings, names, model in plans:
         with _CallCounter() as progress:
             run_checked(build, names, settings, force=force, report=progress.echo, model=model, progress=progress)
-
-
-def _builds(s: Settings, names: list[str]) -> list[tuple[Settings, list[str]]]:
-    """What to record with which model: the mixture experiments on their mixtures (unless one is configured),
-    memorisation on a model that `diffviz train` made, the rest (all the model can, when none is named) on
-    s's model; with none named and an image model, the mixture experiments as well."""
-    from cache.mixtures import MIXTURES
-    builds, everything = [], not names
-    if not s.model.startswith("mixture:"):
-        wanted = list(MIXTURE_EXPERIMENTS) if everything else [e for e in names if e in MIXTURE_EXPERIMENTS]
-        names = [e for e in names if e not in MIXTURE_EXPERIMENTS]
-        for mixture in MIXTURES:
-            on = [e for e in wanted if mixture in MIXTURE_EXPERIMENTS[e]]
-            builds += [(s.replace(model=f"mixture:{mixture}"), on)] if on else []
-    if "memorisation" in names and memorisation_model(s) != s.model:
-        names.remove("memorisation")
-        click.echo(f"memorisation: {s.model} names no training images (training.json); "
-                   f"recording {memorisation_model(s)}")
-        builds.append((s.replace(model=memorisation_model(s)), ["memorisation"]))
-    if names or not builds or everything:
-        builds.append((s, names))
-    return builds
 
 
 class _CallCounter:

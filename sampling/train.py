@@ -21,6 +21,7 @@ import torch
 from diffusers import DDPMScheduler, UNet2DModel
 
 from cache.datasets import load_dataset
+from cache.errors import DiffvizError
 from cache.outputs import disk_full
 
 from .unet import first_words
@@ -104,7 +105,7 @@ def save_model_folder(unet: UNet2DModel, scheduler: DDPMScheduler, out: Path, in
     staging.rmdir()
 
 
-class TrainError(ValueError):
+class TrainError(DiffvizError, ValueError):
     """A training run that cannot start or go on; the message names the file and the fix."""
 
 

@@ -131,15 +131,15 @@ def test_wrong_type_in_config_is_named(tmp_path):
 
 
 def test_mixture_experiments_are_recorded_on_their_mixtures_and_by_a_plain_build():
-    from sampling.cli import _builds
+    from sampling.build import plan_builds
 
     def plan(names):
-        return [(s.model, e) for s, e in _builds(Settings(), names)]
+        return [(s.model, e) for s, e in plan_builds(Settings(), names)]
     assert plan(["schedules", "guidance", "flow"]) == [("mixture:smiley", ["schedules", "guidance", "flow"])]
     assert plan(["toy", "reverse"]) == [("mixture:1d", ["toy"]), ("mixture:smiley", ["toy"]), ("embedded", ["reverse"])]
     assert plan([]) == [("mixture:1d", ["toy"]), ("mixture:smiley", ["toy", "schedules", "guidance", "flow"]),
                         ("embedded", [])]  # [] : all the embedded model can record
-    assert [(s.model, e) for s, e in _builds(Settings(model="mixture:smiley"), [])] == [("mixture:smiley", [])]
+    assert [(s.model, e) for s, e in plan_builds(Settings(model="mixture:smiley"), [])] == [("mixture:smiley", [])]
 
 
 def test_a_schedule_that_diffusers_does_not_define_is_a_bad_parameter():

@@ -30,7 +30,7 @@ if [ ! -e "$stamp" ] && [ ! -L .venv ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # torch first and pinned, so nothing pulls a multi-GB CUDA build where the CPU wheel will do
   .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==${DIFFVIZ_TORCH:-2.13.0}"
-  .venv/bin/python -m pip install -q -e ".[test,slides,docs]"
+  .venv/bin/python -m pip install -q -e ".[test,slides,docs,notebooks]"
   touch "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"

@@ -26,11 +26,11 @@ from PIL import Image
 from cache.config import Settings, load_settings
 from cache.experiments import EXPERIMENTS as DECLARED
 from cache.experiments import experiment as declared
-from cache.lookup import MissingTrajectory, Trajectory, every_trajectory, trajectory
+from cache.lookup import MissingTrajectory, Trajectory, every_trajectory, model_for, trajectory
 from cache.mixtures import smiley
 from cache.model_files import ModelError
 from cache.outputs import folder_written_aside
-from cache.specs import SpecError, memorisation_model
+from cache.specs import SpecError
 from cache.store import CacheError
 from cache.stored_arrays import STORED_ARRAYS, VARIANTS
 
@@ -270,11 +270,7 @@ class View:
 
     def model(self, settings: Settings) -> str:
         """The model the experiment is recorded with for these settings, as `diffviz cache build` records it."""
-        e = declared(self.experiment)
-        if e.mixtures:
-            configured = settings.model.removeprefix("mixture:")
-            return f"mixture:{self.mixture or (configured if configured in e.mixtures else e.mixtures[-1])}"
-        return memorisation_model(settings) if e.family == "memorisation" else settings.model
+        return model_for(self.experiment, settings, self.mixture)
 
 
 def views(heat: Callable) -> list[View]:

@@ -1,9 +1,13 @@
 // The diffviz explorer: the recorded trajectories of data/*.js (written by tools/explorer.py), one view each.
 // Images are frames of PNG sheets drawn into canvases; numbers are the recording's. The only arithmetic
 // is the forward process's x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps (Ho et al. eq. 4).
+// window.diffvizExplorer.mount(D, root, options) builds it in `root`: the page (index.html, every view, the
+// address follows the view) or, with {only: id, prefix}, one view inside a notebook widget (tools/widget.py).
 "use strict";
 (() => {
-  const D = window.DIFFVIZ;
+function mount(D, root, {only = null, prefix = ""} = {}) {
+  const page = only === null;  // the whole page; else one view in `root`, a widget's element
+  const $ = (id) => root.querySelector(`#${prefix}${id}`);  // the page's parts; a widget's are prefixed
   const meta = D.meta;
   const views = {};  // id -> {section, control, go(params)}
   const equations = [];  // [{el, tex}]: typeset again when the theme changes
@@ -37,14 +41,15 @@
   function setTheme(name) {
     theme = name;
     const P = meta.palettes[name];
-    for (const [key, value] of Object.entries(P)) document.documentElement.style.setProperty(`--${key}`, value);
-    document.documentElement.dataset.theme = name;
-    const button = document.getElementById("theme-toggle");
+    const themed = page ? document.documentElement : root;
+    for (const [key, value] of Object.entries(P)) themed.style.setProperty(`--${key}`, value);
+    themed.dataset.theme = name;
+    const button = $("theme-toggle");
     button.textContent = name === "dark" ? "light theme" : "dark theme";
     button.setAttribute("aria-pressed", String(name === "light"));
     for (const e of equations) render(e.el, e.tex);
     for (const redraw of redraws) redraw();
-    try { localStorage.setItem("diffviz-theme", name); } catch (err) { /* file:// may refuse storage */ }
+    if (page) try { localStorage.setItem("diffviz-theme", name); } catch (err) { /* file:// may refuse storage */ }
   }
 
   // ---- small builders ----
@@ -115,8 +120,8 @@
 
   // A slider with its label, a typed field beside it (t, or what the view counts in) and play/pause.
   function control(parent, {id, label, max, fieldLabel, toField, fromField, onChange, play = true, min = 0}) {
-    const slider = el("input", {type: "range", id: `${id}-slider`, min, max, step: 1, value: min});
-    const field = el("input", {type: "number", id: `${id}-field`});
+    const slider = el("input", {type: "range", id: `${prefix}${id}-slider`, min, max, step: 1, value: min});
+    const field = el("input", {type: "number", id: `${prefix}${id}-field`});
     const readout = el("span", {class: "readout", "aria-live": "off"});
     const box = el("div", {class: "control"}, el("label", {for: slider.id, text: label}), slider,
       el("label", {for: field.id, text: fieldLabel}), field, readout);
@@ -338,7 +343,7 @@
       typeset(eqX0, String.raw`\colo{\hat x_0} = \frac{\colt{x_{${t}}} - \coltime{${fixed(Math.sqrt(1 - n.alpha_bar_t[i]))}}\,\colh{\hat\epsilon}}{\coltime{${fixed(Math.sqrt(n.alpha_bar_t[i]))}}}` +
         String.raw`\quad\text{(}\colo{\hat x_0} = \tfrac{\colt{x_t} - \sqrt{1-\bar\alpha_t}\,\colh{\hat\epsilon}}{\sqrt{\bar\alpha_t}}\text{)}`);
     }
-    const c = control(s, {id: s.id, label: "step", max: S - 1, fieldLabel: "t =", toField: (i) => n.t[i],
+    const c = control(s, {id: s.dataset.view, label: "step", max: S - 1, fieldLabel: "t =", toField: (i) => n.t[i],
       fromField: (t) => nearest(n.t, t), onChange: show});
     s.insertBefore(c.slider.parentNode, eq);
     return {control: c, go(p) { c.set(p.t !== undefined ? nearest(n.t, Number(p.t)) : c.value, true); }, hash: () => `t=${n.t[c.value]}`};
@@ -391,7 +396,7 @@
       }
       show(state);
     });
-    const c = control(s, {id: s.id, label: "state", max: S, fieldLabel: "t =", toField: (i) => (i < S ? n.t[i] : 0),
+    const c = control(s, {id: s.dataset.view, label: "state", max: S, fieldLabel: "t =", toField: (i) => (i < S ? n.t[i] : 0),
       fromField: (t) => nearest(n.t, t), onChange: show});
     s.insertBefore(c.slider.parentNode, row);
     return {control: c, go(p) { c.set(p.t !== undefined ? nearest(n.t, Number(p.t)) : c.value, true); }, hash: () => `t=${n.t[Math.min(c.value, S - 1)]}`};
@@ -884,7 +889,7 @@
       }
       box.replaceChildren(el("p", {class: "spec", text: `recording ${r.index}: ${spec}`}), table);
     }
-    const c = control(s, {id: s.id, label: "recording", max: v.recordings.length - 1, fieldLabel: "recording",
+    const c = control(s, {id: s.dataset.view, label: "recording", max: v.recordings.length - 1, fieldLabel: "recording",
       toField: (i) => i, fromField: (i) => i, onChange: show, play: false});
     s.insertBefore(c.slider.parentNode, box);
     return {control: c, go(p) { c.set(p.recording !== undefined ? Number(p.recording) : c.value, true); },
@@ -902,7 +907,7 @@
   // ---- contents, notices, routing ----
   let current = null;
   function remember() {
-    if (!current) return;
+    if (!current || !page) return;
     const hash = `#${current}/${views[current].hash()}`;
     try { history.replaceState(null, "", hash); } catch (err) { /* some file:// contexts refuse it */ }
   }
@@ -914,14 +919,14 @@
     for (const part of rest) { const [k, val] = part.split("="); if (k) params[k] = val; }
     current = target;
     for (const [vid, view] of Object.entries(views)) view.section.hidden = vid !== target;
-    document.querySelectorAll("#contents a").forEach((a) => {
+    root.querySelectorAll("#contents a").forEach((a) => {
       if (a.getAttribute("href") === `#${target}`) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     });
     views[target].go(params);
   }
 
   function notices() {
-    const box = document.getElementById("notices");
+    const box = $("notices");
     for (const b of meta.broken) {
       const p = el("p", {class: "notice broken", role: "alert", "data-view": b.id});
       p.append(el("strong", {text: `${b.title}: not shown. `}), b.message.split("`")[0]);
@@ -938,10 +943,10 @@
   }
 
   async function start() {
-    const stored = (() => { try { return localStorage.getItem("diffviz-theme"); } catch (err) { return null; } })();
-    setTheme(stored === "light" ? "light" : "dark");
-    document.getElementById("theme-toggle").addEventListener("click", () => setTheme(theme === "dark" ? "light" : "dark"));
-    document.getElementById("model").textContent = `model: ${meta.model}`;
+    const stored = (() => { try { return page ? localStorage.getItem("diffviz-theme") : null; } catch (err) { return null; } })();
+    setTheme(stored === "light" || (!page && meta.theme === "light") ? "light" : "dark");
+    $("theme-toggle").addEventListener("click", () => setTheme(theme === "dark" ? "light" : "dark"));
+    $("model").textContent = `model: ${meta.model}`;
     const sheets = [];
     for (const v of Object.values(D.views)) {
       for (const sheet of Object.values(v.images)) {
@@ -950,21 +955,21 @@
         sheets.push(sheet.img.decode());
       }
     }
-    const list = document.querySelector("#contents ul"), main = document.getElementById("views");
-    for (const [id, title] of Object.entries(meta.titles)) {
+    const list = root.querySelector("#contents ul") || el("ul"), main = $("views");
+    for (const [id, title] of Object.entries(page ? meta.titles : {})) {
       const li = el("li");
       if (D.views[id]) li.append(el("a", {href: `#${id}`, text: title}));
       else { li.className = "absent"; li.textContent = `${title} (${meta.broken.some((b) => b.id === id) ? "broken" : "not recorded"})`; }
       list.append(li);
     }
     for (const id of meta.views) {
-      const section = el("section", {id, "aria-labelledby": `${id}-title`});
-      section.append(el("h2", {id: `${id}-title`, text: meta.titles[id]}));
+      const section = el("section", {id: `${prefix}${id}`, "data-view": id, "aria-labelledby": `${prefix}${id}-title`});
+      section.append(el("h2", {id: `${prefix}${id}-title`, text: meta.titles[id]}));
       main.append(section);
       views[id] = {section, ...(MAKERS[id] || listingView)(section, D.views[id])};
       views[id].control.set(0, true);
     }
-    if (window.diffvizSandbox) {  // sandbox.js: computed in the page, whatever the cache holds
+    if (window.diffvizSandbox && (page || only === "sandbox")) {  // sandbox.js: computed in the page, whatever the cache holds
       const section = el("section", {id: "sandbox", "aria-labelledby": "sandbox-title"});
       section.append(el("h2", {id: "sandbox-title", text: "Sandbox: draw a distribution, sample it exactly"}));
       main.append(section);
@@ -972,8 +977,8 @@
       views.sandbox = {section, ...window.diffvizSandbox.view(section, {el, control, remember, meta, theme: () => theme})};
       redraws.push(views.sandbox.redraw);
     }
-    notices();
-    document.addEventListener("keydown", (e) => {
+    if (page) notices();
+    (page ? document : root).addEventListener("keydown", (e) => {
       if (!current || e.target.closest("input, select, textarea, button") || e.altKey || e.ctrlKey || e.metaKey) return;
       const c = views[current].control;
       if (e.key === "ArrowRight") { c.step(1); e.preventDefault(); }
@@ -981,11 +986,19 @@
       if (e.key === "Home") { c.set(0); e.preventDefault(); }
       if (e.key === "End") { c.set(c.max); e.preventDefault(); }
     });
-    window.addEventListener("hashchange", route);
-    route();
+    if (page) {
+      window.addEventListener("hashchange", route);
+      route();
+    } else {
+      current = only;
+      views[only].go({});
+    }
     await Promise.all(sheets);  // every frame drawn: what the tests wait for
     for (const id of meta.views) views[id].control.set(views[id].control.value, true);
-    document.body.dataset.ready = "1";
+    (page ? document.body : root).dataset.ready = "1";
   }
-  start();
+  return start();
+}
+window.diffvizExplorer = {mount};
+if (window.DIFFVIZ) mount(window.DIFFVIZ, document);  // the page: its data scripts came first
 })();
