@@ -62,7 +62,8 @@ def widget_code() -> tuple[str, str]:
 export default {
   async render({model, el}) {
     // each widget's ids apart from every other's on the page (a module may be loaded once per widget)
-    const D = model.get("data"), only = model.get("view"), prefix = `w${self.diffvizWidgets = (self.diffvizWidgets || 0) + 1}-`;
+    self.diffvizWidgets = (self.diffvizWidgets || 0) + 1;
+    const D = model.get("data"), only = model.get("view"), prefix = `w${self.diffvizWidgets}-`;
     const root = document.createElement("div");
     root.className = "diffviz-widget";
     root.tabIndex = 0;
@@ -115,6 +116,18 @@ def view_of(trajectory: Trajectory) -> tuple[str, str, dict]:
         trajectory, [trajectory])
 
 
+def json_safe(value):
+    """The view's data as a kernel may send it (JSON has no NaN): a number that is not finite becomes null,
+    which the page shows as it shows NaN, a dash."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def show(trajectory: Trajectory) -> ExplorerWidget:
     """The explorer's view of `trajectory` (from sampling.api's record or trajectory) as a notebook widget."""
     if not isinstance(trajectory, Trajectory):
@@ -123,7 +136,7 @@ def show(trajectory: Trajectory) -> ExplorerWidget:
     view_id, title, data = view_of(trajectory)
     model = trajectory.manifest["model"]["name"]
     data = {"title": title, "experiment": trajectory.experiment, "model": model, **data}
-    return ExplorerWidget(data={"meta": _meta(model, view_id, title, [view_id]), "views": {view_id: data}},
+    return ExplorerWidget(data={"meta": _meta(model, view_id, title, [view_id]), "views": {view_id: json_safe(data)}},
                           view=view_id)
 
 

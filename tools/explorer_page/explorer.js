@@ -403,7 +403,7 @@ function mount(D, root, {only = null, prefix = ""} = {}) {
   }
 
   function gridView(s, v) {
-    const select = el("select", {id: "grid-row"});
+    const select = el("select", {id: `${prefix}grid-row`});
     v.grid_rows.forEach((r, k) => select.append(el("option", {value: k, text: `noised to t = ${v.row_t[k]}, ${v.row_steps[k]} DDIM steps back`})));
     s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "row"}), select));
     const note = el("p", {class: "note", text: "Each row: x_0, noised to its level with fresh noise, then denoised by DDIM, a column per step (a row that ends early keeps its result)."});
@@ -508,7 +508,7 @@ function mount(D, root, {only = null, prefix = ""} = {}) {
     const N = v.points, G = v.grid.length, E = v.extent + 0.5;  // a little room for noised points beyond the grid
     const states = {forward: q(v.forward), ddpm: q(v.ddpm), ddim: q(v.ddim)}, field = q(v.field);
     const times = {forward: v.forward_t, ddpm: v.ddpm_t, ddim: v.ddim_t};
-    const select = el("select", {id: "toy-2d-mode"});
+    const select = el("select", {id: `${prefix}toy-2d-mode`});
     for (const [value, text] of [["forward", "forward: the chain q(x_t | x_{t-1}), and -eps_hat on a grid"],
       ["ddpm", `DDPM, ${v.steps.ddpm} steps, back from one x_T`], ["ddim", `DDIM, ${v.steps.ddim} steps, from the same x_T`]]) {
       select.append(el("option", {value, text}));
@@ -576,7 +576,7 @@ function mount(D, root, {only = null, prefix = ""} = {}) {
     const paths = {forward: ints(v.forward_paths, v.quant), ddpm: ints(v.ddpm_paths, v.quant), ddim: ints(v.ddim_paths, v.quant)};
     const pathT = {forward: v.heat_t, ddpm: v.ddpm_path_t, ddim: v.ddim_path_t};
     const P8 = paths.forward.length / v.heat_t.length, density = floats(v.density), data = floats(v.data_density);
-    const select = el("select", {id: "toy-1d-mode"});
+    const select = el("select", {id: `${prefix}toy-1d-mode`});
     for (const [value, text] of [["forward", "forward: the chain q(x_t | x_{t-1})"],
       ["ddpm", `DDPM, ${v.steps.ddpm} steps, back`], ["ddim", `DDIM, ${v.steps.ddim} steps, back`]]) {
       select.append(el("option", {value, text}));
@@ -744,7 +744,7 @@ function mount(D, root, {only = null, prefix = ""} = {}) {
     side.append(el("p", {class: "note", text: `Steps with SNR in [${n.snr_window[0]}, ${n.snr_window[1]}] of the ${T}: ${v.schedules.map((sc, r) => `${name(r)} ${n.steps_in_window[r]}`).join(", ")}.`}));
     s.append(eq, charts, row, side);
     // DDIM under each schedule, from the same x_T: a step count to choose
-    const select = el("select", {id: "schedules-steps"});
+    const select = el("select", {id: `${prefix}schedules-steps`});
     n.step_counts.forEach((count, q) => select.append(el("option", {value: q, text: `DDIM, ${count} steps`})));
     s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "DDIM samples"}), select));
     const clouds = el("div", {class: "panels"});
@@ -820,7 +820,7 @@ function mount(D, root, {only = null, prefix = ""} = {}) {
     for (const sampler of ["euler", "ddim"]) {
       runs[sampler] = {states: ints(v.runs[sampler].states, v.quant), index: v.runs[sampler].frame_state, paths: ints(v.runs[sampler].paths, v.quant)};
     }
-    const select = el("select", {id: "flow-steps"});
+    const select = el("select", {id: `${prefix}flow-steps`});
     n.step_counts.forEach((count, r) => select.append(el("option", {value: r, text: `${count} step${count > 1 ? "s" : ""} (evaluations) each`})));
     select.value = R - 1;  // the most steps: the scene's last comparison
     s.append(el("div", {class: "control"}, el("label", {for: select.id, text: "steps"}), select));
