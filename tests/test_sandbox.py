@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow  # a browser
 
 POINTS = np.array([[-0.5, 0.2], [-0.45, 0.25], [-0.4, 0.3], [0.3, -0.2], [0.33, -0.25], [0.6, 0.6],
                    [0.0, -0.7], [0.05, -0.72], [-0.8, -0.1], [0.9, 0.0]])
+CLASSES = np.array([0, 0, 0, 1, 1, 0, 1, 1, 0, 0])  # two brushes: the guidance tests' classes
 N = 48
 TOLERANCE = 1e-6
 
@@ -34,7 +35,10 @@ def alpha_bar_float64(schedule: str) -> np.ndarray:
 
 
 def reference(sampler: str, steps: int, schedule: str, noise: np.ndarray, added: np.ndarray | None,
-              monkeypatch) -> np.ndarray:
+              monkeypatch, w: float | None = None) -> np.ndarray:
+    """Python's samplers on the exact denoiser of POINTS' mixture, in float64; with w, classifier-free guidance
+    towards 'brush 1' as GuidedDenoiser combines it (eps_u + w (eps_c - eps_u)), each eps by ExactDenoiser.eps_hat
+    of the mixture and of Mixture.of_class, their alpha_bar in float64 (diffusers keeps it in float32)."""
     from diffusers import DDIMScheduler, DDPMScheduler
 
     from cache.beta_schedules import with_schedule
@@ -58,6 +62,17 @@ def reference(sampler: str, steps: int, schedule: str, noise: np.ndarray, added:
         z, a = z.flatten(1).numpy(), ab[t.numpy()][:, None]
         m, _ = posterior_mean(mix, z, np.sqrt(a), 1 - a)
         return torch.from_numpy((z - np.sqrt(a) * m) / np.sqrt(1 - a)).view(-1, 2, 1, 1)
+    if w is not None:
+        from sampling.exact_denoiser import ExactDenoiser, GuidedDenoiser
+        files = locate_exact("mixture:smiley")  # its schedule; the data are the drawing's
+        labelled = mixture_from_points(POINTS, CLASSES)
+        guided = GuidedDenoiser(ExactDenoiser(files, labelled), ExactDenoiser(files, labelled.of_class("brush 1")), w)
+        for d in (guided.unconditional, guided.conditional):
+            d.alpha_bar = ab
+
+        def eps_hat(z, t):  # GuidedDenoiser.__call__ without its float32 result
+            eps_u = guided.unconditional.eps_hat(z, t)
+            return torch.from_numpy(eps_u + guided.w * (guided.conditional.eps_hat(z, t) - eps_u)).view(-1, 2, 1, 1)
     schedule_ = samplers.Schedule(torch.from_numpy(ab), torch.tensor(1.0, dtype=torch.float64), None)
     if sampler == "ddim":
         t, t_prev = samplers.ddim_timesteps(DDIMScheduler.from_config(config), steps)
@@ -124,19 +139,76 @@ def test_the_page_samples_as_python(page, monkeypatch, sampler, steps, schedule)
     assert diff <= TOLERANCE
 
 
+@pytest.mark.parametrize("sampler, steps, w", [("ddim", 50, 3.0), ("ddim", 20, 7.0), ("ddim", 50, 1.0),
+                                              ("ddpm", 50, 3.0), ("ddpm", 100, 7.0)])
+def test_the_page_guides_as_python(page, monkeypatch, sampler, steps, w):
+    rng = np.random.default_rng(100 + steps)
+    noise = rng.standard_normal((N, 2))
+    added = rng.standard_normal((steps, N, 2)) if sampler == "ddpm" else None
+    js = page.page.evaluate("o => diffvizSandbox.sample(o).final", {
+        "mixture": {"points": POINTS.flatten().tolist(), "classes": CLASSES.tolist()}, "sampler": sampler,
+        "steps": steps, "schedule": "linear", "noise": noise.flatten().tolist(), "guidance": {"cls": 1, "w": w},
+        "added": added.flatten().tolist() if added is not None else None})
+    ours = reference(sampler, steps, "linear", noise, added, monkeypatch, w=w)
+    diff = np.abs(np.array(js).reshape(N, 2) - ours).max()
+    print(f"guided {sampler}-{steps} w={w}: max |page - python| = {diff:.2e}")
+    assert diff <= TOLERANCE
+    # and guidance did something: unguided, the samples differ (w = 0 is unconditional)
+    unguided = reference(sampler, steps, "linear", noise, added, monkeypatch)
+    assert np.abs(unguided - ours).max() > 0.05
+
+
+def test_pruning_far_components_changes_nothing_measurable(page):
+    """Components more than PRUNE below the top log-weight are skipped; without the pruning, the same run."""
+    a = np.linspace(0, 6 * np.pi, 300)
+    spiral = np.stack([0.04 * a * np.cos(a), 0.04 * a * np.sin(a)], 1).round(2)
+    rng = np.random.default_rng(7)
+    options = {"mixture": {"points": spiral.flatten().tolist(), "classes": (np.arange(300) % 2).tolist()},
+               "sampler": "ddim", "steps": 50, "schedule": "linear", "noise": rng.standard_normal(400).tolist(),
+               "guidance": {"cls": 1, "w": 3}}
+    pruned, full = (np.array(page.page.evaluate("o => diffvizSandbox.sample(o).final", options | {"prune": prune}))
+                    for prune in (None, 746))
+    assert np.abs(pruned - full).max() <= 1e-12
+
+
+def test_guidance_needs_points_of_the_class_and_a_number(page):
+    base = {"mixture": {"points": POINTS.flatten().tolist(), "classes": [0] * len(POINTS)}, "sampler": "ddim",
+            "steps": 5, "schedule": "linear", "noise": [0.1, 0.2]}
+    for guidance, words in (({"cls": 1, "w": 3}, "brush 1 has no points"), ({"cls": 0, "w": None}, "is not a number")):
+        message = page.page.evaluate("""o => { try { diffvizSandbox.sample(o); return 'no error'; }
+            catch (e) { return e.message; } }""", base | {"guidance": guidance})
+        assert words in message, message
+
+
 def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page_file):  # noqa: F811
-    drawn = [0.5, -0.25, 0.12, 0.9, -1.0, 0.33]
+    drawn = [0.5, -0.25, 0.12, 0.9, -1.0, 0.33] + [round(0.01 * k - 0.5, 2) for k in range(2 * 17)]
+    classes = [0, 1, 1] + [k % 3 == 0 for k in range(17)]  # 20 points: the class bits span 3 bytes
     p = Page(browser, page_file, "#sandbox")
     code = p.page.evaluate("d => diffvizSandbox.encode(d)", drawn)
+    bits = p.page.evaluate("c => diffvizSandbox.encodeClasses(c)", classes)
+    assert len(bits) <= 4  # one bit a point
     p.context.close()
-    fragment = f"#sandbox/p={code}/n=200/sampler=ddpm/steps=20/schedule=scaled_linear/frame=10"
+    fragment = f"#sandbox/p={code}/c={bits}/n=200/sampler=ddpm/steps=20/schedule=scaled_linear/class=1/w=2.5/frame=10"
     p = Page(browser, page_file, fragment)
     p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
     state = p.page.evaluate("({points: diffvizSandbox.state.points, n: diffvizSandbox.state.n, "
                             "sampler: diffvizSandbox.state.sampler, steps: diffvizSandbox.state.steps, "
-                            "schedule: diffvizSandbox.state.schedule})")
-    assert state == {"points": drawn, "n": 200, "sampler": "ddpm", "steps": 20, "schedule": "scaled_linear"}
-    assert p.page.input_value("#sandbox-slider") == "10"
+                            "schedule: diffvizSandbox.state.schedule, classes: diffvizSandbox.state.classes, "
+                            "cls: diffvizSandbox.state.cls, w: diffvizSandbox.state.w, "
+                            "guided: diffvizSandbox.state.guidance})")
+    assert state == {"points": drawn, "n": 200, "sampler": "ddpm", "steps": 20, "schedule": "scaled_linear",
+                     "classes": [int(c) for c in classes], "cls": 1, "w": 2.5, "guided": {"cls": 1, "w": 2.5}}
+    assert p.page.input_value("#sandbox-slider") == "10" and p.page.input_value("#sandbox-w") == "2.5"
+    # the run went to a worker made from a Blob URL, which file:// allows
+    assert p.page.get_attribute("#sandbox", "data-engine") == "worker"
+    # the view's guided run is the synchronous sampler's, from the page's own noises
+    final = p.page.evaluate("""() => { const st = diffvizSandbox.state, N = st.n, S = st.steps;
+        const r = diffvizSandbox.sample({mixture: {points: st.points, classes: st.classes}, sampler: 'ddpm', steps: S,
+          schedule: st.schedule, guidance: {cls: 1, w: 2.5}, noise: diffvizSandbox.gaussians(2 * N, 1),
+          added: diffvizSandbox.gaussians(2 * N * S, 2)}).final;
+        const f = st.frames[st.frames.length - 1];
+        return Math.max(...r.map((v, i) => Math.abs(v - f[i]))); }""")
+    assert final < 1e-6  # the view keeps float32 frames
     unlabelled = p.page.evaluate("""[...document.querySelectorAll('#sandbox input, #sandbox select')]
         .filter(n => !document.querySelector(`label[for="${n.id}"]`)).map(n => n.outerHTML)""")
     assert unlabelled == []
@@ -152,5 +224,6 @@ def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page
         p.page.mouse.move(box["x"] + 150 + 8 * k, box["y"] + 150)
     p.page.mouse.up()
     assert len(p.page.evaluate("diffvizSandbox.state.points")) > 2 * 3
-    assert p.errors == [] and all(u.startswith("file://") for u in p.requests), (p.errors, p.requests)
+    # nothing but the page's files and the worker's Blob URL (made in the page: no network)
+    assert p.errors == [] and all(u.startswith(("file://", "blob:")) for u in p.requests), (p.errors, p.requests)
     p.context.close()
