@@ -227,3 +227,51 @@ def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page
     # nothing but the page's files and the worker's Blob URL (made in the page: no network)
     assert p.errors == [] and all(u.startswith(("file://", "blob:")) for u in p.requests), (p.errors, p.requests)
     p.context.close()
+
+
+def test_a_saved_drawing_records_and_its_video_shows_it(browser, page_file, tmp_path, monkeypatch):  # noqa: F811
+    """Save in Chromium (the download itself), record it with `diffviz cache build toy guidance --model
+    mixture:FILE` into a cache of its own, render ToyDiffusion2D's first slide from it: its x_0 cloud lies on
+    the drawing's strokes and nowhere else."""
+    import json
+
+    from click.testing import CliRunner
+    from test_scenes import render
+    from test_toy_scenes import lit
+
+    from sampling.cli import main
+    from scenes import toy
+    vertical = [[-0.6, round(-0.6 + 0.04 * k, 2)] for k in range(31)]      # an L: brush 0 up...
+    horizontal = [[round(-0.56 + 0.04 * k, 2), -0.6] for k in range(1, 28)]  # ...brush 1 across
+    points, classes = vertical + horizontal, [0] * len(vertical) + [1] * len(horizontal)
+    p = Page(browser, page_file, "#sandbox")
+    code, bits = p.page.evaluate("([d, c]) => [diffvizSandbox.encode(d), diffvizSandbox.encodeClasses(c)]",
+                                 [sum(points, []), classes])
+    p.context.close()
+    p = Page(browser, page_file, f"#sandbox/p={code}/c={bits}/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    with p.page.expect_download() as download:
+        p.page.click("#sandbox-save")
+    saved = tmp_path / "drawing.json"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "drawing.json"
+    assert json.loads(saved.read_text()) == {"format": "diffviz-drawing", "version": 1, "points": points,
+                                             "classes": classes}
+    assert p.errors == []
+    p.context.close()
+
+    (tmp_path / "diffviz.toml").write_text(f'model = "mixture:{saved}"\nsteps = 20\n')
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
+    done = CliRunner().invoke(main, ["cache", "build", "toy", "guidance", "--model", f"mixture:{saved}"],
+                              prog_name="diffviz", catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "condition=brush 1" in done.output  # guidance samples brush 1's points
+    scene, frame = render(toy.ToyDiffusion2D, slides=1)
+    assert scene.components == len(points) and scene.tr.manifest["model"]["name"] == f"mixture:{saved}"
+    on = np.array([[x, y] for x, y in points])
+    assert lit(frame, scene.left.to_scene(on), toy.P.x0).mean() > 0.9
+    rng = np.random.default_rng(0)
+    elsewhere = rng.uniform(-1.9, 1.9, (4000, 2))
+    elsewhere = elsewhere[np.linalg.norm(elsewhere[:, None] - on[None], axis=2).min(1) > 0.25]
+    assert lit(frame, scene.left.to_scene(elsewhere), toy.P.x0).mean() < 0.02
