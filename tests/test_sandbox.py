@@ -229,6 +229,41 @@ def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page
     p.context.close()
 
 
+def test_a_typed_word_becomes_points_inside_its_glyphs_and_a_link_restores_it(browser, page_file):  # noqa: F811
+    p = Page(browser, page_file, "#sandbox/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    shapes = {}
+    for word in ("I", "T"):
+        p.type_into("#sandbox-word", word)
+        p.page.wait_for_function(f"diffvizSandbox.state.word === '{word}'")
+        p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+        state = p.page.evaluate("({points: diffvizSandbox.state.points, classes: diffvizSandbox.state.classes, "
+                                "preset: diffvizSandbox.state.preset})")
+        xy = np.array(state["points"]).reshape(-1, 2)
+        assert state["preset"] == "word" and 20 <= len(xy) <= 600 and state["classes"] == [0] * len(xy)
+        shapes[word] = xy
+    hash_ = p.page.evaluate("location.hash")
+    assert "/word=T/" in hash_ and "p=" not in hash_
+    p.context.close()
+    # I: one upright bar, narrow and tall, about the middle of the square
+    x, y = shapes["I"].T
+    assert np.ptp(x) < 0.3 and np.ptp(y) > 0.6 and abs(np.median(x)) < 0.2
+    # T: a wide bar across the top; below it, a stem as narrow as the I
+    x, y = shapes["T"].T
+    top = y > y.max() - 0.15
+    print(f"I: {len(shapes['I'])} points, {np.ptp(shapes['I'][:, 0]):.2f} wide, {np.ptp(shapes['I'][:, 1]):.2f} tall; "
+          f"T: bar {np.ptp(x[top]):.2f} wide, stem {np.ptp(x[~top]):.2f}")
+    assert np.ptp(x[top]) > 0.45 and np.ptp(x[~top]) < 0.4 * np.ptp(x[top]) and (~top).sum() > 10
+    assert abs(np.median(x[~top]) - (x[top].min() + x[top].max()) / 2) < 0.1  # the stem under the bar's middle
+    # the link restores the word's points
+    p = Page(browser, page_file, hash_)
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    assert p.page.evaluate("diffvizSandbox.state.points") == shapes["T"].flatten().tolist()
+    assert p.page.input_value("#sandbox-word") == "T" and p.page.input_value("#sandbox-preset") == "word"
+    assert p.errors == []
+    p.context.close()
+
+
 def test_a_saved_drawing_records_and_its_video_shows_it(browser, page_file, tmp_path, monkeypatch):  # noqa: F811
     """Save in Chromium (the download itself), record it with `diffviz cache build toy guidance --model
     mixture:FILE` into a cache of its own, render ToyDiffusion2D's first slide from it: its x_0 cloud lies on
