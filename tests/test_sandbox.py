@@ -264,6 +264,54 @@ def test_a_typed_word_becomes_points_inside_its_glyphs_and_a_link_restores_it(br
     p.context.close()
 
 
+def test_the_keyboard_reaches_every_control_and_draws_with_both_brushes(browser, page_file):  # noqa: F811
+    from scenes.kit.palette import DARK
+    p = Page(browser, page_file, "#sandbox/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    # every control has a name, and Tab reaches each of them (and the drawing square) in turn
+    focusable = "#sandbox input, #sandbox select, #sandbox button, #sandbox canvas[tabindex]"
+    controls = p.page.evaluate("""s => [...document.querySelectorAll(s)].map(n => ({id: n.id, tag: n.tagName,
+        name: n.tagName === 'BUTTON' ?
+        n.textContent.trim() : n.tagName === 'CANVAS' ? n.getAttribute('aria-label') :
+        (document.querySelector(`label[for="${n.id}"]`) || {}).textContent}))""", focusable)
+    assert all(c["name"] for c in controls), controls
+    assert {"sandbox-word", "sandbox-brush", "sandbox-class", "sandbox-w", "sandbox-save", "sandbox-canvas"} <= {
+        c["id"] for c in controls}
+    p.page.focus("#sandbox-preset")
+    reached = set()
+    for _ in range(3 * len(controls)):
+        reached.add(p.page.evaluate("document.activeElement.id || document.activeElement.textContent"))
+        p.page.keyboard.press("Tab")
+    assert {c["id"] or c["name"] for c in controls} <= reached, {c["id"] or c["name"] for c in controls} - reached
+    # drawing: clear, then arrows move the cursor (0.04 a press, 0.2 with Shift), Enter and Space place a point with
+    # the brush, Delete erases the point nearest the cursor; the explorer's slider does not move meanwhile
+    p.page.click("#sandbox-clear")
+    slider = p.page.input_value("#sandbox-slider")
+    p.page.focus("#sandbox-canvas")
+    for key in ["ArrowRight"] * 5 + ["Enter"]:
+        p.page.keyboard.press(key)
+    p.page.select_option("#sandbox-brush", "1")
+    p.page.focus("#sandbox-canvas")
+    for key in ["ArrowUp"] * 10 + ["Space", "Shift+ArrowLeft", "Enter", "ArrowDown", "Space", "ArrowUp", "Delete"]:
+        p.page.keyboard.press(key)
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    state = p.page.evaluate("({points: diffvizSandbox.state.points, classes: diffvizSandbox.state.classes, "
+                            "cursor: diffvizSandbox.state.cursor, preset: diffvizSandbox.state.preset})")
+    assert state == {"points": [0.2, 0, 0.2, 0.4, 0, 0.36], "classes": [0, 1, 1], "cursor": [0, 0.4], "preset": "drawn"}
+    assert p.page.input_value("#sandbox-slider") == slider
+    assert "p=" in p.page.evaluate("location.hash")
+    # the cursor is visible: a ring of brush 1's colour, 7 pixels around it, while the square has the focus
+    ring = [(210 + 7, 210 - 42), (210 - 7, 210 - 42), (210, 210 - 42 - 7)]  # (0, 0.4): 420 pixels span [-2, 2]
+    brush = np.array([int(DARK.eps[i:i + 2], 16) for i in (1, 3, 5)])
+    shown = p.pixels("#sandbox-canvas")
+    assert all(np.abs(shown[y, x].astype(int) - brush).max() < 40 for x, y in ring), [shown[y, x] for x, y in ring]
+    p.page.focus("#sandbox-word")
+    shown = p.pixels("#sandbox-canvas")
+    assert not any(np.abs(shown[y, x].astype(int) - brush).max() < 40 for x, y in ring)
+    assert p.errors == []
+    p.context.close()
+
+
 def test_a_saved_drawing_records_and_its_video_shows_it(browser, page_file, tmp_path, monkeypatch):  # noqa: F811
     """Save in Chromium (the download itself), record it with `diffviz cache build toy guidance --model
     mixture:FILE` into a cache of its own, render ToyDiffusion2D's first slide from it: its x_0 cloud lies on
