@@ -199,8 +199,10 @@ def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page
     assert state == {"points": drawn, "n": 200, "sampler": "ddpm", "steps": 20, "schedule": "scaled_linear",
                      "classes": [int(c) for c in classes], "cls": 1, "w": 2.5, "guided": {"cls": 1, "w": 2.5}}
     assert p.page.input_value("#sandbox-slider") == "10" and p.page.input_value("#sandbox-w") == "2.5"
-    # the run went to a worker made from a Blob URL, which file:// allows
-    assert p.page.get_attribute("#sandbox", "data-engine") == "worker"
+    # the run went to workers made from a Blob URL, which file:// allows, each a share of the points (the check
+    # below holds their merged frames, DDPM's noises included, to the one synchronous run)
+    cores = p.page.evaluate("navigator.hardwareConcurrency")
+    assert p.page.get_attribute("#sandbox", "data-engine") == ("worker" if cores < 2 else f"{min(cores, 4, 2)} workers")
     # the view's guided run is the synchronous sampler's, from the page's own noises
     final = p.page.evaluate("""() => { const st = diffvizSandbox.state, N = st.n, S = st.steps;
         const r = diffvizSandbox.sample({mixture: {points: st.points, classes: st.classes}, sampler: 'ddpm', steps: S,

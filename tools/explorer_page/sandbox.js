@@ -213,13 +213,22 @@
       return out;
     }
 
-    // The view's run, the same in the worker and in slices: its noises from the seed, the states at the steps in
-    // o.keep (Float32), the first o.paths points' paths, each state's t (or s). Yields as run does; returns them.
+    // The view's run, the same in the workers and in slices: its noises from the seed, the states at the steps in
+    // o.keep (Float32), the first o.paths points' paths, each state's t (or s). Points o.from..o.to-1 of the o.n
+    // only (each point's path depends on its own noises alone), so that workers may share a run. Yields as run
+    // does; returns them.
     function* viewRun(o, progress) {
       const mixture = mixtureFromPoints(o.points, o.classes), N = o.n, S = o.steps;
-      const noise = gaussians(2 * N, 1 + o.seed), added = o.sampler === "ddpm" ? gaussians(2 * N * S, 2 + o.seed) : null;
+      const from = o.from ?? 0, to = o.to ?? N, n = to - from;
+      const noise = gaussians(2 * N, 1 + o.seed).slice(2 * from, 2 * to);
+      let added = null;
+      if (o.sampler === "ddpm") {  // step i's z of these points
+        const all = gaussians(2 * N * S, 2 + o.seed);
+        added = new Float64Array(2 * n * S);
+        for (let i = 0; i < S; i++) added.set(all.subarray(2 * (i * N + from), 2 * (i * N + to)), 2 * i * n);
+      }
       const keep = new Set(o.keep), frames = [[0, Float32Array.from(noise)]];
-      const paths = Array.from({length: Math.min(o.paths, N)}, (_, k) => [noise[2 * k], noise[2 * k + 1]]);
+      const paths = Array.from({length: from ? 0 : Math.min(o.paths, n)}, (_, k) => [noise[2 * k], noise[2 * k + 1]]);
       const times = [o.sampler === "euler" ? 1 : timesteps(S).t[0]];
       yield* run({mixture, sampler: o.sampler, steps: S, schedule: o.schedule, noise, added, guidance: o.guidance,
         prune: o.prune, onStep(i, x, time) {
@@ -486,17 +495,29 @@
         `${state.cursor[0].toFixed(2)}, ${state.cursor[1].toFixed(2)}), Enter places a point, Delete erases the nearest`);
     }
 
-    // A run goes to a worker (a newer run ends it); without one, here in slices of ~20 ms, each posted as a message
-    // (a chained setTimeout would wait 4 ms more each time), so that the page answers between them.
+    // A run goes to workers, each a share of the points (a newer run ends them; finished ones are kept, warm, for
+    // the next); without them, here in slices of ~20 ms, each posted as a message (a chained setTimeout would wait
+    // 4 ms more each time), so that the page answers between them.
     const channel = new MessageChannel(), queued = [];
     channel.port1.onmessage = () => queued.shift()();
     const soon = (f) => { queued.push(f); channel.port2.postMessage(0); };
-    let worker = null, workerFails = false;
+    const idle = [];
+    let busy = [], workerFails = false;
+    const WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2)));
+    function hire(n) {
+      while (idle.length < n) {
+        const w = makeWorker();
+        if (!w) return null;
+        idle.push(w);
+      }
+      return idle.splice(0, n);
+    }
     function rerun() {
       const token = ++state.token;
       state.done = false;
       s.dataset.run = "running";
-      if (worker) { worker.terminate(); worker = null; }
+      for (const w of busy) w.terminate();  // an older run's
+      busy = [];
       const g = guidance();
       if (!state.points.length) { state.mixture = null; state.frames = []; show(0); status.textContent = "draw some points"; s.dataset.run = "done"; return; }
       const N = state.n, S = state.steps, mixture = mixtureFromPoints(state.points, state.classes);
@@ -537,24 +558,44 @@
         };
         slice();
       };
-      const w = workerFails || !window.diffvizSandbox.useWorker ? null : makeWorker();
-      if (!w) { slices(); return; }
-      worker = w;
-      w.onmessage = (e) => {
-        if (token !== state.token) return;
-        const d = e.data;
-        if (d.progress !== undefined) status.textContent = `sampling… ${Math.round(100 * d.progress)}%`;
-        else if (d.error) { failed(d.error); w.terminate(); }
-        else if (d.result) { finish(d.result, "worker"); w.terminate(); if (worker === w) worker = null; }
-      };
-      w.onerror = (e) => {  // a page that may not run workers: slices from now on
-        e.preventDefault();
-        w.terminate();
-        if (token !== state.token) return;
-        workerFails = true;
-        slices();
-      };
-      w.postMessage(o);
+      const W = Math.max(1, Math.min(WORKERS, Math.floor(N / 100)));
+      const team = workerFails || !window.diffvizSandbox.useWorker ? null : hire(W);
+      if (!team) { slices(); return; }
+      busy = team;
+      const parts = new Array(W), shares = new Array(W).fill(0);
+      let left = W;
+      team.forEach((w, k) => {
+        const from = Math.floor((k * N) / W), to = Math.floor(((k + 1) * N) / W);
+        w.onmessage = (e) => {
+          if (token !== state.token) return;
+          const d = e.data;
+          if (d.progress !== undefined) {
+            shares[k] = d.progress;
+            status.textContent = `sampling… ${Math.round((100 * shares.reduce((a, b) => a + b, 0)) / W)}%`;
+          } else if (d.error) {
+            for (const v of team) v.terminate();
+            busy = [];
+            failed(d.error);
+          } else if (d.result) {
+            parts[k] = {from, to, ...d.result};
+            if (--left) return;
+            busy = [];
+            idle.push(...team);
+            const frames = parts[0].frames.map(([i]) => [i, new Float32Array(2 * N)]);
+            for (const part of parts) part.frames.forEach(([, x], f) => frames[f][1].set(x, 2 * part.from));
+            finish({frames, times: parts[0].times, paths: parts[0].paths}, W > 1 ? `${W} workers` : "worker");
+          }
+        };
+        w.onerror = (e) => {  // a page that may not run workers: slices from now on
+          e.preventDefault();
+          for (const v of team) v.terminate();
+          busy = [];
+          if (token !== state.token) return;
+          workerFails = true;
+          slices();
+        };
+        w.postMessage({...o, from, to});
+      });
     }
 
     const c = control(s, {id: "sandbox", label: "step", max: FRAMES, fieldLabel: "step", toField: frameOf,
