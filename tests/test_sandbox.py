@@ -180,6 +180,25 @@ def test_guidance_needs_points_of_the_class_and_a_number(page):
         assert words in message, message
 
 
+def test_without_workers_the_view_runs_in_slices_to_the_same_samples(page):
+    """The fallback where no worker can be made: the page's own thread, in slices, the same run (two moons, one a
+    brush, guided towards it)."""
+    try:
+        page.page.evaluate("diffvizSandbox.useWorker = false; location.hash = "
+                           "'#sandbox/preset=two moons/n=200/sampler=ddim/steps=20/schedule=linear/class=1/w=3'")
+        page.page.wait_for_function("diffvizSandbox.state.preset === 'two moons' && diffvizSandbox.state.done",
+                                    timeout=60000)
+        assert page.page.get_attribute("#sandbox", "data-engine") == "slices"
+        diff = page.page.evaluate("""() => { const st = diffvizSandbox.state;
+            const r = diffvizSandbox.sample({mixture: {points: st.points, classes: st.classes}, sampler: 'ddim',
+              steps: 20, schedule: 'linear', guidance: {cls: 1, w: 3}, noise: diffvizSandbox.gaussians(400, 1)}).final;
+            const f = st.frames[st.frames.length - 1];
+            return Math.max(...r.map((v, i) => Math.abs(v - f[i]))); }""")
+        assert diff < 1e-6
+    finally:
+        page.page.evaluate("diffvizSandbox.useWorker = true")
+
+
 def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page_file):  # noqa: F811
     drawn = [0.5, -0.25, 0.12, 0.9, -1.0, 0.33] + [round(0.01 * k - 0.5, 2) for k in range(2 * 17)]
     classes = [0, 1, 1] + [k % 3 == 0 for k in range(17)]  # 20 points: the class bits span 3 bytes
