@@ -6,6 +6,7 @@ Every kind of model name is resolved here, by `locate_local`:
     FOLDER            a local diffusers model folder
     owner/name        a hub id already in the local Hugging Face cache (downloading is sampling's business)
     mixture:NAME      a Gaussian mixture (cache/mixtures.py): a model without weights
+    mixture:FILE.json a drawing saved by the explorer's sandbox (cache/drawings.py), the same kind of mixture
     exact:FOLDER      the images of a folder (or exact:emoji-faces, the embedded model's training set):
                       a mixture of one delta per image, what a network that memorised them does
 
@@ -26,8 +27,9 @@ import numpy as np
 from .beta_schedules import DEFAULT_SCHEDULE, with_schedule
 from .config import EMBEDDED, PROJECT_ROOT
 from .datasets import IMAGE_SUFFIXES, DatasetError, image_files, load_dataset, open_image
+from .drawings import DrawingError, is_drawing, read_drawing
 from .errors import DiffvizError
-from .mixtures import MIXTURES
+from .mixtures import MIXTURES, Mixture
 
 EMBEDDED_DIR = PROJECT_ROOT / "sampling" / "models" / "emoji-faces-32"
 SCHEDULER_CONFIG = EMBEDDED_DIR / "scheduler_config.json"  # the schedule of the models without weights
@@ -93,6 +95,11 @@ class ExactFiles:
     @property
     def is_mixture(self) -> bool:
         return self.name.startswith("mixture:")
+
+    @property
+    def is_drawing(self) -> bool:
+        """A drawing of the sandbox's (mixture:FILE.json): source is the file."""
+        return is_drawing(self.name)
 
     def identity(self) -> dict:
         """Everything that determines a trajectory: the data (by content) and the schedule."""
@@ -222,16 +229,39 @@ def _recipe_sha256(recipe: str, side: int) -> str:
     return _RECIPES[recipe, side]
 
 
+def drawn_mixture(name: str, path: Path) -> Mixture:
+    """The mixture of a drawing file (cache/drawings.py); ModelError naming the model and the fix."""
+    try:
+        return read_drawing(path)
+    except DrawingError as err:
+        raise ModelError(f"model {name!r}: {err}") from None
+
+
+def mixture_of(files: ExactFiles) -> Mixture:
+    """The mixture of mixture:NAME or mixture:FILE.json; a drawing edited since it was located is refused."""
+    if not files.is_drawing:
+        return MIXTURES[files.source]()
+    m = drawn_mixture(files.name, Path(files.source))
+    if m.sha256() != files.data_sha256:
+        raise ModelError(f"model {files.name!r}: {files.source} changed while diffviz was reading it; run it again")
+    return m
+
+
 def locate_exact(name: str) -> ExactFiles:
     """The ExactFiles of 'mixture:NAME' or 'exact:FOLDER'; ModelError with the fix otherwise."""
     scheduler = json.loads(SCHEDULER_CONFIG.read_text())  # the embedded model's schedule
     kind, _, source = name.partition(":")
     if kind == "mixture":
+        unclipped = with_schedule(scheduler, DEFAULT_SCHEDULE) | {"clip_sample": False}
+        if is_drawing(name):
+            path = Path(source).expanduser().resolve()
+            m = drawn_mixture(name, path)
+            return ExactFiles(f"mixture:{path}", str(path), (m.dim, 1, 1), m.sha256(), unclipped)
         if source not in MIXTURES:
             raise ModelError(f"model {name!r}: no such mixture; the mixtures are "
-                             f"{', '.join('mixture:' + m for m in MIXTURES)}")
+                             f"{', '.join('mixture:' + m for m in MIXTURES)}, or a drawing mixture:FILE.json "
+                             "that the explorer's sandbox saved")
         m = MIXTURES[source]()
-        unclipped = with_schedule(scheduler, DEFAULT_SCHEDULE) | {"clip_sample": False}
         return ExactFiles(name, source, (m.dim, 1, 1), m.sha256(), unclipped)
     if not source:
         raise ModelError(f"model {name!r}: name the images, as exact:FOLDER or exact:emoji-faces")

@@ -259,7 +259,18 @@ def schedules_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
 
 
 def guidance_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
-    return [Guidance("mouth", TOY_POINTS[2], s.steps, s.seed, (0.0, 1.0, 3.0, 7.0),
+    condition = "mouth"  # the smiley's class
+    if _is_drawing(model):  # a drawing's classes are its brushes: guided towards brush 1, against brush 0
+        from .drawings import brush_counts
+        from .model_files import mixture_of
+        counts = brush_counts(mixture_of(model))
+        if min(counts) == 0:
+            raise SpecError("model", f"the guidance experiment needs a drawing of both brushes (brush 1 is the "
+                            f"class it samples, brush 0 the rest); {model.source} has {counts[0]} points of brush 0 "
+                            f"and {counts[1]} of brush 1: draw some with the other brush in the sandbox and save it "
+                            "again")
+        condition = "brush 1"
+    return [Guidance(condition, TOY_POINTS[2], s.steps, s.seed, (0.0, 1.0, 3.0, 7.0),
                      round(0.3 * model.num_train_timesteps))]
 
 
@@ -270,7 +281,7 @@ def flow_specs(s: Settings, model: ModelFiles | ExactFiles) -> list[Spec]:
 def experiments_for(model: ModelFiles | ExactFiles) -> list[str]:
     """What `diffviz cache build` records when no experiment is named: what this model can record."""
     if _is_mixture(model):
-        return [e for e, mixtures in MIXTURE_EXPERIMENTS.items() if model.source in mixtures]
+        return [e for e in MIXTURE_EXPERIMENTS if _records_on(model, e)]
     path = getattr(model, "unet_dir", None)
     trained = path is not None and (path / "training.json").exists()
     return [e.name for e in DECLARED if e.family == "notebook" or (e.family == "memorisation" and trained)]
@@ -304,15 +315,29 @@ def _is_mixture(model: ModelFiles | ExactFiles) -> bool:
     return getattr(model, "is_mixture", False)
 
 
+def _is_drawing(model: ModelFiles | ExactFiles) -> bool:
+    return getattr(model, "is_drawing", False)
+
+
+DRAWN_LIKE = "smiley"  # a drawing (mixture:FILE.json) records what the 2D mixture records
+
+
+def _records_on(model: ModelFiles | ExactFiles, experiment: str) -> bool:
+    """Whether a mixture experiment records on this model: its own mixtures, and a drawing where the 2D one does."""
+    on = MIXTURE_EXPERIMENTS[experiment]
+    return _is_mixture(model) and (DRAWN_LIKE in on if _is_drawing(model) else model.source in on)
+
+
 def validate(s: Settings, model: ModelFiles | ExactFiles, experiment: str | None = None) -> None:
     """The settings an experiment uses (all, without one) inside the range the model allows;
     SpecError naming the first that is not."""
     T, side = model.num_train_timesteps, model.image_size
     uses = USES[experiment] if experiment else set().union(*USES.values())
     on = MIXTURE_EXPERIMENTS.get(experiment)
-    if on and not (_is_mixture(model) and model.source in on):
+    if on and not _records_on(model, experiment):
+        drawn = ", or a drawing mixture:FILE.json" if DRAWN_LIKE in on else ""
         raise SpecError("model", f"the {experiment} experiment needs a mixture model "
-                        f"({', '.join('mixture:' + m for m in on)}), not {model.name!r}")
+                        f"({', '.join('mixture:' + m for m in on)}{drawn}), not {model.name!r}")
     if experiment is not None and not on and _is_mixture(model):
         raise SpecError("model", f"{model.name!r} is a low-dimensional mixture, not an image model: record "
                         f"the toy experiment with it, or use an image model for {experiment}")

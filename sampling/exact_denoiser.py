@@ -21,8 +21,8 @@ import torch
 
 from cache.beta_schedules import with_schedule
 from cache.datasets import load_dataset
-from cache.mixtures import MIXTURES, Mixture
-from cache.model_files import ExactFiles, locate_exact
+from cache.mixtures import Mixture
+from cache.model_files import ExactFiles, locate_exact, mixture_of
 
 from .denoiser import Denoiser
 
@@ -137,7 +137,7 @@ def training_images(files: ExactFiles) -> np.ndarray:
 def load_exact(name: str) -> ExactDenoiser:
     files = locate_exact(name)
     if files.is_mixture:
-        return ExactDenoiser(files, MIXTURES[files.source]())
+        return ExactDenoiser(files, mixture_of(files))
     images = training_images(files).reshape(-1, int(np.prod(files.shape))).astype(np.float64)
     n = len(images)
     return ExactDenoiser(files, Mixture(np.full(n, 1 / n), images, np.zeros(n)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, Group, ValueTracker, VGroup, VMobject, Write
 
+from cache.drawings import two_d_mixture
 from scenes.kit.base import DiffvizScene
 from scenes.kit.narration import in_words, listed
 from scenes.kit.numbers import Number
@@ -37,7 +38,7 @@ class ClassifierFreeGuidance(DiffvizScene):
 
     @classmethod
     def settings(cls, configured):
-        return configured.replace(model="mixture:smiley")
+        return configured.replace(model=two_d_mixture(configured.model))  # or a drawing
 
     def construct(self):
         tr = self.tr = self.trajectory("guidance")

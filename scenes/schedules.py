@@ -9,6 +9,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Line, Rectangle, ValueTracker, VGroup, Write
 
 from cache.beta_schedules import SPOKEN
+from cache.drawings import two_d_mixture
 from scenes.kit.base import DiffvizScene
 from scenes.kit.equations import EQUATION, NOISE, SIGNAL
 from scenes.kit.narration import in_words, listed
@@ -67,7 +68,7 @@ class NoiseSchedules(DiffvizScene):
 
     @classmethod
     def settings(cls, configured):
-        return configured.replace(model="mixture:smiley")
+        return configured.replace(model=two_d_mixture(configured.model))  # or a drawing
 
     def construct(self):
         tr = self.tr = self.trajectory("schedules")

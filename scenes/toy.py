@@ -32,6 +32,7 @@ from manim import (
 from manim.constants import RESAMPLING_ALGORITHMS
 
 from cache.beta_schedules import schedule_in_words
+from cache.drawings import TWO_D, DrawingError, is_drawing, read_drawing, two_d_mixture
 from cache.mixtures import MIXTURES, Mixture
 from scenes.kit.base import DiffvizScene
 from scenes.kit.equations import DDIM, DDPM, EQUATION, NOISE, SIGNAL
@@ -60,6 +61,11 @@ def mixture_of(tr) -> Mixture:
     model = tr.manifest["model"]
     kind, _, name = model["name"].partition(":")
     mixture = MIXTURES[name]() if kind == "mixture" and name in MIXTURES else None
+    if is_drawing(model["name"]):  # a drawing of the sandbox's: the file, as long as it still holds the same
+        try:
+            mixture = read_drawing(name)
+        except DrawingError as err:
+            raise SystemExit(f"diffviz: the toy recording of {model['name']} cannot be shown: {err}") from None
     if mixture is None or mixture.sha256() != model["data_sha256"]:
         raise SystemExit(f"diffviz: the toy recording of {model['name']} was made from a mixture that this "
                          f"diffviz does not define; record it again with `diffviz cache build toy --force`")
@@ -116,8 +122,9 @@ class ToyScene(DiffvizScene):
 
     @classmethod
     def settings(cls, configured):
-        """The settings file's steps and seed, for this scene's mixture."""
-        return configured.replace(model=cls.model)
+        """The settings file's steps and seed, for this scene's mixture; the 2D scene shows a drawing of the
+        sandbox's (mixture:FILE.json) where the settings name one."""
+        return configured.replace(model=two_d_mixture(configured.model) if cls.model == TWO_D else cls.model)
 
     def toy_trajectory(self):
         """The toy recording of this scene's mixture; self.components: how many Gaussians it has."""

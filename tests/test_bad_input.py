@@ -325,12 +325,20 @@ def _full_disk_cases():
 
 FULL_SAMPLE, FULL_TRAIN, FULL_CACHE = _full_disk_cases()
 
+def drawing(**changes) -> str:
+    """A drawing as the sandbox saves it (cache/drawings.py), with `changes` to its keys (None: removed)."""
+    value = {"format": "diffviz-drawing", "version": 1, "points": [[0.1, 0.2], [0.3, -0.4]], "classes": [0, 1]}
+    value |= changes
+    return json.dumps({k: v for k, v in value.items() if v is not None})
+
+
 # --- the commands ----------------------------------------------------------------------------------
 
 SAMPLE = "diffviz sample --model {tmp}/m --n 1 --steps 2 --device cpu --out {tmp}/x.npy"
 SAMPLE_EXACT = "diffviz sample --model exact:{tmp}/images --n 1 --steps 2 --out {tmp}/x.npy"
 BUILD = "diffviz cache build reverse --model {tmp}/m --steps 2 --patch-x 0 --patch-y 0"
 FORWARD = "diffviz cache build forward --model {tiny} --steps 2 --image {tmp}/x0.jpg"
+DRAWN = "diffviz cache build toy --model mixture:{tmp}/d.json"
 TRAIN = "diffviz train --dataset {tmp}/images --out {tmp}/trained --steps 1 --size 8 --batch-size 2 --device cpu"
 RENDER = "render.sh --quality l --out {tmp}/file.txt/out ForwardProcess"
 FRAMES = "tools/frames.py {tmp}/video.mp4 {tmp}/frames --still"
@@ -416,6 +424,37 @@ ROWS = [
      ["images/3.png is not an image Pillow can read", "remove it from the folder"]),
     ("exact:FOLDER", "a truncated image", image_folder_with("3.jpg", None), SAMPLE_EXACT, 1,
      ["images/3.jpg is not an image Pillow can read", "image file is truncated", "remove it from the folder"]),
+
+    ("mixture:FILE.json (a drawing)", "missing", nothing, DRAWN, 1,
+     ["model 'mixture:", "d.json does not exist", "save the drawing", "mixture:smiley"]),
+    ("mixture:FILE.json (a drawing)", "truncated", a_file("d.json", drawing()[:30]), DRAWN, 1,
+     ["d.json is not valid JSON", "save it again"]),
+    ("mixture:FILE.json (a drawing)", "JSON, not an object", a_file("d.json", "[[0.1, 0.2]]"), DRAWN, 1,
+     ["d.json holds a JSON list, not a drawing object"]),
+    ("mixture:FILE.json (a drawing)", "an unknown key", a_file("d.json", drawing(script="alert(1)")), DRAWN, 1,
+     ["d.json has unknown keys 'script'", "only format, version, points, classes"]),
+    ("mixture:FILE.json (a drawing)", "another format", a_file("d.json", drawing(format="svg")), DRAWN, 1,
+     ["format is 'svg', not 'diffviz-drawing'"]),
+    ("mixture:FILE.json (a drawing)", "no classes", a_file("d.json", drawing(classes=None)), DRAWN, 1,
+     ["d.json has no 'classes'"]),
+    ("mixture:FILE.json (a drawing)", "a NaN coordinate", a_file("d.json", drawing().replace("0.3", "NaN")), DRAWN, 1,
+     ["d.json is not valid JSON", "NaN is not a number JSON allows"]),
+    ("mixture:FILE.json (a drawing)", "a point outside the square",
+     a_file("d.json", drawing(points=[[0.1, 0.2], [0.3, 9.5]])), DRAWN, 1,
+     ["points[1][1] is 9.5, outside [-1.27, 1.27]", "move the point inside it"]),
+    ("mixture:FILE.json (a drawing)", "a point that is not a pair",
+     a_file("d.json", drawing(points=[[0.1, 0.2], [0.3, True]])), DRAWN, 1,
+     ["points[1] is [0.3, true], not a pair of numbers"]),
+    ("mixture:FILE.json (a drawing)", "601 points", a_file("d.json", drawing(points=[[0, 0]] * 601, classes=[0] * 601)),
+     DRAWN, 1, ["points must be a list of 1 to 600", "not 601 of them", "draw fewer points"]),
+    ("mixture:FILE.json (a drawing)", "a third class", a_file("d.json", drawing(classes=[0, 2])), DRAWN, 1,
+     ["classes[1] is 2, not a brush 0 or 1"]),
+    ("mixture:FILE.json (a drawing)", "over 256 KiB", a_file("d.json", drawing() + " " * 300_000), DRAWN, 1,
+     ["d.json is 300,", "bytes, over the 262,144"]),
+    ("mixture:FILE.json (a drawing)", "one brush only, for guidance", a_file("d.json", drawing(classes=[0, 0])),
+     DRAWN.replace("toy", "guidance"), 2,
+     ["--model", "guidance experiment needs a drawing of both brushes", "2 points of brush 0 and 0 of brush 1",
+      "draw some with the other brush"]),
 
     ("train --dataset FOLDER", "missing", nothing, TRAIN, 1,
      ["images' is neither a built-in dataset nor a folder", "give a folder of images"]),

@@ -23,3 +23,42 @@ def test_a_lone_point_and_classes():
     assert m.of_class("brush 1").weights.tolist() == [0.5, 0.5]
     with pytest.raises(ValueError):
         mixture_from_points(np.zeros((0, 2)))
+
+
+def test_a_saved_drawing_is_its_mixture_and_named_by_its_content(tmp_path):
+    import json
+
+    from cache.model_files import locate_exact
+    from cache.specs import experiments_for, guidance_specs
+    points, classes = [[0.1, 0.2], [0.3, -0.4], [-1.27, 1.27]], [0, 1, 1]
+    drawing = {"format": "diffviz-drawing", "version": 1, "points": points, "classes": classes}
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(drawing))
+    a, b = locate_exact(f"mixture:{tmp_path / 'a.json'}"), locate_exact(f"mixture:{tmp_path / 'b.json'}")
+    expected = mixture_from_points(points, classes)
+    assert a.data_sha256 == b.data_sha256 == expected.sha256() and a.shape == (2, 1, 1)
+    assert a.scheduler_config["clip_sample"] is False  # as for every mixture
+    (tmp_path / "b.json").write_text(json.dumps(drawing | {"classes": [0, 1, 0]}))
+    assert locate_exact(f"mixture:{tmp_path / 'b.json'}").data_sha256 != a.data_sha256  # classes name it too
+    assert experiments_for(a) == ["toy", "schedules", "guidance", "flow"]
+    from cache.config import Settings
+    assert guidance_specs(Settings(), a)[0].condition == "brush 1"
+
+
+def test_the_exact_denoiser_of_a_drawing_is_mixture_from_points(tmp_path):
+    import json
+
+    import torch
+
+    from sampling.exact_denoiser import load_exact, posterior_mean
+    points, classes = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.5]], [0, 1, 1]
+    (tmp_path / "d.json").write_text(json.dumps({"format": "diffviz-drawing", "version": 1, "points": points,
+                                                 "classes": classes}))
+    d = load_exact(f"mixture:{tmp_path / 'd.json'}")
+    m = mixture_from_points(points, classes)
+    np.testing.assert_array_equal(d.mixture.stds, m.stds)
+    x = torch.tensor([[0.2, 0.1]], dtype=torch.float64).view(1, 2, 1, 1)
+    a = d.alpha_bar[300]
+    mean, _ = posterior_mean(m, x.view(1, 2).numpy(), np.sqrt(a), 1 - a)
+    np.testing.assert_allclose(d.eps_hat(x, torch.tensor([300]))[0],
+                               (x.view(2).numpy() - np.sqrt(a) * mean[0]) / np.sqrt(1 - a), rtol=1e-12)

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow  # a browser
 
 POINTS = np.array([[-0.5, 0.2], [-0.45, 0.25], [-0.4, 0.3], [0.3, -0.2], [0.33, -0.25], [0.6, 0.6],
                    [0.0, -0.7], [0.05, -0.72], [-0.8, -0.1], [0.9, 0.0]])
+CLASSES = np.array([0, 0, 0, 1, 1, 0, 1, 1, 0, 0])  # two brushes: the guidance tests' classes
 N = 48
 TOLERANCE = 1e-6
 
@@ -34,7 +35,10 @@ def alpha_bar_float64(schedule: str) -> np.ndarray:
 
 
 def reference(sampler: str, steps: int, schedule: str, noise: np.ndarray, added: np.ndarray | None,
-              monkeypatch) -> np.ndarray:
+              monkeypatch, w: float | None = None) -> np.ndarray:
+    """Python's samplers on the exact denoiser of POINTS' mixture, in float64; with w, classifier-free guidance
+    towards 'brush 1' as GuidedDenoiser combines it (eps_u + w (eps_c - eps_u)), each eps by ExactDenoiser.eps_hat
+    of the mixture and of Mixture.of_class, their alpha_bar in float64 (diffusers keeps it in float32)."""
     from diffusers import DDIMScheduler, DDPMScheduler
 
     from cache.beta_schedules import with_schedule
@@ -58,6 +62,17 @@ def reference(sampler: str, steps: int, schedule: str, noise: np.ndarray, added:
         z, a = z.flatten(1).numpy(), ab[t.numpy()][:, None]
         m, _ = posterior_mean(mix, z, np.sqrt(a), 1 - a)
         return torch.from_numpy((z - np.sqrt(a) * m) / np.sqrt(1 - a)).view(-1, 2, 1, 1)
+    if w is not None:
+        from sampling.exact_denoiser import ExactDenoiser, GuidedDenoiser
+        files = locate_exact("mixture:smiley")  # its schedule; the data are the drawing's
+        labelled = mixture_from_points(POINTS, CLASSES)
+        guided = GuidedDenoiser(ExactDenoiser(files, labelled), ExactDenoiser(files, labelled.of_class("brush 1")), w)
+        for d in (guided.unconditional, guided.conditional):
+            d.alpha_bar = ab
+
+        def eps_hat(z, t):  # GuidedDenoiser.__call__ without its float32 result
+            eps_u = guided.unconditional.eps_hat(z, t)
+            return torch.from_numpy(eps_u + guided.w * (guided.conditional.eps_hat(z, t) - eps_u)).view(-1, 2, 1, 1)
     schedule_ = samplers.Schedule(torch.from_numpy(ab), torch.tensor(1.0, dtype=torch.float64), None)
     if sampler == "ddim":
         t, t_prev = samplers.ddim_timesteps(DDIMScheduler.from_config(config), steps)
@@ -124,19 +139,97 @@ def test_the_page_samples_as_python(page, monkeypatch, sampler, steps, schedule)
     assert diff <= TOLERANCE
 
 
+@pytest.mark.parametrize("sampler, steps, w", [("ddim", 50, 3.0), ("ddim", 20, 7.0), ("ddim", 50, 1.0),
+                                              ("ddpm", 50, 3.0), ("ddpm", 100, 7.0)])
+def test_the_page_guides_as_python(page, monkeypatch, sampler, steps, w):
+    rng = np.random.default_rng(100 + steps)
+    noise = rng.standard_normal((N, 2))
+    added = rng.standard_normal((steps, N, 2)) if sampler == "ddpm" else None
+    js = page.page.evaluate("o => diffvizSandbox.sample(o).final", {
+        "mixture": {"points": POINTS.flatten().tolist(), "classes": CLASSES.tolist()}, "sampler": sampler,
+        "steps": steps, "schedule": "linear", "noise": noise.flatten().tolist(), "guidance": {"cls": 1, "w": w},
+        "added": added.flatten().tolist() if added is not None else None})
+    ours = reference(sampler, steps, "linear", noise, added, monkeypatch, w=w)
+    diff = np.abs(np.array(js).reshape(N, 2) - ours).max()
+    print(f"guided {sampler}-{steps} w={w}: max |page - python| = {diff:.2e}")
+    assert diff <= TOLERANCE
+    # and guidance did something: unguided, the samples differ (w = 0 is unconditional)
+    unguided = reference(sampler, steps, "linear", noise, added, monkeypatch)
+    assert np.abs(unguided - ours).max() > 0.05
+
+
+def test_pruning_far_components_changes_nothing_measurable(page):
+    """Components more than PRUNE below the top log-weight are skipped; without the pruning, the same run."""
+    a = np.linspace(0, 6 * np.pi, 300)
+    spiral = np.stack([0.04 * a * np.cos(a), 0.04 * a * np.sin(a)], 1).round(2)
+    rng = np.random.default_rng(7)
+    options = {"mixture": {"points": spiral.flatten().tolist(), "classes": (np.arange(300) % 2).tolist()},
+               "sampler": "ddim", "steps": 50, "schedule": "linear", "noise": rng.standard_normal(400).tolist(),
+               "guidance": {"cls": 1, "w": 3}}
+    pruned, full = (np.array(page.page.evaluate("o => diffvizSandbox.sample(o).final", options | {"prune": prune}))
+                    for prune in (None, 746))
+    assert np.abs(pruned - full).max() <= 1e-12
+
+
+def test_guidance_needs_points_of_the_class_and_a_number(page):
+    base = {"mixture": {"points": POINTS.flatten().tolist(), "classes": [0] * len(POINTS)}, "sampler": "ddim",
+            "steps": 5, "schedule": "linear", "noise": [0.1, 0.2]}
+    for guidance, words in (({"cls": 1, "w": 3}, "brush 1 has no points"), ({"cls": 0, "w": None}, "is not a number")):
+        message = page.page.evaluate("""o => { try { diffvizSandbox.sample(o); return 'no error'; }
+            catch (e) { return e.message; } }""", base | {"guidance": guidance})
+        assert words in message, message
+
+
+def test_without_workers_the_view_runs_in_slices_to_the_same_samples(page):
+    """The fallback where no worker can be made: the page's own thread, in slices, the same run (two moons, one a
+    brush, guided towards it)."""
+    try:
+        page.page.evaluate("diffvizSandbox.useWorker = false; location.hash = "
+                           "'#sandbox/preset=two moons/n=200/sampler=ddim/steps=20/schedule=linear/class=1/w=3'")
+        page.page.wait_for_function("diffvizSandbox.state.preset === 'two moons' && diffvizSandbox.state.done",
+                                    timeout=60000)
+        assert page.page.get_attribute("#sandbox", "data-engine") == "slices"
+        diff = page.page.evaluate("""() => { const st = diffvizSandbox.state;
+            const r = diffvizSandbox.sample({mixture: {points: st.points, classes: st.classes}, sampler: 'ddim',
+              steps: 20, schedule: 'linear', guidance: {cls: 1, w: 3}, noise: diffvizSandbox.gaussians(400, 1)}).final;
+            const f = st.frames[st.frames.length - 1];
+            return Math.max(...r.map((v, i) => Math.abs(v - f[i]))); }""")
+        assert diff < 1e-6
+    finally:
+        page.page.evaluate("diffvizSandbox.useWorker = true")
+
+
 def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page_file):  # noqa: F811
-    drawn = [0.5, -0.25, 0.12, 0.9, -1.0, 0.33]
+    drawn = [0.5, -0.25, 0.12, 0.9, -1.0, 0.33] + [round(0.01 * k - 0.5, 2) for k in range(2 * 17)]
+    classes = [0, 1, 1] + [k % 3 == 0 for k in range(17)]  # 20 points: the class bits span 3 bytes
     p = Page(browser, page_file, "#sandbox")
     code = p.page.evaluate("d => diffvizSandbox.encode(d)", drawn)
+    bits = p.page.evaluate("c => diffvizSandbox.encodeClasses(c)", classes)
+    assert len(bits) <= 4  # one bit a point
     p.context.close()
-    fragment = f"#sandbox/p={code}/n=200/sampler=ddpm/steps=20/schedule=scaled_linear/frame=10"
+    fragment = f"#sandbox/p={code}/c={bits}/n=200/sampler=ddpm/steps=20/schedule=scaled_linear/class=1/w=2.5/frame=10"
     p = Page(browser, page_file, fragment)
     p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
     state = p.page.evaluate("({points: diffvizSandbox.state.points, n: diffvizSandbox.state.n, "
                             "sampler: diffvizSandbox.state.sampler, steps: diffvizSandbox.state.steps, "
-                            "schedule: diffvizSandbox.state.schedule})")
-    assert state == {"points": drawn, "n": 200, "sampler": "ddpm", "steps": 20, "schedule": "scaled_linear"}
-    assert p.page.input_value("#sandbox-slider") == "10"
+                            "schedule: diffvizSandbox.state.schedule, classes: diffvizSandbox.state.classes, "
+                            "cls: diffvizSandbox.state.cls, w: diffvizSandbox.state.w, "
+                            "guided: diffvizSandbox.state.guidance})")
+    assert state == {"points": drawn, "n": 200, "sampler": "ddpm", "steps": 20, "schedule": "scaled_linear",
+                     "classes": [int(c) for c in classes], "cls": 1, "w": 2.5, "guided": {"cls": 1, "w": 2.5}}
+    assert p.page.input_value("#sandbox-slider") == "10" and p.page.input_value("#sandbox-w") == "2.5"
+    # the run went to workers made from a Blob URL, which file:// allows, each a share of the points (the check
+    # below holds their merged frames, DDPM's noises included, to the one synchronous run)
+    cores = p.page.evaluate("navigator.hardwareConcurrency")
+    assert p.page.get_attribute("#sandbox", "data-engine") == ("worker" if cores < 2 else f"{min(cores, 4, 2)} workers")
+    # the view's guided run is the synchronous sampler's, from the page's own noises
+    final = p.page.evaluate("""() => { const st = diffvizSandbox.state, N = st.n, S = st.steps;
+        const r = diffvizSandbox.sample({mixture: {points: st.points, classes: st.classes}, sampler: 'ddpm', steps: S,
+          schedule: st.schedule, guidance: {cls: 1, w: 2.5}, noise: diffvizSandbox.gaussians(2 * N, 1),
+          added: diffvizSandbox.gaussians(2 * N * S, 2)}).final;
+        const f = st.frames[st.frames.length - 1];
+        return Math.max(...r.map((v, i) => Math.abs(v - f[i]))); }""")
+    assert final < 1e-6  # the view keeps float32 frames
     unlabelled = p.page.evaluate("""[...document.querySelectorAll('#sandbox input, #sandbox select')]
         .filter(n => !document.querySelector(`label[for="${n.id}"]`)).map(n => n.outerHTML)""")
     assert unlabelled == []
@@ -152,5 +245,137 @@ def test_a_link_restores_the_drawing_and_every_control_is_labelled(browser, page
         p.page.mouse.move(box["x"] + 150 + 8 * k, box["y"] + 150)
     p.page.mouse.up()
     assert len(p.page.evaluate("diffvizSandbox.state.points")) > 2 * 3
-    assert p.errors == [] and all(u.startswith("file://") for u in p.requests), (p.errors, p.requests)
+    # nothing but the page's files and the worker's Blob URL (made in the page: no network)
+    assert p.errors == [] and all(u.startswith(("file://", "blob:")) for u in p.requests), (p.errors, p.requests)
     p.context.close()
+
+
+def test_a_typed_word_becomes_points_inside_its_glyphs_and_a_link_restores_it(browser, page_file):  # noqa: F811
+    p = Page(browser, page_file, "#sandbox/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    shapes = {}
+    for word in ("I", "T"):
+        p.type_into("#sandbox-word", word)
+        p.page.wait_for_function(f"diffvizSandbox.state.word === '{word}'")
+        p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+        state = p.page.evaluate("({points: diffvizSandbox.state.points, classes: diffvizSandbox.state.classes, "
+                                "preset: diffvizSandbox.state.preset})")
+        xy = np.array(state["points"]).reshape(-1, 2)
+        assert state["preset"] == "word" and 20 <= len(xy) <= 600 and state["classes"] == [0] * len(xy)
+        shapes[word] = xy
+    hash_ = p.page.evaluate("location.hash")
+    assert "/word=T/" in hash_ and "p=" not in hash_
+    p.context.close()
+    # I: one upright bar, narrow and tall, about the middle of the square
+    x, y = shapes["I"].T
+    assert np.ptp(x) < 0.3 and np.ptp(y) > 0.6 and abs(np.median(x)) < 0.2
+    # T: a wide bar across the top; below it, a stem as narrow as the I
+    x, y = shapes["T"].T
+    top = y > y.max() - 0.15
+    print(f"I: {len(shapes['I'])} points, {np.ptp(shapes['I'][:, 0]):.2f} wide, {np.ptp(shapes['I'][:, 1]):.2f} tall; "
+          f"T: bar {np.ptp(x[top]):.2f} wide, stem {np.ptp(x[~top]):.2f}")
+    assert np.ptp(x[top]) > 0.45 and np.ptp(x[~top]) < 0.4 * np.ptp(x[top]) and (~top).sum() > 10
+    assert abs(np.median(x[~top]) - (x[top].min() + x[top].max()) / 2) < 0.1  # the stem under the bar's middle
+    # the link restores the word's points
+    p = Page(browser, page_file, hash_)
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    assert p.page.evaluate("diffvizSandbox.state.points") == shapes["T"].flatten().tolist()
+    assert p.page.input_value("#sandbox-word") == "T" and p.page.input_value("#sandbox-preset") == "word"
+    assert p.errors == []
+    p.context.close()
+
+
+def test_the_keyboard_reaches_every_control_and_draws_with_both_brushes(browser, page_file):  # noqa: F811
+    from scenes.kit.palette import DARK
+    p = Page(browser, page_file, "#sandbox/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    # every control has a name, and Tab reaches each of them (and the drawing square) in turn
+    focusable = "#sandbox input, #sandbox select, #sandbox button, #sandbox canvas[tabindex]"
+    controls = p.page.evaluate("""s => [...document.querySelectorAll(s)].map(n => ({id: n.id, tag: n.tagName,
+        name: n.tagName === 'BUTTON' ?
+        n.textContent.trim() : n.tagName === 'CANVAS' ? n.getAttribute('aria-label') :
+        (document.querySelector(`label[for="${n.id}"]`) || {}).textContent}))""", focusable)
+    assert all(c["name"] for c in controls), controls
+    assert {"sandbox-word", "sandbox-brush", "sandbox-class", "sandbox-w", "sandbox-save", "sandbox-canvas"} <= {
+        c["id"] for c in controls}
+    p.page.focus("#sandbox-preset")
+    reached = set()
+    for _ in range(3 * len(controls)):
+        reached.add(p.page.evaluate("document.activeElement.id || document.activeElement.textContent"))
+        p.page.keyboard.press("Tab")
+    assert {c["id"] or c["name"] for c in controls} <= reached, {c["id"] or c["name"] for c in controls} - reached
+    # drawing: clear, then arrows move the cursor (0.04 a press, 0.2 with Shift), Enter and Space place a point with
+    # the brush, Delete erases the point nearest the cursor; the explorer's slider does not move meanwhile
+    p.page.click("#sandbox-clear")
+    slider = p.page.input_value("#sandbox-slider")
+    p.page.focus("#sandbox-canvas")
+    for key in ["ArrowRight"] * 5 + ["Enter"]:
+        p.page.keyboard.press(key)
+    p.page.select_option("#sandbox-brush", "1")
+    p.page.focus("#sandbox-canvas")
+    for key in ["ArrowUp"] * 10 + ["Space", "Shift+ArrowLeft", "Enter", "ArrowDown", "Space", "ArrowUp", "Delete"]:
+        p.page.keyboard.press(key)
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    state = p.page.evaluate("({points: diffvizSandbox.state.points, classes: diffvizSandbox.state.classes, "
+                            "cursor: diffvizSandbox.state.cursor, preset: diffvizSandbox.state.preset})")
+    assert state == {"points": [0.2, 0, 0.2, 0.4, 0, 0.36], "classes": [0, 1, 1], "cursor": [0, 0.4], "preset": "drawn"}
+    assert p.page.input_value("#sandbox-slider") == slider
+    assert "p=" in p.page.evaluate("location.hash")
+    # the cursor is visible: a ring of brush 1's colour, 7 pixels around it, while the square has the focus
+    ring = [(210 + 7, 210 - 42), (210 - 7, 210 - 42), (210, 210 - 42 - 7)]  # (0, 0.4): 420 pixels span [-2, 2]
+    brush = np.array([int(DARK.eps[i:i + 2], 16) for i in (1, 3, 5)])
+    shown = p.pixels("#sandbox-canvas")
+    assert all(np.abs(shown[y, x].astype(int) - brush).max() < 40 for x, y in ring), [shown[y, x] for x, y in ring]
+    p.page.focus("#sandbox-word")
+    shown = p.pixels("#sandbox-canvas")
+    assert not any(np.abs(shown[y, x].astype(int) - brush).max() < 40 for x, y in ring)
+    assert p.errors == []
+    p.context.close()
+
+
+def test_a_saved_drawing_records_and_its_video_shows_it(browser, page_file, tmp_path, monkeypatch):  # noqa: F811
+    """Save in Chromium (the download itself), record it with `diffviz cache build toy guidance --model
+    mixture:FILE` into a cache of its own, render ToyDiffusion2D's first slide from it: its x_0 cloud lies on
+    the drawing's strokes and nowhere else."""
+    import json
+
+    from click.testing import CliRunner
+    from test_scenes import render
+    from test_toy_scenes import lit
+
+    from sampling.cli import main
+    from scenes import toy
+    vertical = [[-0.6, round(-0.6 + 0.04 * k, 2)] for k in range(31)]      # an L: brush 0 up...
+    horizontal = [[round(-0.56 + 0.04 * k, 2), -0.6] for k in range(1, 28)]  # ...brush 1 across
+    points, classes = vertical + horizontal, [0] * len(vertical) + [1] * len(horizontal)
+    p = Page(browser, page_file, "#sandbox")
+    code, bits = p.page.evaluate("([d, c]) => [diffvizSandbox.encode(d), diffvizSandbox.encodeClasses(c)]",
+                                 [sum(points, []), classes])
+    p.context.close()
+    p = Page(browser, page_file, f"#sandbox/p={code}/c={bits}/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    with p.page.expect_download() as download:
+        p.page.click("#sandbox-save")
+    saved = tmp_path / "drawing.json"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "drawing.json"
+    assert json.loads(saved.read_text()) == {"format": "diffviz-drawing", "version": 1, "points": points,
+                                             "classes": classes}
+    assert p.errors == []
+    p.context.close()
+
+    (tmp_path / "diffviz.toml").write_text(f'model = "mixture:{saved}"\nsteps = 20\n')
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
+    done = CliRunner().invoke(main, ["cache", "build", "toy", "guidance", "--model", f"mixture:{saved}"],
+                              prog_name="diffviz", catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "condition=brush 1" in done.output  # guidance samples brush 1's points
+    scene, frame = render(toy.ToyDiffusion2D, slides=1)
+    assert scene.components == len(points) and scene.tr.manifest["model"]["name"] == f"mixture:{saved}"
+    on = np.array([[x, y] for x, y in points])
+    assert lit(frame, scene.left.to_scene(on), toy.P.x0).mean() > 0.9
+    rng = np.random.default_rng(0)
+    elsewhere = rng.uniform(-1.9, 1.9, (4000, 2))
+    elsewhere = elsewhere[np.linalg.norm(elsewhere[:, None] - on[None], axis=2).min(1) > 0.25]
+    assert lit(frame, scene.left.to_scene(elsewhere), toy.P.x0).mean() < 0.02

@@ -280,6 +280,14 @@ def views(heat: Callable) -> list[View]:
         View(e.name, f"{e.name}: its recordings, listed", e.name, None, listing_view) for e in DECLARED if not e.views]
 
 
+def sandbox_presets() -> dict:
+    """The sandbox's smiley preset: cache/mixtures.py's smiley, its mouth drawn with brush 1 (the class that the
+    guidance chapter samples), the rest with brush 0."""
+    m = smiley()
+    return {"smiley": np.round(m.means, 3).tolist(),
+            "smiley_classes": (m.labels == m.classes.index("mouth")).astype(int).tolist()}
+
+
 def palettes() -> dict:
     """The scenes' colours by meaning, dark and light, and the heat map's anchors, from the scenes' kit."""
     from dataclasses import asdict
@@ -352,7 +360,7 @@ def write_explorer(out: Path, settings: Settings | None = None) -> dict:
         meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
                 "missing": missing, "katex": has_katex,
                 "titles": {v.id: v.title for v in views(heat_pixels)},
-                "sandbox": {"smiley": np.round(smiley().means, 3).tolist()}}  # the sandbox's preset
+                "sandbox": sandbox_presets()}
         scripts = ["data/meta.js"]
         (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
         for view_id, data in made.items():
