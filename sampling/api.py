@@ -1,17 +1,19 @@
 """diffviz from Python: what `diffviz cache build`, `cache list` and `sample` do, as functions that return numpy
-arrays. The same settings file, cache, keys and one-line errors as the command::
+arrays. The same settings file, cache, keys and one-line errors as the command:
 
-    from sampling import api
+```python
+from sampling import api
 
-    reverse = api.record("reverse")                # DDPM and DDIM, recorded or found in the cache
-    ddim = reverse[1]
-    ddim["x0_hat"][20]                             # x0_hat at step 20: uint8 (H, W, 3), the stored frame
-    ddim["alpha_bar_t"]                            # the step's numbers, as recorded
-    ddim.manifest["build_command"]                 # the command that records the same arrays
+reverse = api.record("reverse")                # DDPM and DDIM, recorded or found in the cache
+ddim = reverse[1]
+ddim["x0_hat"][20]                             # x0_hat at step 20: uint8 (H, W, 3), the stored frame
+ddim["alpha_bar_t"]                            # the step's numbers, as recorded
+ddim.manifest["build_command"]                 # the command that records the same arrays
 
-    api.trajectory("reverse", 1)                   # the same, from the cache only (never records)
-    api.cached()                                   # what the cache holds
-    api.sample(n=4, steps=50)                      # images, as diffusers' DDIMPipeline draws them
+api.trajectory("reverse", 1)                   # the same, from the cache only (never records)
+api.cached()                                   # what the cache holds
+api.sample(n=4, steps=50)                      # images, as diffusers' DDIMPipeline draws them
+```
 
 Settings come from the settings file (`diffviz.toml`; DIFFVIZ_CONFIG names another) and are changed per call by
 keyword, with the names of the file's keys: `api.record("reverse", model="google/ddpm-celebahq-256", steps=100)`.

@@ -4,7 +4,6 @@ torch, its samples are diffusers' pipelines', and every fault is one DiffvizErro
 is recorded. Recordings are of a small random-weight model (16x16, a 100-step schedule, 5 steps)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -106,6 +106,23 @@ def test_no_page_loads_a_script_stylesheet_or_font_from_the_network(site):
 README = ROOT / "README.md"
 
 
+def test_the_api_reference_holds_every_public_function_with_its_docstring(site):
+    """Every public function of sampling.api (its __all__) and tools.widget's show and sandbox, found here with
+    inspect: its name, its parameters and its docstring's first line are on the generated page."""
+    import inspect
+
+    from sampling import api
+    from tools import widget
+    text = " ".join(page_text(site, "api.html").split())
+    public = [getattr(api, name) for name in api.__all__ if inspect.isfunction(getattr(api, name))]
+    assert len(public) == 6
+    for fn in [*public, widget.show, widget.sandbox]:
+        assert f"{fn.__name__}(" in text, fn.__name__
+        assert all(p in text for p in inspect.signature(fn).parameters), fn.__name__
+        first = " ".join(inspect.getdoc(fn).split("\n")[0].split()).replace("`", "")
+        assert first in text, (fn.__name__, first)
+
+
 def test_the_readme_is_a_front_page_of_at_most_200_lines():
     lines = README.read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 200, f"README.md has {len(lines)} lines; the manual (docs/) is where more goes"

@@ -4,9 +4,11 @@ widget's element instead of the page), with its slider, typed step, keys and pla
 An anywidget, so it runs in JupyterLab, Notebook 7 and VS Code, offline: the script, its style, the frames
 (PNG sheets of the stored uint8 frames) and KaTeX (where `diffviz web` has fetched it once) travel with it.
 
-    from sampling import api
-    from tools.widget import show
-    show(api.trajectory("reverse", 1))
+```python
+from sampling import api
+from tools.widget import show
+show(api.trajectory("reverse", 1))
+```
 """
 from __future__ import annotations
 
