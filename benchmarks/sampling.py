@@ -162,22 +162,43 @@ def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float
           f"{image_steps} image-steps take at least {image_steps * per_image:.1f} s: wall_ratio <= "
           f"{ref_s / (image_steps * per_image):.2f} for any engine on this {model.device}")
     critical = critical_path(model, sizes)
+    inside = INSIDE[id(model)]
     print(f"  critical:  the engine's {len(sizes)} UNet calls ({len(set(sizes))} batch sizes, {sum(sizes)} "
           f"image-steps), each at the UNet's best time for its batch size, take {critical:.1f} s; the engine "
           f"took {eng_s:.1f} s ({(eng_s - critical) / len(sizes) * 1e3:.1f} ms a call of its own): "
           f"bound_critical_s={critical:.1f} wall_over_critical={eng_s / critical:.2f}")
+    print(f"  inside:    the UNet's forwards themselves took {inside:.1f} s of the engine's {eng_s:.1f} s (on average "
+          f"{inside / len(sizes) * 1e3:.1f} ms a call, against {critical / len(sizes) * 1e3:.1f} ms at their best): "
+          f"the engine's own cost is {(eng_s - inside) / len(sizes) * 1e3:.1f} ms a call, "
+          f"wall_over_unet={eng_s / inside:.2f}")
     return (f"{name} calls_ratio={ref_calls / eng_calls:.1f} wall_ratio={ref_s / eng_s:.2f} "
-            f"bound_critical_s={critical:.1f} wall_over_critical={eng_s / critical:.2f}")
+            f"bound_critical_s={critical:.1f} wall_over_critical={eng_s / critical:.2f} "
+            f"unet_inside_s={inside:.1f} wall_over_unet={eng_s / inside:.2f}")
+
+
+INSIDE: dict[int, float] = {}  # id(model) -> seconds its UNet's forwards took during the last counted() run
 
 
 def counted(model: UNetDenoiser, fn) -> tuple[float, list[int]]:
-    """Wall seconds of fn() and the batch size of every UNet call meanwhile, in order."""
-    sizes = []
-    hook = model.unet.register_forward_pre_hook(lambda module, args: sizes.append(len(args[0])))
+    """Wall seconds of fn() and the batch size of every UNet call meanwhile, in order; the seconds the UNet's
+    forwards themselves took meanwhile go to INSIDE (what is left of the wall is the engine's own cost)."""
+    sizes, began, inside = [], [0.0], [0.0]
+
+    def before(module, args):
+        sizes.append(len(args[0]))
+        began[0] = time.perf_counter()
+
+    def after(module, args, output):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        inside[0] += time.perf_counter() - began[0]
+    hooks = [model.unet.register_forward_pre_hook(before), model.unet.register_forward_hook(after)]
     try:
         return timed(fn), sizes
     finally:
-        hook.remove()
+        INSIDE[id(model)] = inside[0]
+        for hook in hooks:
+            hook.remove()
 
 
 def case_grid(name: str, model: UNetDenoiser, steps: int, image: str | None) -> str:

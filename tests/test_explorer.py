@@ -95,6 +95,17 @@ def browser():
         b.close()
 
 
+def canvas_pixels(page, selector: str) -> np.ndarray:
+    """The RGB pixels (H, W, 3) a canvas holds, read back from the browser."""
+    data, w, h = page.eval_on_selector(selector, """c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let s = '';
+        for (let i = 0; i < d.length; i += 8192) s += String.fromCharCode(...d.subarray(i, i + 8192));
+        return [btoa(s), c.width, c.height];
+    }""")
+    return np.frombuffer(base64.b64decode(data), np.uint8).reshape(h, w, 4)[..., :3]
+
+
 class Page:
     """One tab on the explorer, offline, with every console error and request it made."""
 
@@ -109,13 +120,7 @@ class Page:
         self.page.wait_for_selector("body[data-ready='1']", timeout=20000)
 
     def pixels(self, selector: str) -> np.ndarray:
-        data, w, h = self.page.eval_on_selector(selector, """c => {
-            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let s = '';
-            for (let i = 0; i < d.length; i += 8192) s += String.fromCharCode(...d.subarray(i, i + 8192));
-            return [btoa(s), c.width, c.height];
-        }""")
-        return np.frombuffer(base64.b64decode(data), np.uint8).reshape(h, w, 4)[..., :3]
+        return canvas_pixels(self.page, selector)
 
     def number(self, view: str, name: str) -> float:
         return float(self.page.text_content(f"#{view} [data-name='{name}']"))

@@ -4,11 +4,13 @@ each showing its plots, the explorer's widget and its scene's video; what they r
 what `diffviz cache build` records into another fresh cache for the same settings; and `jupyter lab` serves them."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -103,30 +105,44 @@ def test_what_the_notebooks_recorded_equals_what_the_command_records(executed, t
             assert np.array_equal(mine[entry][name], theirs[entry][name], equal_nan=True), (entry, name)
 
 
-@pytest.mark.slow
-def test_jupyter_lab_serves_the_notebooks(tmp_path):
+@contextlib.contextmanager
+def jupyter_lab(root: Path, env: dict | None = None):
+    """`jupyter lab` serving `root` on a free port of 127.0.0.1 (token t, the app exposed to the page for
+    playwright); its kernels get `env`. Yields the base URL once it answers. Its settings and workspaces go to a
+    home of its own; the user's cache folder stays (KaTeX is kept there)."""
+    home = tempfile.TemporaryDirectory()
+    cache = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     lab = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-                            "--IdentityProvider.token=t", f"--ServerApp.root_dir={ROOT}", "--allow-root"],
+                            "--IdentityProvider.token=t", f"--ServerApp.root_dir={root}", "--allow-root",
+                            "--LabApp.expose_app_in_browser=True"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=os.environ | {"HOME": str(tmp_path)})
+                           env=os.environ | {"HOME": home.name, "XDG_CACHE_HOME": cache} | (env or {}))
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
-                listing = json.load(urllib.request.urlopen(f"{base}/api/contents/notebooks?token=t", timeout=2))
+                urllib.request.urlopen(f"{base}/api?token=t", timeout=2)
                 break
             except OSError:
                 time.sleep(0.5)
         else:
             pytest.fail("jupyter lab did not answer within a minute")
+        yield base
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
+        home.cleanup()
+
+
+@pytest.mark.slow
+def test_jupyter_lab_serves_the_notebooks():
+    with jupyter_lab(ROOT) as base:
+        listing = json.load(urllib.request.urlopen(f"{base}/api/contents/notebooks?token=t", timeout=10))
         assert sorted(c["name"] for c in listing["content"] if c["type"] == "notebook") == [p.name for p in NOTEBOOKS]
         page = urllib.request.urlopen(f"{base}/lab/tree/notebooks/{NOTEBOOKS[0].name}?token=t", timeout=10)
         assert page.status == 200 and b"JupyterLab" in page.read()
         kernels = json.load(urllib.request.urlopen(f"{base}/api/kernelspecs?token=t", timeout=5))
         assert "python3" in kernels["kernelspecs"]
-    finally:
-        lab.terminate()
-        lab.wait(timeout=30)

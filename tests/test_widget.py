@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_model_folder
-from tests.test_explorer import Page, browser  # noqa: F401  (the fixture)
+from tests.test_explorer import Page, browser, canvas_pixels  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow  # a browser
 
@@ -125,3 +125,42 @@ def test_show_refuses_what_is_not_a_trajectory_in_one_line():
     from tools.widget import show
     with pytest.raises(DiffvizError, match="show\\(\\) takes a Trajectory"):
         show(np.zeros(3))
+
+
+def test_in_jupyterlab_itself_show_draws_the_caches_frames(browser, recorded, tmp_path):  # noqa: F811
+    """JupyterLab, driven by playwright: a notebook whose one cell is show(api.trajectory("reverse", 1)) is run
+    in a kernel of this environment; the widget's canvases hold the recording's frames and its keys step it."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tests.test_notebooks import jupyter_lab
+    folder, reverse, _ = recorded
+    nb = new_notebook(cells=[new_code_cell('from sampling import api\nfrom tools.widget import show\n'
+                                           'show(api.trajectory("reverse", 1))')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "widget.ipynb")
+    env = {"DIFFVIZ_CACHE": str(folder / "cache"), "DIFFVIZ_CONFIG": str(folder / "diffviz.toml")}
+    with jupyter_lab(tmp_path, env) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{base}/lab/tree/widget.ipynb?token=t")
+            page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=120000)
+            page.wait_for_function("window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+                                   "?.status === 'idle'", timeout=120000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_selector(".diffviz-widget[data-ready='1']", timeout=120000)
+            ddim = reverse[1]
+            for step in (0, 1):
+                for name in ("x", "eps_hat", "x0_hat"):
+                    shown = canvas_pixels(page, f".diffviz-widget canvas[data-array='{name}']")
+                    assert (shown == ddim[name][step]).all(), (name, step)
+                page.focus(".diffviz-widget")
+                page.keyboard.press("ArrowRight")
+            from tools.widget import _katex
+            if _katex()[0]:  # KaTeX could be had (npm's registry, or kept): the equations are typeset
+                assert page.query_selector(".diffviz-widget .equation .katex") is not None
+            assert errors == []
+        finally:
+            page.close()

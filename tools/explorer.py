@@ -297,9 +297,9 @@ def palettes() -> dict:
     return {"dark": asdict(DARK), "light": asdict(LIGHT), "heat": HEAT.round().astype(int).tolist()}
 
 
-def katex(dest: Path) -> bool:
-    """KaTeX (script, style, woff2 fonts) from npm's registry into dest, by way of a cache folder that keeps it
-    for the next build; False where it cannot be had (the page then shows equations as plain TeX)."""
+def kept_katex() -> Path | None:
+    """The folder that keeps KaTeX (script, style, woff2 fonts) for every page and widget diffviz makes: fetched
+    from npm's registry the first time; None where it cannot be had (equations are then shown as plain TeX)."""
     from platformdirs import user_cache_path
 
     from tools.deck import npm_tarball
@@ -312,7 +312,7 @@ def katex(dest: Path) -> bool:
                 print(f"explorer: npm failed ({err})", file=sys.stderr)
                 tarball = None
             if tarball is None:
-                return False
+                return None
             staging = kept.with_name(kept.name + ".part")
             shutil.rmtree(staging, ignore_errors=True)
             (staging / "fonts").mkdir(parents=True)
@@ -323,6 +323,14 @@ def katex(dest: Path) -> bool:
                         (staging / name).write_bytes(tar.extractfile(member).read())
             shutil.rmtree(kept, ignore_errors=True)
             staging.rename(kept)
+    return kept
+
+
+def katex(dest: Path) -> bool:
+    """KaTeX into dest (from the folder that keeps it); False where it cannot be had."""
+    kept = kept_katex()
+    if kept is None:
+        return False
     shutil.copytree(kept, dest, dirs_exist_ok=True)
     return True
 

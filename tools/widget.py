@@ -2,7 +2,7 @@
 recording, from the page's own JavaScript (tools/explorer_page/explorer.js and sandbox.js, mounted on the
 widget's element instead of the page), with its slider, typed step, keys and play; `sandbox()` the sandbox.
 An anywidget, so it runs in JupyterLab, Notebook 7 and VS Code, offline: the script, its style, the frames
-(PNG sheets of the stored uint8 frames) and KaTeX (where `diffviz web` has fetched it once) travel with it.
+(PNG sheets of the stored uint8 frames) and KaTeX (fetched from npm's registry once, then kept) travel with it.
 
 ```python
 from sampling import api
@@ -18,13 +18,12 @@ import re
 import anywidget
 import numpy as np
 import traitlets
-from platformdirs import user_cache_path
 
 from cache.errors import DiffvizError
 from cache.lookup import Trajectory
 from cache.mixtures import smiley
 
-from .explorer import KATEX_VERSION, PAGE, listing_view, palettes, views
+from .explorer import PAGE, kept_katex, listing_view, palettes, views
 
 WIDGET_CLASS = "diffviz-widget"
 
@@ -41,10 +40,10 @@ def scoped_css(css: str, scope: str = f".{WIDGET_CLASS}") -> str:
 
 
 def _katex() -> tuple[str, str]:
-    """KaTeX's script and its style with the woff2 fonts inlined, from the folder `diffviz web` keeps it in;
-    ("", "") where it was never fetched (the views then show equations as TeX)."""
-    kept = user_cache_path("diffviz") / f"katex-{KATEX_VERSION}"
-    if not (kept / "katex.min.js").is_file():
+    """KaTeX's script and its style with the woff2 fonts inlined, from the folder that keeps it for the explorer
+    (fetched from npm's registry the first time); ("", "") where it cannot be had (equations then show as TeX)."""
+    kept = kept_katex()
+    if kept is None:
         return "", ""
 
     def inline(match: re.Match) -> str:
