@@ -4,11 +4,16 @@ The reference loop is written as the notebooks wrote it: batch 1, one run after 
 UNet call per step, diffusers' scheduler.step(), float32. The engine is `diffviz cache build`'s:
 runs pooled into batches (sampling/engine.py). Every case prints UNet calls, wall seconds and
 image-steps per second for both, and ends with one line per case
-`NAME calls_ratio=X wall_ratio=Y bound_critical_s=S wall_over_critical=R`.
+`NAME calls_ratio=X wall_ratio=Y bound_critical_s=S wall_over_critical=R unet_inside_s=U wall_over_unet=V
+replay_s=P wall_over_replay=Q`.
 
 The critical-path bound: the batch size of every UNet call the engine made in the case, each
 call priced at the UNet's best time (the least of several calls) at that batch size, summed.
-No engine that makes the same calls can be faster; wall_over_critical is the engine's own cost.
+No engine that makes the same calls can be faster; wall_over_critical is the engine's own cost together with
+the spread of the UNet's own times (its best of 5 is seldom its typical call on a shared CPU). Two figures part
+them: unet_inside_s, what the UNet's forwards took during the engine's run (forward hooks; the rest of the wall
+is the engine's threads, locks, copies and samplers), and replay_s, the same calls replayed back to back with
+nothing else running, right after: the UNet's own pace for these calls at that minute.
 
     python benchmarks/sampling.py            # CPU: embedded model, and google's 256x256 architecture
     python benchmarks/sampling.py --cases full-build-embedded grid50-embedded
@@ -150,6 +155,18 @@ def critical_path(model: UNetDenoiser, sizes: list[int]) -> float:
     return sum(n * best_call(model, b) for b, n in counts.items())
 
 
+def replayed(model: UNetDenoiser, sizes: list[int]) -> float:
+    """Seconds the model takes for the very calls the engine made (their batch sizes, in order) replayed back to
+    back with nothing else running: the UNet's own pace for this case on this machine, as it is at this minute."""
+    largest = max(sizes)
+    x = torch.randn((largest, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
+    t = torch.full((largest,), 500, device=model.device)
+    calls = model.calls
+    seconds = timed(lambda: [model(x[:b], t[:b]) for b in sizes])
+    model.calls = calls  # not part of any case's count
+    return seconds
+
+
 def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int,
            model: UNetDenoiser, sizes: list[int]) -> str:
     """The two lines of a case, then the bound: wall_ratio if every image-step ran at the UNet's best
@@ -171,9 +188,14 @@ def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float
           f"{inside / len(sizes) * 1e3:.1f} ms a call, against {critical / len(sizes) * 1e3:.1f} ms at their best): "
           f"the engine's own cost is {(eng_s - inside) / len(sizes) * 1e3:.1f} ms a call, "
           f"wall_over_unet={eng_s / inside:.2f}")
+    replay = replayed(model, sizes)
+    print(f"  replay:    the same {len(sizes)} calls replayed back to back, nothing else running, take {replay:.1f} s: "
+          f"replay_s={replay:.1f} wall_over_replay={eng_s / replay:.2f} (replay over the best-of-5 bound: "
+          f"{replay / critical:.2f}, the UNet's own spread)")
     return (f"{name} calls_ratio={ref_calls / eng_calls:.1f} wall_ratio={ref_s / eng_s:.2f} "
             f"bound_critical_s={critical:.1f} wall_over_critical={eng_s / critical:.2f} "
-            f"unet_inside_s={inside:.1f} wall_over_unet={eng_s / inside:.2f}")
+            f"unet_inside_s={inside:.1f} wall_over_unet={eng_s / inside:.2f} "
+            f"replay_s={replay:.1f} wall_over_replay={eng_s / replay:.2f}")
 
 
 INSIDE: dict[int, float] = {}  # id(model) -> seconds its UNet's forwards took during the last counted() run

@@ -21,6 +21,10 @@ if WORKER:  # each its own manim media folder: two LaTeX runs of one formula int
     config.media_dir = os.environ["DIFFVIZ_MEDIA"]
 
 
+# a 100-step schedule for make_model_folder: recordings of a few steps in seconds
+SHORT_SCHEDULE = dict(num_train_timesteps=100, beta_schedule="linear", clip_sample=True, variance_type="fixed_small")
+
+
 def make_model_folder(folder, size=16, scheduler=None, seed=0, attention=True):
     """A random-weight UNet2DModel and a scheduler config, saved as the hub models are; without
     `attention`, convolutions only (attention over the 128x128 grid of a 256x256 model costs seconds

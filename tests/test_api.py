@@ -16,15 +16,14 @@ from diffusers import DDIMPipeline, DDIMScheduler, UNet2DModel
 
 from cache.errors import DiffvizError
 from sampling import api
-from tests.conftest import make_model_folder
+from tests.conftest import SHORT_SCHEDULE, make_model_folder
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEDULE = dict(num_train_timesteps=100, beta_schedule="linear", clip_sample=True, variance_type="fixed_small")
 
 
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory):
-    return make_model_folder(tmp_path_factory.mktemp("api-model") / "model", scheduler=SCHEDULE)
+    return make_model_folder(tmp_path_factory.mktemp("api-model") / "model", scheduler=SHORT_SCHEDULE)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import make_model_folder
+from tests.conftest import SHORT_SCHEDULE, make_model_folder
 
 pytestmark = pytest.mark.slow  # a browser, on recordings made here
 
@@ -32,8 +32,7 @@ EVERY_FIFTH = np.arange(0, 51, 5)  # the frames of guidance and flow the page ca
 def recorded(tmp_path_factory):
     """A cache of every experiment, its settings file, and the explorer written from it: (folder, env)."""
     folder = tmp_path_factory.mktemp("explorer")
-    model = make_model_folder(folder / "model", scheduler=dict(num_train_timesteps=100, beta_schedule="linear",
-                                                              clip_sample=True, variance_type="fixed_small"))
+    model = make_model_folder(folder / "model", scheduler=SHORT_SCHEDULE)
     (folder / "diffviz.toml").write_text(f'model = "{model}"\n{SETTINGS}')
     env = {"DIFFVIZ_CACHE": str(folder / "cache"), "DIFFVIZ_CONFIG": str(folder / "diffviz.toml")}
     with pytest.MonkeyPatch.context() as mp:

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import make_model_folder
+from tests.conftest import SHORT_SCHEDULE, make_model_folder
 from tests.test_explorer import Page, browser, canvas_pixels  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow  # a browser
@@ -42,8 +42,7 @@ document.body.dataset.ready = "1";
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("widget")
-    model = make_model_folder(folder / "model", scheduler=dict(num_train_timesteps=100, beta_schedule="linear",
-                                                              clip_sample=True, variance_type="fixed_small"))
+    model = make_model_folder(folder / "model", scheduler=SHORT_SCHEDULE)
     (folder / "diffviz.toml").write_text(f'model = "{model}"\nsteps = 5\n')
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DIFFVIZ_CACHE", str(folder / "cache"))
