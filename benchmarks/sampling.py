@@ -5,7 +5,7 @@ UNet call per step, diffusers' scheduler.step(), float32. The engine is `diffviz
 runs pooled into batches (sampling/engine.py). Every case prints UNet calls, wall seconds and
 image-steps per second for both, and ends with one line per case
 `NAME calls_ratio=X wall_ratio=Y bound_critical_s=S wall_over_critical=R unet_inside_s=U wall_over_unet=V
-replay_s=P wall_over_replay=Q`.
+replay_s=P wall_over_replay=Q engine_alone_s=E`.
 
 The critical-path bound: the batch size of every UNet call the engine made in the case, each
 call priced at the UNet's best time (the least of several calls) at that batch size, summed.
@@ -13,7 +13,8 @@ No engine that makes the same calls can be faster; wall_over_critical is the eng
 the spread of the UNet's own times (its best of 5 is seldom its typical call on a shared CPU). Two figures part
 them: unet_inside_s, what the UNet's forwards took during the engine's run (forward hooks; the rest of the wall
 is the engine's threads, locks, copies and samplers), and replay_s, the same calls replayed back to back with
-nothing else running, right after: the UNet's own pace for these calls at that minute.
+nothing else running, right after: the UNet's own pace for these calls at that minute; and engine_alone_s, the
+case run again with a UNet that costs nothing (it returns zeros): the engine's whole cost by itself.
 
     python benchmarks/sampling.py            # CPU: embedded model, and google's 256x256 architecture
     python benchmarks/sampling.py --cases full-build-embedded grid50-embedded
@@ -167,8 +168,28 @@ def replayed(model: UNetDenoiser, sizes: list[int]) -> float:
     return seconds
 
 
+class _Free:
+    """What UNet2DModel returns, for a stand-in UNet that costs nothing: eps_hat = 0."""
+
+    def __init__(self, sample):
+        self.sample = sample
+
+
+def engine_alone(model: UNetDenoiser, fn) -> float:
+    """Seconds fn() takes with the UNet's forward replaced by one that returns zeros at once: everything the
+    engine does besides the UNet (threads, locks, batching, the samplers' arithmetic, the records, storing)."""
+    forward = model.unet.forward
+    model.unet.forward = lambda x, t, **kwargs: _Free(torch.zeros_like(x))
+    calls = model.calls
+    try:
+        return timed(fn)
+    finally:
+        model.unet.forward = forward
+        model.calls = calls
+
+
 def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int,
-           model: UNetDenoiser, sizes: list[int]) -> str:
+           model: UNetDenoiser, sizes: list[int], alone_s: float) -> str:
     """The two lines of a case, then the bound: wall_ratio if every image-step ran at the UNet's best
     throughput (alone, or at the case's largest batch): what a perfect engine would reach on this machine."""
     print(f"  reference: {ref_calls:6d} UNet calls {ref_s:8.1f} s {image_steps / ref_s:8.1f} image-steps/s")
@@ -192,10 +213,12 @@ def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float
     print(f"  replay:    the same {len(sizes)} calls replayed back to back, nothing else running, take {replay:.1f} s: "
           f"replay_s={replay:.1f} wall_over_replay={eng_s / replay:.2f} (replay over the best-of-5 bound: "
           f"{replay / critical:.2f}, the UNet's own spread)")
+    print(f"  alone:     the engine with a UNet that costs nothing (eps_hat = 0) takes {alone_s:.2f} s, "
+          f"{alone_s / len(sizes) * 1e3:.2f} ms a call: engine_alone_s={alone_s:.2f}")
     return (f"{name} calls_ratio={ref_calls / eng_calls:.1f} wall_ratio={ref_s / eng_s:.2f} "
             f"bound_critical_s={critical:.1f} wall_over_critical={eng_s / critical:.2f} "
             f"unet_inside_s={inside:.1f} wall_over_unet={eng_s / inside:.2f} "
-            f"replay_s={replay:.1f} wall_over_replay={eng_s / replay:.2f}")
+            f"replay_s={replay:.1f} wall_over_replay={eng_s / replay:.2f} engine_alone_s={alone_s:.2f}")
 
 
 INSIDE: dict[int, float] = {}  # id(model) -> seconds its UNet's forwards took during the last counted() run
@@ -232,8 +255,10 @@ def case_grid(name: str, model: UNetDenoiser, steps: int, image: str | None) -> 
     ref_s = timed(lambda: ref.recording(spec, x0))
     calls = model.calls
     eng_s, sizes = counted(model, lambda: record(model, spec, image))
+    eng_calls = model.calls - calls
     image_steps = ref.calls  # every UNet evaluation of one image is one image-step, in both
-    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, image_steps, model, sizes)
+    alone = engine_alone(model, lambda: record(model, spec, image))
+    return report(name, ref.calls, ref_s, eng_calls, eng_s, image_steps, model, sizes, alone)
 
 
 def case_full_build(name: str, model: UNetDenoiser, settings: Settings) -> str:
@@ -245,7 +270,11 @@ def case_full_build(name: str, model: UNetDenoiser, settings: Settings) -> str:
     with tempfile.TemporaryDirectory() as cache:
         os.environ["DIFFVIZ_CACHE"] = cache
         eng_s, sizes = counted(model, lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
-    return report(name, ref.calls, ref_s, model.calls - calls, eng_s, ref.calls, model, sizes)
+    eng_calls = model.calls - calls
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["DIFFVIZ_CACHE"] = cache
+        alone = engine_alone(model, lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
+    return report(name, ref.calls, ref_s, eng_calls, eng_s, ref.calls, model, sizes, alone)
 
 
 def google_architecture(device: str, dtype: str) -> UNetDenoiser:
