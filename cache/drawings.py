@@ -40,9 +40,10 @@ def is_drawing(model: str) -> bool:
 TWO_D = "mixture:smiley"  # the 2D mixture of the chapters (toy, schedules, guidance, flow) a drawing stands in for
 
 
-def two_d_mixture(configured: str) -> str:
-    """The mixture a 2D mixture scene shows: the configured drawing (mixture:FILE.json), else the smiley."""
-    return configured if is_drawing(configured) else TWO_D
+def two_d_mixture(configured: str, shown: str = TWO_D) -> str:
+    """The mixture a 2D mixture scene or view shows: the configured drawing (mixture:FILE.json) where `shown` is
+    the 2D mixture it stands in for, else `shown`."""
+    return configured if is_drawing(configured) and shown == TWO_D else shown
 
 
 @dataclass(frozen=True)
