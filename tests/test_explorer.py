@@ -535,8 +535,8 @@ def test_the_recordings_of_a_page_are_its_data_scripts_only(recorded):
 def test_a_configured_drawing_is_what_the_2d_views_show(tmp_path, monkeypatch):
     """diffviz.toml names a drawing (mixture:FILE.json) and its toy experiment is recorded: `diffviz web` writes the
     toy-2d view from the drawing's recording (its points, decoded, are that recording's x_0 and its DDIM frames),
-    titled and noted as the drawing, not the smiley; the 1D view stays mixture:1d's, and guidance (not recorded)
-    is missing with the drawing's build command."""
+    titled and noted as the drawing, not the smiley; the 1D view stays mixture:1d's, guidance (not recorded)
+    is missing with the drawing's build command, and the notebook widget shows the recording in the same view."""
     import json
 
     from cache import specs
@@ -573,3 +573,6 @@ def test_a_configured_drawing_is_what_the_2d_views_show(tmp_path, monkeypatch):
     assert "toy-1d" not in meta["views"]  # mixture:1d, not recorded here: the drawing stands in for the 2D one only
     missing = {m["id"]: m["message"] for m in meta["missing"]}
     assert f"--model {model}" in missing["guidance"] and "toy-1d" in missing
+    from tools.widget import view_of  # the notebook widget shows the drawing's recording in the same view
+    view_id, title, shown = view_of(recording)
+    assert (view_id, title, shown["points"], shown["x0"]) == ("toy-2d", view["title"], view["points"], view["x0"])
