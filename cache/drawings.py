@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DiffvizError
@@ -39,9 +40,52 @@ def is_drawing(model: str) -> bool:
 TWO_D = "mixture:smiley"  # the 2D mixture of the chapters (toy, schedules, guidance, flow) a drawing stands in for
 
 
-def two_d_mixture(configured: str) -> str:
-    """The mixture a 2D mixture scene shows: the configured drawing (mixture:FILE.json), else the smiley."""
-    return configured if is_drawing(configured) else TWO_D
+def two_d_mixture(configured: str, shown: str = TWO_D) -> str:
+    """The mixture a 2D mixture scene or view shows: the configured drawing (mixture:FILE.json) where `shown` is
+    the 2D mixture it stands in for, else `shown`."""
+    return configured if is_drawing(configured) and shown == TWO_D else shown
+
+
+@dataclass(frozen=True)
+class MixtureWords:
+    """How the words of a 2D mixture's scene or view name what it shows: the smiley, or a drawing."""
+    the: str         # "the smiley": Forward: the smiley dissolves
+    a: str           # "a smiley": 2000 points of a smiley
+    name: str        # "smiley": Noise to smiley
+    points: str      # "a smiley of points": the 2D toy's subtitle and the explorer's title
+    drawing_it: str  # "drawing a smiley face": points x_0 drawing a smiley face
+    x0: str          # "the smiley x_0"
+    both: str        # "both smileys": the last frame of two clouds
+    whole: str       # "the whole smiley": all of it, against one class
+    face: str        # "the smiley's face": the shape the samples make
+    sharp: str       # "a sharp face": the shape where few samples land between its strokes
+    parts: str       # "the smiley's parts": what guidance's classes are
+    against: str     # what the class is sampled against, after "c = mouth": "" for the smiley
+    is_drawing: bool = False
+
+    @property
+    def whose(self) -> str:
+        """"the smiley's", "your drawing's"."""
+        return f"{self.the}'s"
+
+    def the_class(self, c: str) -> str:
+        """A class of it in a sentence: "the mouth" of the smiley, "brush 1" of a drawing."""
+        return c if self.is_drawing else f"the {c}"
+
+
+SMILEY_WORDS = MixtureWords("the smiley", "a smiley", "smiley", "a smiley of points", "drawing a smiley face",
+                            "the smiley x_0", "both smileys", "the whole smiley", "the smiley's face", "a sharp face",
+                            "the smiley's parts", "")
+DRAWING_WORDS = MixtureWords("your drawing", "your drawing", "your drawing", "your drawing's points",
+                             "of your drawing", "your drawing's x_0", "both copies of your drawing",
+                             "all of your drawing", "your drawing", "a sharp copy of it", "your drawing's brushes",
+                             " against the rest, brush 0", is_drawing=True)
+
+
+def mixture_words(model: str) -> MixtureWords:
+    """The words for the 2D mixture that `model` names (a model name, mixture:smiley or mixture:FILE.json, as
+    a recording's manifest keeps it): a drawing's, else the smiley's."""
+    return DRAWING_WORDS if is_drawing(model) else SMILEY_WORDS
 
 
 def _number(value) -> bool:

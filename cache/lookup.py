@@ -13,6 +13,7 @@ import numpy as np
 
 from . import store
 from .config import Settings, load_settings
+from .drawings import two_d_mixture
 from .errors import DiffvizError
 from .experiments import FLAGS, LEFT_OUT_AT
 from .experiments import experiment as experiment_named
@@ -53,12 +54,13 @@ class Trajectory:
 
 def model_for(experiment: str, s: Settings, mixture: str = "") -> str:
     """The model `diffviz cache build` records `experiment` with for these settings: a mixture experiment on the
-    configured mixture (or `mixture`, or its last), memorisation on a model `diffviz train` made, the rest on
-    s.model."""
+    configured mixture (or `mixture`, or its last), a configured drawing (mixture:FILE.json) standing in for the
+    2D mixture, as in the scenes; memorisation on a model `diffviz train` made, the rest on s.model."""
     e = experiment_named(experiment)
     if e.mixtures:
         configured = s.model.removeprefix("mixture:")
-        return f"mixture:{mixture or (configured if configured in e.mixtures else e.mixtures[-1])}"
+        shown = mixture or (configured if configured in e.mixtures else e.mixtures[-1])
+        return two_d_mixture(s.model, f"mixture:{shown}")
     return memorisation_model(s) if e.family == "memorisation" else s.model
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, UP, Dot, FadeIn, FadeOut, ValueTracker, VGroup, Write
 
-from cache.drawings import two_d_mixture
+from cache.drawings import MixtureWords, mixture_words, two_d_mixture
 from scenes.kit.base import DiffvizScene
 from scenes.kit.narration import in_words, listed
 from scenes.kit.palette import P
@@ -25,6 +25,29 @@ def run_numbers(tr, sampler: str, steps: list[str]) -> str:
     points off the strokes, and how straight its paths are."""
     return "; ".join(f"{h}, off {tr[f'{sampler}_stray'][r]:.1%}, straight "
                      f"{tr[f'{sampler}_straightness'][r]:.2f}" for r, h in enumerate(steps))
+
+
+def title_notes(tr, words: MixtureWords, counts: list[int]) -> str:
+    """The title slide's notes: the mixture, the step counts, the noises."""
+    return (f"Flow matching on {words.the}: the straight path from x_0 to eps, and its exact "
+            f"velocity. Euler with {', '.join(map(str, counts))} steps against DDIM with as many "
+            f"evaluations, from the same {len(tr['x_T'])} noises.")
+
+
+def noise_to_data_slide(tr, words: MixtureWords, counts: list[int], traced: int,
+                        spacing: str) -> tuple[str, str, str]:
+    """(notes, title, description) of the slide of both samplers running from noise to the data; DDIM's
+    timesteps spaced as `spacing` says."""
+    mean = (" With one step every point of both rows lands near one spot, the data's mean."
+            if counts[0] == 1 else "")
+    return (f"Top: Euler on dx/ds = v(x, s) from s = 1 to 0. Bottom: DDIM on the model's schedule, "
+            f"{spacing} timesteps (from t = {tr['ddim_frame_t'][0, 0]}). White: {traced} points traced.",
+            f"Noise to {words.name}",
+            "All the plots run together in the same normalised time, Euler from s = "
+            f"{tr['euler_frame_s'][0, 0]:g} to {tr['euler_frame_s'][0, -1]:g}, DDIM from t = "
+            f"{tr['ddim_frame_t'][0, 0]} to {max(tr['ddim_frame_t'][0, -1], 0)}: the noise "
+            f"gathers in, a blurred blob with few steps, {words.face} with the most, and the "
+            "marked points draw their paths." + mean)
 
 
 def summary_slide(tr, counts: list[int], steps: list[str]) -> tuple[str, str]:
@@ -63,10 +86,9 @@ class FlowMatching(DiffvizScene):
         N = len(tr["x_T"])
         spacing = tr.spec.timestep_spacing
         steps = [f"{n} step{'s' * (n > 1)}" for n in counts]
+        words = self.words = mixture_words(tr.manifest["model"]["name"])
         self.title_slide("Flow matching", "the straight path, its exact velocity, and DDIM",
-                         notes=f"Flow matching on the smiley: the straight path from x_0 to eps, and its exact "
-                               f"velocity. Euler with {', '.join(map(str, counts))} steps against DDIM with as many "
-                               f"evaluations, from the same {N} noises.",
+                         notes=title_notes(tr, words, counts),
                          then="Then at the top x_s = (1 - s) x_0 + s eps and v(x_s, s) = E[eps - x_0 | x_s]; below, "
                               f"square plots in two rows of {in_words(len(counts))}, the top row labelled "
                               f'"Euler on v", the bottom one "DDIM ({spacing})", the columns headed '
@@ -92,16 +114,8 @@ class FlowMatching(DiffvizScene):
         self.play(Write(equation), run_time=1.0)
         self.play(*[FadeIn(cl) for row in clouds.values() for cl in row], FadeIn(row_labels), FadeIn(headers),
                   FadeIn(starts), run_time=0.8)
-        mean = (" With one step every point of both rows lands near one spot, the data's mean."
-                if counts[0] == 1 else "")
-        self.slide(f"Top: Euler on dx/ds = v(x, s) from s = 1 to 0. Bottom: DDIM on the model's schedule, "
-                   f"{spacing} timesteps (from t = {tr['ddim_frame_t'][0, 0]}). White: {self.traced} points traced.",
-                   title="Noise to smiley",
-                   description="All the plots run together in the same normalised time, Euler from s = "
-                               f"{tr['euler_frame_s'][0, 0]:g} to {tr['euler_frame_s'][0, -1]:g}, DDIM from t = "
-                               f"{tr['ddim_frame_t'][0, 0]} to {max(tr['ddim_frame_t'][0, -1], 0)}: the noise "
-                               "gathers in, a blurred blob with few steps, the smiley's face with the most, and the "
-                               "marked points draw their paths." + mean)
+        notes, title, description = noise_to_data_slide(tr, words, counts, self.traced, spacing)
+        self.slide(notes, title=title, description=description)
         k = ValueTracker(0)
         frames = tr["euler_frames"].shape[1]
 

@@ -9,7 +9,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Line, Rectangle, ValueTracker, VGroup, Write
 
 from cache.beta_schedules import SPOKEN
-from cache.drawings import two_d_mixture
+from cache.drawings import MixtureWords, mixture_words, two_d_mixture
 from scenes.kit.base import DiffvizScene
 from scenes.kit.equations import EQUATION, NOISE, SIGNAL
 from scenes.kit.narration import in_words, listed
@@ -60,6 +60,26 @@ def snr_description(tr, names, T: int) -> str:
             + per_schedule(names, [f"{s[0]:.2f} to {s[-1]:.2f}" for s in tr["log_snr"]])
             + f'. Beside the plot, under "steps with SNR in [{low:g}, {high:g}]": '
             + listed(f'"{spoken(n)}: {tr["steps_in_window"][r]} of {T}"' for r, n in enumerate(names)) + ".")
+
+
+def strays_note(sd: str, words: MixtureWords) -> str:
+    """The note at the top of the last beat, over the shares of points off the strokes."""
+    return f"off the strokes: further than {sd} sd from every Gaussian of {words.the}"
+
+
+def ddim_slide(tr, words: MixtureWords, names, counts) -> tuple[str, str, str]:
+    """(notes, title, description) of the slide of DDIM under each schedule, and its points off the strokes."""
+    sd = f"{tr['stray_sd']:g}"
+    return (f"DDIM on {words.the} with its exact denoiser, from the same {len(tr['x_T'])} noises under every "
+            f"schedule, with {' and '.join(str(n) for n in counts)} steps.", "Off the strokes",
+            f"Each plot jumps to where DDIM, with {words.whose} exact denoiser, takes its points: "
+            f"into the shape of {words.the}, {words.sharp} where few land between its strokes, a "
+            "blurred disc where many do. The note at the top "
+            f'becomes "{strays_note(sd, words)}", '
+            "and under each plot its share of points off the strokes: " + "; ".join(
+                f"with {c} steps, " + ", ".join(f"{spoken(n)} {tr['ddim_stray'][r, i]:.1%}"
+                                                for r, n in enumerate(names))
+                for i, c in enumerate(counts)) + ".")
 
 
 class NoiseSchedules(DiffvizScene):
@@ -231,24 +251,16 @@ class NoiseSchedules(DiffvizScene):
         self.play(*[FadeIn(c) for row in clouds for c in row], FadeIn(headers), FadeIn(row_labels), FadeIn(x_T_note),
                   run_time=0.8)
         sd = f"{tr['stray_sd']:g}"
-        self.slide(f"DDIM on the smiley with its exact denoiser, from the same {len(tr['x_T'])} noises under every "
-                   f"schedule, with {' and '.join(str(n) for n in counts)} steps.", title="Off the strokes",
-                   description="Each plot jumps to where DDIM, with the smiley's exact denoiser, takes its points: "
-                               "into the shape of the smiley, a sharp face where few land between its strokes, a "
-                               "blurred disc where many do. The note at the top "
-                               f'becomes "off the strokes: further than {sd} sd from every Gaussian of the smiley", '
-                               "and under each plot its share of points off the strokes: " + "; ".join(
-                                   f"with {c} steps, " + ", ".join(f"{spoken(n)} {tr['ddim_stray'][r, i]:.1%}"
-                                                                   for r, n in enumerate(names))
-                                   for i, c in enumerate(counts)) + ".")
+        words = self.words = mixture_words(tr.manifest["model"]["name"])
+        notes, title, description = ddim_slide(tr, words, names, counts)
+        self.slide(notes, title=title, description=description)
         for i, row in enumerate(clouds):
             for r, cloud in enumerate(row):
                 cloud.show(tr["ddim_final"][r, i], P.x0)
         strays = self.strays = [[label(f"off the strokes: {tr['ddim_stray'][r, i]:.1%}", size=24, color=P.dim)
                                  .next_to(clouds[i][r], DOWN, buff=0.1) for r in range(len(names))]
                                 for i in range(len(counts))]
-        note = label(f"off the strokes: further than {sd} sd from every Gaussian of the smiley", size=24,
-                     color=P.dim).to_edge(UP, buff=0.45)
+        note = label(strays_note(sd, words), size=24, color=P.dim).to_edge(UP, buff=0.45)
         self.play(FadeOut(x_T_note), FadeIn(note), *[FadeIn(s) for row in strays for s in row], run_time=0.8)
         self.slide("Off the strokes (> " + sd + " sd): " + "; ".join(
             f"{spoken(n)} " + ", ".join(f"{tr['ddim_stray'][r, i]:.1%} at {c} steps" for i, c in enumerate(counts))

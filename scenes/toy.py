@@ -32,7 +32,16 @@ from manim import (
 from manim.constants import RESAMPLING_ALGORITHMS
 
 from cache.beta_schedules import schedule_in_words
-from cache.drawings import TWO_D, DrawingError, is_drawing, read_drawing, two_d_mixture
+from cache.drawings import (
+    SMILEY_WORDS,
+    TWO_D,
+    DrawingError,
+    MixtureWords,
+    is_drawing,
+    mixture_words,
+    read_drawing,
+    two_d_mixture,
+)
 from cache.mixtures import MIXTURES, Mixture
 from scenes.kit.base import DiffvizScene
 from scenes.kit.equations import DDIM, DDPM, EQUATION, NOISE, SIGNAL
@@ -87,21 +96,73 @@ def samples_notes(tr, scheduler: str, name: str, K: str) -> str:
             f"{len(tr[scheduler + '_final'])} samples land in the {K} modes; the histogram sits on q(x_0).")
 
 
-def dissolve_words(tr, sds) -> str:
+def dissolve_words(tr, sds, words: MixtureWords = SMILEY_WORDS) -> str:
     """The description of the 2D toy's forward slide: the coefficients at the last t the sweep reaches."""
     alpha_bar, last = tr["alpha_bar"], tr["forward_t"][-1]
     return ("Beside the cloud: t, sqrt(alpha_bar_t) and sqrt(1 - alpha_bar_t); over it, dashed "
             "circles at " + " and ".join(f"{r} sd" for r in sds) + " of N(0, I). The caption "
             'becomes "x_t: each point, noised step by step". '
-            f"t runs to {last}: the smiley blurs and "
+            f"t runs to {last}: {words.the} blurs and "
             f"spreads into a round cloud, sqrt(alpha_bar_t) falls to {np.sqrt(alpha_bar[last]):.4f} "
             f"and sqrt(1 - alpha_bar_t) rises to {np.sqrt(1 - alpha_bar[last]):.4f}.")
 
 
-def strays_slides(tr) -> tuple[tuple[str, str], tuple[str, str]]:
+def title_words(tr, words: MixtureWords, components: int, schedule: str) -> tuple[str, str, str]:
+    """The 2D toy's title slide: its subtitle, its notes, and what the frames after the card show; `schedule`
+    in words."""
+    return (f"{words.points}, {schedule}",
+            f"{len(tr['x0'])} points of {words.a} in two dimensions, noised with {schedule} and "
+            "denoised by the same sampler code as the image models, with the mixture's exact denoiser.",
+            "Then the equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, and on the "
+            f"left a square plot of {len(tr['x0'])} points x_0 {words.drawing_it}, a mixture of "
+            f"{in_words(components)} small Gaussians.")
+
+
+def forward_slide(tr, words: MixtureWords, sds) -> tuple[str, str, str]:
+    """(notes, title, description) of the 2D toy's forward slide."""
+    return (f"{len(tr['x0'])} points from {words.a}: the data x_0. The exact denoiser knows this mixture.",
+            f"Forward: {words.the} dissolves", dissolve_words(tr, sds, words))
+
+
+def field_slides(tr, words: MixtureWords) -> list[tuple[str, str, str]]:
+    """(notes, title, description) of the 2D toy's slides of the field, from where the forward sweep ends
+    to where the field's sweep stops, at 2 % of T."""
+    alpha_bar, forward_t = tr["alpha_bar"], tr["forward_t"]
+    near = int(np.searchsorted(forward_t, 0.02 * len(alpha_bar)))
+    return [
+        (f"t = {forward_t[-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
+         f"{words.the} is gone.", "The field -eps_hat",
+         f"The circles clear; {words.x0} returns faintly under a veil, and arrows on a grid "
+         f"show the exact field -eps_hat(x_t, t) at t = {forward_t[-1]}, all pointing towards the origin."),
+        (f"At t = {forward_t[-1]} the field points at the origin: eps_hat is nearly x_t itself. "
+         f"Watch it bend towards {words.the} as t falls.", "The field as t falls",
+         f"t falls from {forward_t[-1]} to {forward_t[near]}: the arrows turn from "
+         f"the origin towards {words.the}, and the numbers beside follow, down to "
+         f"sqrt(alpha_bar_t) = {np.sqrt(alpha_bar[forward_t[near]]):.4f}. At the end each "
+         "arrow points at the nearest stroke; long ones are capped at one grid spacing."),
+        (f"t = {forward_t[near]}: every arrow points at the nearest stroke of "
+         f"{words.the}; long ones are capped to one grid spacing.", "DDPM and DDIM from the same x_T",
+         "The arrows clear. Two square plots side by side, both the same "
+         f"{len(tr['ddpm_frames'][0])} points of noise x_T: left DDPM, {len(tr['ddpm_t']) - 1} "
+         f"steps, right DDIM, {len(tr['ddim_t']) - 1} steps, each with its update equation above "
+         f"and t = {tr['ddpm_frame_t'][0]} below; {in_words(ToyDiffusion2D.traced)} points are marked with "
+         "dots, to be traced.")]
+
+
+def back_slide(tr, words: MixtureWords) -> tuple[str, str, str]:
+    """(notes, title, description) of the 2D toy's slide of DDPM and DDIM back from the same x_T."""
+    traced = ToyDiffusion2D.traced
+    return (f"Both from the same x_T, {len(tr['ddpm_frames'][0])} points; DDPM adds fresh noise at every "
+            f"step, DDIM adds none.", f"Back to {words.the}",
+            f"Both clouds gather into {words.the} as t falls to 0 under each. The "
+            f"{in_words(traced)} marked points draw their paths: DDPM's wiggle (its last "
+            f"{DDPM_TAIL} steps shown), DDIM's are smooth.")
+
+
+def strays_slides(tr, words: MixtureWords = SMILEY_WORDS) -> tuple[tuple[str, str], tuple[str, str]]:
     """(notes, description) of the 2D toy's last two slides: the shares of points off the strokes."""
     sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
-    off = (f"Back to the smiley: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
+    off = (f"Back to {words.the}: DDPM after {len(tr['ddpm_t']) - 1} steps (a wiggly path), DDIM after "
            f"{len(tr['ddim_t']) - 1} (a smooth one); the same samplers that made the faces.",
            "Under each cloud, the share of its points off the strokes, further than "
            f"{sd} sd from every component: DDPM {tr['ddpm_stray']:.1%}; DDIM "
@@ -109,7 +170,7 @@ def strays_slides(tr) -> tuple[tuple[str, str], tuple[str, str]]:
     summary = (f"{tr['ddim_stray']:.1%} of DDIM's points land off the strokes with {len(tr['ddim_t']) - 1} "
                f"steps, {tr['ddim_fine_stray']:.1%} with {fine_steps}: the error of large steps, not of the "
                f"denoiser, which is exact. DDPM: {tr['ddpm_stray']:.1%}.",
-               f"The last frame: both smileys; off the strokes, DDPM {tr['ddpm_stray']:.1%}, DDIM "
+               f"The last frame: {words.both}; off the strokes, DDPM {tr['ddpm_stray']:.1%}, DDIM "
                f"{tr['ddim_stray']:.1%} with {len(tr['ddim_t']) - 1} steps and "
                f"{tr['ddim_fine_stray']:.1%} with {fine_steps}.")
     return off, summary
@@ -299,14 +360,9 @@ class ToyDiffusion2D(ToyScene):
 
     def construct(self):
         tr = self.tr = self.toy_trajectory()
-        schedule = schedule_in_words(tr.spec.schedule)
-        self.title_slide("Diffusion in two dimensions", f"a smiley of points, {schedule}",
-                         notes=f"{len(tr['x0'])} points of a smiley in two dimensions, noised with {schedule} and "
-                               "denoised by the same sampler code as the image models, with the mixture's exact "
-                               "denoiser.",
-                         then="Then the equation x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, and on the "
-                              f"left a square plot of {len(tr['x0'])} points x_0 drawing a smiley face, a mixture of "
-                              f"{in_words(self.components)} small Gaussians.")
+        words = self.words = mixture_words(tr.manifest["model"]["name"])
+        subtitle, notes, then = title_words(tr, words, self.components, schedule_in_words(tr.spec.schedule))
+        self.title_slide("Diffusion in two dimensions", subtitle, notes=notes, then=then)
         equation = self.equation = tex(*EQUATION, size=44, colors=SIGNAL | NOISE).to_edge(UP, buff=0.4)
         left = self.left = Cloud(CLOUD).move_to(LEFT * 3.4 + DOWN * 0.05)
         left.show(tr["x0"], P.x0)
@@ -333,10 +389,8 @@ class ToyDiffusion2D(ToyScene):
         circles_label.align_to(numbers, LEFT)
         alpha_bar = tr["alpha_bar"]
         T = len(alpha_bar)
-        last = tr["forward_t"][-1]
-        self.slide(f"{len(tr['x0'])} points from a smiley: the data x_0. The exact denoiser knows this mixture.",
-                   title="Forward: the smiley dissolves",
-                   description=dissolve_words(tr, sds))
+        notes, title, description = forward_slide(tr, words, sds)
+        self.slide(notes, title=title, description=description)
 
         def forward(_):
             i = int(round(f.get_value()))
@@ -353,10 +407,9 @@ class ToyDiffusion2D(ToyScene):
         self.sweep(f, forward, [left.image, numbers], (int(np.searchsorted(tr["forward_t"], 0.15 * T)), 3.5),
                    (len(tr["forward_t"]) - 1, 3.5))
         self.wait(1)
-        self.slide(f"t = {tr['forward_t'][-1]}: sqrt(alpha_bar) = {np.sqrt(alpha_bar[-1]):.4f}, the cloud is N(0, I); "
-                   "the smiley is gone.", title="The field -eps_hat",
-                   description="The circles clear; the smiley x_0 returns faintly under a veil, and arrows on a grid "
-                               f"show the exact field -eps_hat(x_t, t) at t = {last}, all pointing towards the origin.")
+        self.field_words = field_slides(tr, words)
+        notes, title, description = self.field_words[0]
+        self.slide(notes, title=title, description=description)
 
         # The field -eps_hat(x, t): where the denoiser pushes each point, from t = T down to 0
         self.play(FadeOut(circles), FadeOut(circles_label), run_time=0.4)
@@ -404,22 +457,13 @@ class ToyDiffusion2D(ToyScene):
         self.play(ReplacementTransform(caption, self.field_caption), Create(arrows), run_time=1.0)
         T = len(alpha_bar)  # from t = T to T / 5 quickly, then slowly down to 2 % of T, close to the data
         fifth, near = int(np.searchsorted(tr["forward_t"], 0.2 * T)), int(np.searchsorted(tr["forward_t"], 0.02 * T))
-        self.slide(f"At t = {tr['forward_t'][-1]} the field points at the origin: eps_hat is nearly x_t itself. "
-                   "Watch it bend towards the smiley as t falls.", title="The field as t falls",
-                   description=f"t falls from {tr['forward_t'][-1]} to {tr['forward_t'][near]}: the arrows turn from "
-                               "the origin towards the smiley, and the numbers beside follow, down to "
-                               f"sqrt(alpha_bar_t) = {np.sqrt(alpha_bar[tr['forward_t'][near]]):.4f}. At the end each "
-                               "arrow points at the nearest stroke; long ones are capped at one grid spacing.")
+        notes, title, description = self.field_words[1]
+        self.slide(notes, title=title, description=description)
         self.sweep(k, field, [arrows, numbers], (fifth, 3.5), (near, 4))
         self.arrows = arrows
         self.wait(1)
-        self.slide(f"t = {tr['forward_t'][self.field_index]}: every arrow points at the nearest stroke of the "
-                   "smiley; long ones are capped to one grid spacing.", title="DDPM and DDIM from the same x_T",
-                   description="The arrows clear. Two square plots side by side, both the same "
-                               f"{len(tr['ddpm_frames'][0])} points of noise x_T: left DDPM, {len(tr['ddpm_t']) - 1} "
-                               f"steps, right DDIM, {len(tr['ddim_t']) - 1} steps, each with its update equation above "
-                               f"and t = {tr['ddpm_frame_t'][0]} below; {in_words(self.traced)} points are marked with "
-                               "dots, to be traced.")
+        notes, title, description = self.field_words[2]
+        self.slide(notes, title=title, description=description)
         self.play(FadeOut(arrows), FadeOut(veil), run_time=0.6)
 
     def side_by_side(self, tr, left: Cloud) -> None:
@@ -446,11 +490,8 @@ class ToyDiffusion2D(ToyScene):
         self.play(FadeOut(self.field_caption), FadeOut(self.equation), FadeIn(right), FadeIn(headers),
                   FadeIn(equations), FadeIn(tail_note), run_time=0.8)
         self.play(FadeIn(starts), FadeIn(starts_right), run_time=0.5)
-        self.slide(f"Both from the same x_T, {len(tr['ddpm_frames'][0])} points; DDPM adds fresh noise at every "
-                   "step, DDIM adds none.", title="Back to the smiley",
-                   description="Both clouds gather into the smiley as t falls to 0 under each. The "
-                               f"{in_words(self.traced)} marked points draw their paths: DDPM's wiggle (its last "
-                               f"{DDPM_TAIL} steps shown), DDIM's are smooth.")
+        notes, title, description = back_slide(tr, self.words)
+        self.slide(notes, title=title, description=description)
         k = ValueTracker(0)  # normalised time, in DISPLAY_FRAMES states
 
         def reverse(_):
@@ -471,7 +512,7 @@ class ToyDiffusion2D(ToyScene):
                    (len(tr["ddpm_frame_t"]) - 1, 8))
         self.clouds, self.traces = clouds, traces
         sd, fine_steps = f"{tr['stray_sd']:g}", len(tr["ddpm_t"]) - 1
-        (off_notes, off_words), (summary_notes, summary_words) = strays_slides(tr)
+        (off_notes, off_words), (summary_notes, summary_words) = strays_slides(tr, self.words)
         self.slide(off_notes, title="Off the strokes", description=off_words)
         self.wait(2)
         # DDIM's few large steps leave some points between the strokes: its discretisation error

@@ -534,3 +534,49 @@ def test_the_recordings_of_a_page_are_its_data_scripts_only(recorded):
     js = (out / "explorer.js").read_text()
     assert "fetch(" not in js and "XMLHttpRequest" not in js
     assert os.path.getsize(out / "index.html") < 10_000
+
+
+def test_a_configured_drawing_is_what_the_2d_views_show(tmp_path, monkeypatch):
+    """diffviz.toml names a drawing (mixture:FILE.json) and its toy experiment is recorded: `diffviz web` writes the
+    toy-2d view from the drawing's recording (its points, decoded, are that recording's x_0 and its DDIM frames),
+    titled and noted as the drawing, not the smiley; the 1D view stays mixture:1d's, guidance (not recorded)
+    is missing with the drawing's build command, and the notebook widget shows the recording in the same view."""
+    import json
+
+    from cache import specs
+    from tests.test_toy_scenes import ring_drawing
+    model = ring_drawing(tmp_path)
+    (tmp_path / "diffviz.toml").write_text(f'model = "{model}"\nsteps = 5\n')
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(specs.TOY_POINTS, 2, TOY_POINTS)
+    from cache.config import load_settings
+    from cache.lookup import trajectory
+    from sampling.build import build
+    build(["toy"], load_settings(), device="cpu")
+    build(["toy"], load_settings().replace(model="mixture:smiley"), device="cpu")  # the smiley's, there too
+    made = web(tmp_path / "out")
+    assert made.exit_code == 0, made.output
+    data = tmp_path / "out" / "explorer" / "data"
+
+    def read(script: str) -> dict:
+        text = (data / script).read_text()
+        return json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
+    view, meta = read("toy-2d.js"), (data / "meta.js").read_text()  # window.DIFFVIZ = {meta: {...}, views: {}};
+    meta = json.loads(meta[meta.index("{meta: ") + len("{meta: "):meta.rindex(", views: {}}")])
+    recording = trajectory("toy", 0, load_settings())
+    assert recording.manifest["model"]["name"] == model == view["model"]
+    decode = lambda b64: np.frombuffer(base64.b64decode(b64), "<i2").astype(np.float64) / view["quant"]  # noqa: E731
+    assert view["points"] == len(recording["x0"]) == TOY_POINTS
+    np.testing.assert_allclose(decode(view["x0"]), recording["x0"].ravel(), atol=0.5 / view["quant"])
+    np.testing.assert_allclose(decode(view["ddim"]), recording["ddim_frames"].ravel(), atol=0.5 / view["quant"])
+    smiley = trajectory("toy", 0, load_settings().replace(model="mixture:smiley"))
+    assert not np.allclose(decode(view["x0"]), smiley["x0"].ravel(), atol=0.01)  # not the smiley's points
+    assert view["title"] == meta["titles"]["toy-2d"] == "Toy 2D: your drawing's points"
+    assert view["shown"] == "your drawing" and "smiley" not in json.dumps(meta["titles"])
+    assert "toy-1d" not in meta["views"]  # mixture:1d, not recorded here: the drawing stands in for the 2D one only
+    missing = {m["id"]: m["message"] for m in meta["missing"]}
+    assert f"--model {model}" in missing["guidance"] and "toy-1d" in missing
+    from tools.widget import view_of  # the notebook widget shows the drawing's recording in the same view
+    view_id, title, shown = view_of(recording)
+    assert (view_id, title, shown["points"], shown["x0"]) == ("toy-2d", view["title"], view["points"], view["x0"])

@@ -152,3 +152,48 @@ def test_titles_and_descriptions_take_their_numbers_from_the_recording(tmp_path,
     assert len(set(described)) == len(described)
     text = counts_and_times("\n".join(described))
     assert not re.findall(r"\b(2000|1000|999|980|300|50|3|7|3 sd)\b", text) and "mouth" not in text
+
+
+@pytest.mark.slow
+def test_a_drawings_first_slide_names_its_brush_on_screen_and_in_the_notes(tmp_path, monkeypatch):
+    """With a drawing configured (mixture:FILE.json, its brush 1 a bar inside a ring of brush 0), the first slide of
+    ClassifierFreeGuidance: its notes name the drawing and brush 1 against the rest, never the smiley; the last frame's
+    header over the middle plot is, pixel for pixel, the text "conditional: p(x | brush 1)" drawn alone there, and
+    not the smiley's "conditional: p(x | mouth)"."""
+    import json
+
+    from manim import Text, config
+
+    from scenes import guidance
+    from scenes.kit.text import label
+    ring = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    points = np.round(np.r_[0.8 * np.c_[np.cos(ring), np.sin(ring)], np.c_[np.linspace(-0.4, 0.4, 8), np.zeros(8)]], 3)
+    (tmp_path / "ring.json").write_text(json.dumps({"format": "diffviz-drawing", "version": 1,
+                                                    "points": points.tolist(), "classes": [0] * 24 + [1] * 8}))
+    (tmp_path / "diffviz.toml").write_text(f'steps = 20\nmodel = "mixture:{tmp_path / "ring.json"}"\n')
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+    scene, frame = render(guidance.ClassifierFreeGuidance, slides=1)
+    assert scene.tr.manifest["model"]["name"] == f"mixture:{tmp_path / 'ring.json'}"
+    notes = scene.slide_breaks[0]["notes"] + scene.slide_breaks[0]["description"]
+    assert "your drawing's brushes are classes, c = brush 1 against the rest, brush 0." in notes
+    assert "smiley" not in notes and "mouth" not in notes
+    header = next(m for top in scene.mobjects for m in top.get_family()
+                  if isinstance(m, Text) and m.original_text.startswith("conditional"))
+    assert header.original_text == "conditional: p(x | brush 1)"
+    (x0, y0, _), (x1, y1, _) = header.get_corner([-1, 1, 0]), header.get_corner([1, -1, 0])
+    h, w = frame.shape[:2]
+    box = (slice(int((0.5 - y0 / config.frame_height) * h) - 2, int((0.5 - y1 / config.frame_height) * h) + 3),
+           slice(int((x0 / config.frame_width + 0.5) * w) - 2, int((x1 / config.frame_width + 0.5) * w) + 3))
+
+    def alone(text: str) -> np.ndarray:
+        """The text drawn by itself, where the header sits, on the scene's background."""
+        scene.clear()
+        scene.add(label(text, size=24).move_to(header.get_center()))
+        scene.renderer.update_frame(scene)
+        return scene.renderer.get_frame()[..., :3][box].astype(np.float32)
+
+    shown = frame[box].astype(np.float32)
+    same, smiley = alone("conditional: p(x | brush 1)"), alone("conditional: p(x | mouth)")
+    assert np.abs(shown - same).mean() < 2 and np.corrcoef(shown.ravel(), same.ravel())[0, 1] > 0.98
+    assert np.corrcoef(shown.ravel(), smiley.ravel())[0, 1] < 0.7

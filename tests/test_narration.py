@@ -2,6 +2,8 @@
 trajectories (plain dicts of arrays), their text against values worked out here."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from scenes.kit.equations import DDIM, DDPM
@@ -189,3 +191,53 @@ def test_flow_summary_reads_every_run():
     tr["euler_straightness"] = np.array([1.0, 1.05])
     notes, description = summary_slide(tr, [1, 8], steps)
     assert notes.endswith("sqrt(1 - alpha_bar_t)).") and description.endswith("with 8 steps.")
+
+
+def two_d_words(model: str) -> dict[str, list[str]]:
+    """Every text of the four 2D scenes that names the mixture, by scene, for the mixture `model` names, from small
+    hand-made trajectories; guidance's class is the recording's condition: the mouth, or a drawing's brush 1."""
+    from cache.drawings import mixture_words
+    from scenes import flow, guidance, schedules, toy
+    words = mixture_words(model)
+    c = "brush 1" if model.endswith(".json") else "mouth"
+    T, weights = 1000, np.array([0.0, 1.0, 3.0, 7.0])
+    toy_tr = {"x0": np.zeros((50, 2)), "alpha_bar": np.linspace(0.999, 0.0001, T), "forward_t": np.arange(0, T, 10),
+              "ddpm_frames": np.zeros((9, 50, 2)), "ddpm_t": np.arange(T), "ddim_t": np.arange(20),
+              "ddpm_frame_t": np.array([999, 0]), "stray_sd": 3.0, "ddpm_stray": 0.01, "ddim_stray": 0.2,
+              "ddim_fine_stray": 0.02}
+    guided = {"field_t": 300, "reference": np.zeros((50, 2)), "frame_t": np.array([950, 0]), "stray_sd": 3.0,
+              "spread": np.array([0.6, 0.2, 0.1, 0.05]), "on_class": np.array([0.2, 0.99, 1.0, 1.0]),
+              "coverage": np.array([1.0, 1.0, 0.5, 0.5]), "true_spread": 0.25, "reference_coverage": 1.0}
+    flows = {"x_T": np.zeros((50, 2)), "ddim_frame_t": np.array([[999, 0]]), "euler_frame_s": np.array([[1.0, 0.0]])}
+    ddim = {"stray_sd": 3.0, "x_T": np.zeros((50, 2)), "ddim_stray": np.full((3, 2), 0.1)}
+
+    def texts(*slides):
+        return [t for slide in slides for t in ([slide] if isinstance(slide, str) else slide)]
+    return {
+        "toy": texts(toy.title_words(toy_tr, words, 3, "the linear schedule"), toy.forward_slide(toy_tr, words, (1, 2)),
+                     *toy.field_slides(toy_tr, words), toy.back_slide(toy_tr, words),
+                     *toy.strays_slides(toy_tr, words)),
+        "guidance": texts(guidance.title_words(guided, words, c), *guidance.field_slides(guided, words, c, weights, 20),
+                          guidance.legend_words(c, "3", words), *guidance.samples_slides(guided, words, c, weights)),
+        "flow": texts(flow.title_notes(flows, words, [1, 50]),
+                      flow.noise_to_data_slide(flows, words, [1, 50], 8, "trailing")),
+        "schedules": texts(schedules.strays_note("3", words),
+                           schedules.ddim_slide(ddim, words, ["linear", "squaredcos_cap_v2", "scaled_linear"],
+                                                [10, 50]))}
+
+
+def test_the_2d_scenes_name_a_drawing_not_the_smiley():
+    drawn, smiley = two_d_words("mixture:/home/me/heart.json"), two_d_words("mixture:smiley")
+    for scene, texts in drawn.items():
+        said = " ".join(texts)
+        for word in ("smiley", "mouth", "face"):  # the smiley's (the faces the image models make are not it)
+            assert not re.search(rf"\b{word}\b", said.lower()), f"{scene} says {word!r} of a drawing: {said}"
+        assert "your drawing" in said, scene
+        # the same texts of the smiley name it: the words do follow the mixture
+        assert "smiley" in " ".join(smiley[scene]), scene
+    guided = " ".join(drawn["guidance"])
+    assert "c = brush 1 against the rest, brush 0." in guided and "on brush 1" in guided
+    assert "the mouth alone" in " ".join(smiley["guidance"])
+    # the titles of the slides
+    assert "Forward: your drawing dissolves" in drawn["toy"] and "Noise to your drawing" in drawn["flow"]
+    assert "Forward: the smiley dissolves" in smiley["toy"] and "Noise to smiley" in smiley["flow"]

@@ -379,3 +379,90 @@ def test_a_saved_drawing_records_and_its_video_shows_it(browser, page_file, tmp_
     elsewhere = rng.uniform(-1.9, 1.9, (4000, 2))
     elsewhere = elsewhere[np.linalg.norm(elsewhere[:, None] - on[None], axis=2).min(1) > 0.25]
     assert lit(frame, scene.left.to_scene(elsewhere), toy.P.x0).mean() < 0.02
+
+
+BAD_DRAWINGS = [  # (the file's bytes, whether the page's message is Python's word for word, not only its start)
+    (b"", True), (b"[1, 2]", True), (b"\xff\xfe{}", True), (b" " * (256 * 1024 + 1), True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, NaN]], "classes": [0]}', False),
+    ('\ufeff{"format": "diffviz-drawing", "version": 1, "points": [[0, 0]], "classes": [0]}'.encode(), False),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0]], "classes": [0], "colour": "red"}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0]]}', True),
+    (b'{"format": "png", "version": 1, "points": [[0, 0]], "classes": [0]}', True),
+    (b'{"format": "diffviz-drawing", "version": true, "points": [[0, 0]], "classes": [0]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [], "classes": []}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": ' + str([[0, 0]] * 601).encode() + b', "classes": '
+     + str([0] * 601).encode() + b"}", True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0]], "classes": [0, 0]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0.5, 1.5]], "classes": [0, 1]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0.5, 1e999]], "classes": [0, 1]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0, "1"]], "classes": [0, 1]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0.5, 0.5]], "classes": [0]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0.5, 0.5]], "classes": [0, 2]}', True),
+    (b'{"format": "diffviz-drawing", "version": 1, "points": [[0, 0], [0.5, 0.5]], "classes": [0, false]}', True),
+]
+
+
+def test_a_saved_drawing_loads_back_and_a_file_that_is_not_one_is_named(browser, page_file, tmp_path):  # noqa: F811
+    """"load a drawing" (a labelled file input): the file the page saved loads back to the same points and brushes
+    after the drawing was cleared, and the link follows; each file that cache/drawings.py refuses is refused by the
+    page too, with one line in the sandbox's status in Python's words (the file's name for its path), the drawing
+    left as it was, and no console error."""
+    from cache.drawings import DrawingError, read_drawing
+    points = [[0.5, -0.25], [0.12, 0.9], [-1.0, 0.33], [-1.27, 1.27], [0.333, -0.5]]
+    classes = [0, 1, 1, 0, 1]
+    p = Page(browser, page_file, "#sandbox")
+    code, bits = p.page.evaluate("([d, c]) => [diffvizSandbox.encode(d), diffvizSandbox.encodeClasses(c)]",
+                                 [sum(points[:4], []), classes[:4]])
+    p.context.close()
+    p = Page(browser, page_file, f"#sandbox/p={code}/c={bits}/n=200/steps=10")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    assert p.page.locator("label[for='sandbox-load']").text_content() == "load a drawing"
+    # a point placed with the keyboard at the cursor (0, 0) with brush 1, then saved
+    p.page.select_option("#sandbox-brush", "1")
+    p.page.focus("#sandbox-canvas")
+    p.page.keyboard.press("Enter")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    drawn = p.page.evaluate("({points: diffvizSandbox.state.points, classes: diffvizSandbox.state.classes})")
+    assert drawn == {"points": sum(points[:4], []) + [0, 0], "classes": classes[:4] + [1]}
+    with p.page.expect_download() as download:
+        p.page.click("#sandbox-save")
+    saved = tmp_path / "drawing.json"
+    download.value.save_as(saved)
+    hash_ = p.page.evaluate("location.hash")
+    p.page.click("#sandbox-clear")
+    p.page.wait_for_selector("#sandbox[data-run='done']", timeout=60000)
+    assert p.page.evaluate("diffvizSandbox.state.points") == []
+    p.page.set_input_files("#sandbox-load", str(saved))
+    p.page.wait_for_selector("#sandbox[data-loaded='drawing.json'][data-run='done']", timeout=60000)
+    state = p.page.evaluate("({points: diffvizSandbox.state.points, classes: diffvizSandbox.state.classes, "
+                            "preset: diffvizSandbox.state.preset, frames: diffvizSandbox.state.frames.length})")
+    assert state["points"] == drawn["points"] and state["classes"] == drawn["classes"] and state["preset"] == "drawn"
+    assert state["frames"] > 0 and p.page.evaluate("location.hash").split("/frame=")[0] == hash_.split("/frame=")[0]
+    mixture = read_drawing(saved)  # what Python records from the file is what the page holds
+    np.testing.assert_array_equal(mixture.means.ravel(), state["points"])
+    # a file written by hand (the page's own rule is the file's: 3 decimals stay as written)
+    (tmp_path / "by-hand.json").write_text('{"format": "diffviz-drawing", "version": 1, "points": '
+                                           f'{points}, "classes": {classes}}}')
+    p.page.set_input_files("#sandbox-load", str(tmp_path / "by-hand.json"))
+    p.page.wait_for_selector("#sandbox[data-loaded='by-hand.json'][data-run='done']", timeout=60000)
+    assert p.page.evaluate("diffvizSandbox.state.points") == sum(points, [])
+    assert p.page.evaluate("diffvizSandbox.state.classes") == classes
+    for k, (content, word_for_word) in enumerate(BAD_DRAWINGS):
+        bad = tmp_path / f"bad-{k}.json"
+        bad.write_bytes(content)
+        with pytest.raises(DrawingError) as refused:
+            read_drawing(bad)
+        python = str(refused.value).replace(str(bad), bad.name)
+        p.page.evaluate("document.querySelector('#sandbox').dataset.loaded = ''")
+        p.page.set_input_files("#sandbox-load", str(bad))
+        p.page.wait_for_selector("#sandbox[data-loaded='refused']", timeout=10000)
+        shown = p.page.text_content("#sandbox-status")
+        assert "\n" not in shown and shown.startswith(bad.name)
+        if word_for_word:
+            assert shown == python, (content[:80], shown, python)
+        else:
+            assert shown.startswith(f"{bad.name} is not valid JSON (") and python.startswith(f"{bad.name} is not valid "
+                                                                                              "JSON (")
+        assert p.page.evaluate("diffvizSandbox.state.points") == sum(points, [])  # the drawing as it was
+    assert p.errors == [], p.errors
+    p.context.close()

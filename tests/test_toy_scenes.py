@@ -234,3 +234,59 @@ def test_counts_and_times_on_screen_and_in_the_notes_are_the_recordings(tmp_path
     assert "linear" not in "\n".join(shown + notes + described)
     # the arrows' sweep ends near the data whatever T is: at 2 % of it
     assert scene.tr["forward_t"][scene.field_index] <= 0.02 * 300 + 300 / 200
+
+
+def ring_drawing(folder) -> str:
+    """A drawing saved as the sandbox saves one: a ring of brush 0 round a bar of brush 1; its model name."""
+    import json
+    ring = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    points = np.round(np.r_[0.8 * np.c_[np.cos(ring), np.sin(ring)], np.c_[np.linspace(-0.4, 0.4, 8), np.zeros(8)]], 3)
+    (folder / "ring.json").write_text(json.dumps({"format": "diffviz-drawing", "version": 1,
+                                                  "points": points.tolist(), "classes": [0] * 24 + [1] * 8}))
+    return f"mixture:{folder / 'ring.json'}"
+
+
+def test_toy_2d_title_card_of_a_drawing_says_so(tmp_path, monkeypatch):
+    """With a drawing configured, ToyDiffusion2D's title card (the frame while it holds) shows, pixel for pixel, the
+    subtitle "your drawing's points, ..." drawn alone there, not the smiley's "a smiley of points, ..."; the first
+    slide's notes say "your drawing"."""
+    from manim import Text
+
+    from scenes import toy
+    from scenes.kit.palette import P
+    from scenes.kit.text import lines
+    model = ring_drawing(tmp_path)
+    (tmp_path / "diffviz.toml").write_text(f'steps = 20\nmodel = "{model}"\n')
+    monkeypatch.setenv("DIFFVIZ_CONFIG", str(tmp_path / "diffviz.toml"))
+    monkeypatch.setenv("DIFFVIZ_CACHE", str(tmp_path / "cache"))
+
+    class Peek(toy.ToyDiffusion2D):
+        def wait(self, *args, **kwargs):  # the first wait is the title card's hold
+            super().wait(*args, **kwargs)
+            if not hasattr(self, "card"):
+                self.card = self.renderer.get_frame()[..., :3].copy(), [m for top in self.mobjects
+                                                                         for m in top.get_family()]
+
+    scene, _ = render(Peek, slides=1)
+    frame, shown = scene.card
+    assert scene.tr.manifest["model"]["name"] == model  # the drawing's recording
+    words = "your drawing's points, the image models' linear schedule"
+    subtitle = next(m for m in shown if isinstance(m, Text) and "points," in m.original_text)
+    assert subtitle.original_text == words
+    notes = scene.slide_breaks[0]["notes"]
+    assert notes.startswith("2000 points of your drawing in two dimensions") and "smiley" not in notes
+    (x0, y0, _), (x1, y1, _) = subtitle.get_corner([-1, 1, 0]), subtitle.get_corner([1, -1, 0])
+    h, w = frame.shape[:2]
+    box = (slice(int((0.5 - y0 / config.frame_height) * h) - 2, int((0.5 - y1 / config.frame_height) * h) + 3),
+           slice(int((x0 / config.frame_width + 0.5) * w) - 2, int((x1 / config.frame_width + 0.5) * w) + 3))
+
+    def alone(text: str) -> np.ndarray:
+        scene.clear()
+        scene.add(lines(text, size=30, color=P.dim).move_to(subtitle.get_center()))
+        scene.renderer.update_frame(scene)
+        return scene.renderer.get_frame()[..., :3][box].astype(np.float32)
+
+    card = frame[box].astype(np.float32)
+    same, smiley = alone(words), alone("a smiley of points, the image models' linear schedule")
+    assert np.abs(card - same).mean() < 2 and np.corrcoef(card.ravel(), same.ravel())[0, 1] > 0.98
+    assert np.corrcoef(card.ravel(), smiley.ravel())[0, 1] < 0.7

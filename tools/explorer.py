@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from cache.config import Settings, load_settings
+from cache.drawings import SMILEY_WORDS, mixture_words
 from cache.experiments import EXPERIMENTS as DECLARED
 from cache.experiments import experiment as declared
 from cache.lookup import MissingTrajectory, Trajectory, every_trajectory, model_for, trajectory
@@ -140,7 +141,8 @@ def toy_view(tr: Trajectory) -> dict:
             "ddpm": quantised(tr["ddpm_frames"]), "ddpm_t": tr["ddpm_frame_t"].tolist(),
             "ddim": quantised(tr["ddim_frames"]), "ddim_t": tr["ddim_frame_t"].tolist(),
             "steps": {"ddpm": len(tr["ddpm_t"]) - 1, "ddim": len(tr["ddim_t"]) - 1},
-            "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "ddim_fine_stray", "stray_sd"), "images": {}}
+            "numbers": numbers(tr, "ddpm_stray", "ddim_stray", "ddim_fine_stray", "stray_sd"), "images": {},
+            "shown": mixture_words(tr.manifest["model"]["name"]).a}
 
 
 TOY_1D_FRAMES = 51  # of the 1D toy's 201 forward states, as the 2D toy: the heat map keeps every one
@@ -272,6 +274,11 @@ class View:
         """The model the experiment is recorded with for these settings, as `diffviz cache build` records it."""
         return model_for(self.experiment, settings, self.mixture)
 
+    def titled(self, settings: Settings) -> str:
+        """The title, naming the drawing the view shows where the settings name one (the declared titles name the
+        smiley: "Toy 2D: a smiley of points")."""
+        return self.title.replace(SMILEY_WORDS.points, mixture_words(self.model(settings)).points)
+
 
 def views(heat: Callable) -> list[View]:
     """Every view, in the declaration's order: each experiment's own, or a listing of its recordings."""
@@ -340,18 +347,18 @@ def collect(settings: Settings, heat: Callable) -> tuple[dict, list[dict], list[
     and those not recorded (the command that records them)."""
     made, broken, missing = {}, [], []
     for view in views(heat):
-        s = settings.replace(model=view.model(settings))
+        s, title = settings.replace(model=view.model(settings)), view.titled(settings)
         try:
             if view.index is None:  # a listing: every recording
                 recordings = every_trajectory(view.experiment, s)
                 data = view.make(recordings[0], recordings)
             else:
                 data = view.make(trajectory(view.experiment, view.index, s))
-            made[view.id] = {"title": view.title, "experiment": view.experiment, "model": s.model, **data}
+            made[view.id] = {"title": title, "experiment": view.experiment, "model": s.model, **data}
         except CacheError as err:
-            broken.append({"id": view.id, "title": view.title, "message": str(err)})
+            broken.append({"id": view.id, "title": title, "message": str(err)})
         except (MissingTrajectory, ModelError, SpecError) as err:
-            missing.append({"id": view.id, "title": view.title, "message": str(err)})
+            missing.append({"id": view.id, "title": title, "message": str(err)})
     return made, broken, missing
 
 
@@ -367,7 +374,7 @@ def write_explorer(out: Path, settings: Settings | None = None) -> dict:
         has_katex = katex(staging / "katex")
         meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
                 "missing": missing, "katex": has_katex,
-                "titles": {v.id: v.title for v in views(heat_pixels)},
+                "titles": {v.id: v.titled(settings) for v in views(heat_pixels)},
                 "sandbox": sandbox_presets()}
         scripts = ["data/meta.js"]
         (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")

@@ -19,6 +19,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from cache.drawings import SMILEY_WORDS, mixture_words, two_d_mixture
 from cache.errors import DiffvizError
 from cache.lookup import Trajectory
 from cache.mixtures import smiley
@@ -111,8 +112,8 @@ def view_of(trajectory: Trajectory) -> tuple[str, str, dict]:
     model = trajectory.manifest["model"]["name"]
     for v in views(heat_pixels):
         if v.experiment == trajectory.experiment and v.index == trajectory.index and (
-                not v.mixture or model == f"mixture:{v.mixture}"):
-            return v.id, v.title, v.make(trajectory)
+                not v.mixture or model == two_d_mixture(model, f"mixture:{v.mixture}")):  # a drawing: the 2D view
+            return v.id, v.title.replace(SMILEY_WORDS.points, mixture_words(model).points), v.make(trajectory)
     return trajectory.experiment, f"{trajectory.experiment}: recording {trajectory.index}", listing_view(
         trajectory, [trajectory])
 

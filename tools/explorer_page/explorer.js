@@ -524,7 +524,7 @@ function mount(D, root, {only = null, prefix = ""} = {}) {
     row.append(side);
     const nums = numberTable(side, [["t", String.raw`\coltime{t}`], ["sqrt_alpha_bar", String.raw`\colx{\sqrt{\bar\alpha_t}}`],
       ["sqrt_one_minus_alpha_bar", String.raw`\cole{\sqrt{1-\bar\alpha_t}}`], ["stray", String.raw`\text{share off the data}`]]);
-    side.append(el("p", {class: "note", text: `${N} points of a mixture of small Gaussians (a smiley), its exact denoiser as the model. Off the data: further than ${v.numbers.stray_sd} sd from every component (DDPM ${fixed(100 * v.numbers.ddpm_stray, 1)} %, DDIM ${fixed(100 * v.numbers.ddim_stray, 1)} %, DDIM with as many steps as DDPM ${fixed(100 * v.numbers.ddim_fine_stray, 1)} %).`}));
+    side.append(el("p", {class: "note", text: `${N} points of a mixture of small Gaussians (${v.shown || "a smiley"}), its exact denoiser as the model. Off the data: further than ${v.numbers.stray_sd} sd from every component (DDPM ${fixed(100 * v.numbers.ddpm_stray, 1)} %, DDIM ${fixed(100 * v.numbers.ddim_stray, 1)} %, DDIM with as many steps as DDPM ${fixed(100 * v.numbers.ddim_fine_stray, 1)} %).`}));
     s.append(eq, row);
     const px = (x) => ((x + E) / (2 * E)) * canvas.width, py = (y) => ((E - y) / (2 * E)) * canvas.height;
     let frame = 0;

@@ -253,6 +253,7 @@
   const SCHEDULES = {linear: "linear", squaredcos_cap_v2: "cosine", scaled_linear: "scaled linear"};
   const BRUSHES = 2;  // classes 0 and 1: "brush 0", "brush 1" in cache/mixtures.py mixture_from_points
   const FORMAT = "diffviz-drawing", VERSION = 1;  // a saved drawing (cache/drawings.py reads it)
+  const MAX_BYTES = 256 * 1024, KEYS = ["format", "version", "points", "classes"];  // cache/drawings.py's
 
   // Synchronous: {final, states?} as plain arrays. opts as run's, with mixture either built or {points, classes}.
   function sample(opts) {
@@ -386,6 +387,72 @@
     return JSON.stringify({format: FORMAT, version: VERSION, points: pts, classes: Array.from(classes)}) + "\n";
   }
 
+  // A saved drawing read back, by cache/drawings.py read_drawing's rules and in its words (the file's name where
+  // Python names its path): {points: flat [x0, y0, ...], classes}, or an Error whose message is one line naming
+  // the problem and what to do.
+  const FIX = 'save it again with the sandbox\'s "save the drawing" button';
+  const pyType = (v) => (v === null ? "NoneType" : Array.isArray(v) ? "list" : typeof v === "string" ? "str"
+    : typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) ? "int" : "float") : "dict");
+  const pyJson = (v) => (Array.isArray(v) ? `[${v.map(pyJson).join(", ")}]`
+    : v !== null && typeof v === "object" ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(", ")}}`
+      : JSON.stringify(v));  // json.dumps's spacing
+  const pyRepr = (v) => (typeof v === "string" ? `'${v}'` : typeof v === "boolean" ? (v ? "True" : "False")
+    : v === null ? "None" : typeof v === "number" ? String(v) : pyJson(v));
+  const isNumber = (v) => typeof v === "number";  // JSON's booleans are not numbers here, as in Python
+  function readDrawing(bytes, name, size = bytes.length) {  // size: the file's, where its bytes are not read
+    const fail = (message) => { throw new Error(message); };
+    if (size > MAX_BYTES) {
+      fail(`${name} is ${size.toLocaleString("en-US")} bytes, over the ${MAX_BYTES.toLocaleString("en-US")} ` +
+        `a drawing of ${MAX_POINTS} points may take; ${FIX}`);
+    }
+    let text;
+    try {
+      text = new TextDecoder("utf-8", {fatal: true, ignoreBOM: true}).decode(bytes);
+    } catch (err) {
+      fail(`${name} is not UTF-8 text; ${FIX}`);
+    }
+    let value;
+    try {
+      value = JSON.parse(text);  // NaN and Infinity are not JSON's: refused, as Python's reader refuses them
+    } catch (err) {
+      fail(`${name} ${text.trim() ? `is not valid JSON (${err.message})` : "is empty"}; ${FIX}`);
+    }
+    if (pyType(value) !== "dict") fail(`${name} holds a JSON ${pyType(value)}, not a drawing object; ${FIX}`);
+    const unknown = Object.keys(value).filter((k) => !KEYS.includes(k));
+    if (unknown.length) fail(`${name} has unknown keys ${unknown.map(pyRepr).join(", ")}; a drawing holds only ${KEYS.join(", ")}`);
+    const missing = KEYS.filter((k) => !(k in value));
+    if (missing.length) fail(`${name} has no ${missing.map(pyRepr).join(", ")}; ${FIX}`);
+    if (value.format !== FORMAT) fail(`${name}: format is ${pyRepr(value.format)}, not '${FORMAT}'; ${FIX}`);
+    if (!isNumber(value.version) || value.version !== VERSION) {
+      fail(`${name}: version ${pyRepr(value.version)} is not one this diffviz reads (${VERSION}); ${FIX}`);
+    }
+    const {points, classes} = value;
+    if (!Array.isArray(points) || points.length < 1 || points.length > MAX_POINTS) {
+      const n = Array.isArray(points) ? `${points.length} of them` : `a ${pyType(points)}`;
+      fail(`${name}: points must be a list of 1 to ${MAX_POINTS} [x, y] pairs, not ${n}; ` +
+        (Array.isArray(points) && points.length ? "draw fewer points" : FIX));
+    }
+    points.forEach((p, i) => {
+      if (!(Array.isArray(p) && p.length === 2 && p.every(isNumber))) {
+        fail(`${name}: points[${i}] is ${pyJson(p).slice(0, 40)}, not a pair of numbers [x, y]; ${FIX}`);
+      }
+      p.forEach((v, j) => {
+        if (!(Number.isFinite(v) && Math.abs(v) <= LIMIT)) {
+          fail(`${name}: points[${i}][${j}] is ${Number.isFinite(v) ? pyRepr(v) : v > 0 ? "inf" : "-inf"}, outside ` +
+            `[-${LIMIT}, ${LIMIT}] (the sandbox's square); move the point inside it`);
+        }
+      });
+    });
+    if (!Array.isArray(classes) || classes.length !== points.length) {
+      const n = Array.isArray(classes) ? `${classes.length} of them` : `a ${pyType(classes)}`;
+      fail(`${name}: classes must be a list of one brush (0 or 1) for each of the ${points.length} points, not ${n}; ${FIX}`);
+    }
+    classes.forEach((c, i) => {
+      if (!(isNumber(c) && (c === 0 || c === 1))) fail(`${name}: classes[${i}] is ${pyJson(c).slice(0, 40)}, not a brush 0 or 1; ${FIX}`);
+    });
+    return {points: points.flat(), classes: classes.slice()};
+  }
+
   // ---- the view (kit: explorer.js's builders) ----
   function view(s, kit) {
     const {el, control, remember, meta} = kit;
@@ -412,6 +479,7 @@
     const erase = el("input", {type: "checkbox", id: "sandbox-erase"});
     const clear = el("button", {type: "button", id: "sandbox-clear", text: "clear the drawing"});
     const save = el("button", {type: "button", id: "sandbox-save", text: "save the drawing (JSON, for a video)"});
+    const load = el("input", {type: "file", id: "sandbox-load", accept: ".json,application/json"});
     const status = el("p", {class: "note", id: "sandbox-status", role: "status"});
     s.append(el("p", {class: "note", text: "Draw points on the square (drag, or Tab to it and use the arrow keys, Enter to " +
       "place a point, Delete to erase the nearest; tick erase to remove with the pointer), pick a preset, or type a word. " +
@@ -422,7 +490,8 @@
     el("div", {class: "control"}, lPreset, preset, el("label", {for: word.id, text: "word"}), word, lN, nSel, lSampler,
       samplerSel, lSteps, stepsSel, lSched, schedSel),
     el("div", {class: "control"}, lBrush, brushSel, el("label", {for: erase.id, text: "erase"}), erase, clear, lClass,
-      classSel, el("label", {for: wInput.id, text: "guidance w"}), wInput, save));
+      classSel, el("label", {for: wInput.id, text: "guidance w"}), wInput, save, el("label", {for: load.id, text: "load a drawing"}),
+      load));
     const canvas = el("canvas", {id: "sandbox-canvas", role: "application", width: SIDE, height: SIDE, tabindex: "0",
       "aria-roledescription": "drawing square", "aria-label": "the drawing and the sampled cloud"});
     canvas.style.cssText = `width: ${SIDE}px; height: ${SIDE}px; border: 1px solid var(--dim); touch-action: none; cursor: crosshair`;
@@ -642,6 +711,28 @@
         "diffviz cache build toy --model mixture:drawing.json";
     });
 
+    // A saved drawing loaded back: its points and brushes replace the drawing (the file holds no settings); a file
+    // that is not a drawing leaves it as it is and says why in the status line.
+    load.addEventListener("change", async () => {
+      const file = load.files && load.files[0];
+      if (!file) return;
+      try {
+        const bytes = file.size > MAX_BYTES ? new Uint8Array(0) : new Uint8Array(await file.arrayBuffer());
+        const loaded = readDrawing(bytes, file.name, file.size);
+        state.points = loaded.points;
+        state.classes = loaded.classes;
+        state.preset = preset.value = "drawn";
+        settingsChanged();
+      } catch (err) {
+        status.textContent = err.message;
+        s.dataset.loaded = "refused";
+        return;
+      } finally {
+        load.value = "";  // the same file may be loaded again
+      }
+      s.dataset.loaded = file.name;
+    });
+
     // Drawing with the mouse, a pen or a finger: a point every 0.04 along a stroke; erasing within 0.08.
     const drawn = () => { state.preset = preset.value = "drawn"; };
     const place = (x, y) => {
@@ -747,6 +838,6 @@
   }
 
   window.diffvizSandbox = {mixtureFromPoints, alphaBar, posteriorMean, timesteps, sample, gaussians, encode, decode,
-    encodeClasses, decodeClasses, wordPoints, drawingJson, stray, spread, view, MAX_POINTS, LIMIT, FORMAT, VERSION,
+    encodeClasses, decodeClasses, wordPoints, drawingJson, readDrawing, stray, spread, view, MAX_POINTS, LIMIT, FORMAT, VERSION,
     PRUNE: core.PRUNE, useWorker: true, prune: undefined};
 })();
