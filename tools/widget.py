@@ -1,8 +1,9 @@
 """The explorer's views in a notebook: `show(trajectory)` displays the view the explorer page has for that
 recording, from the page's own JavaScript (tools/explorer_page/explorer.js and sandbox.js, mounted on the
 widget's element instead of the page), with its slider, typed step, keys and play; `sandbox()` the sandbox.
-An anywidget, so it runs in JupyterLab, Notebook 7 and VS Code, offline: the script, its style, the frames
-(PNG sheets of the stored uint8 frames) and KaTeX (fetched from npm's registry once, then kept) travel with it.
+An anywidget (JupyterLab, Notebook 7 and VS Code run them; JupyterLab is tested), offline: the script, its
+style, the frames (PNG sheets of the stored uint8 frames) and KaTeX (fetched from npm's registry once, then kept)
+travel with it.
 
 ```python
 from sampling import api
