@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_scenes import render
+from test_scenes import drawn_alone, region, render
 from test_toy_scenes import lit
 
 from cache.config import Settings
@@ -162,7 +162,7 @@ def test_a_drawings_first_slide_names_its_brush_on_screen_and_in_the_notes(tmp_p
     not the smiley's "conditional: p(x | mouth)"."""
     import json
 
-    from manim import Text, config
+    from manim import Text
 
     from scenes import guidance
     from scenes.kit.text import label
@@ -181,19 +181,9 @@ def test_a_drawings_first_slide_names_its_brush_on_screen_and_in_the_notes(tmp_p
     header = next(m for top in scene.mobjects for m in top.get_family()
                   if isinstance(m, Text) and m.original_text.startswith("conditional"))
     assert header.original_text == "conditional: p(x | brush 1)"
-    (x0, y0, _), (x1, y1, _) = header.get_corner([-1, 1, 0]), header.get_corner([1, -1, 0])
-    h, w = frame.shape[:2]
-    box = (slice(int((0.5 - y0 / config.frame_height) * h) - 2, int((0.5 - y1 / config.frame_height) * h) + 3),
-           slice(int((x0 / config.frame_width + 0.5) * w) - 2, int((x1 / config.frame_width + 0.5) * w) + 3))
-
-    def alone(text: str) -> np.ndarray:
-        """The text drawn by itself, where the header sits, on the scene's background."""
-        scene.clear()
-        scene.add(label(text, size=24).move_to(header.get_center()))
-        scene.renderer.update_frame(scene)
-        return scene.renderer.get_frame()[..., :3][box].astype(np.float32)
-
+    box = region(frame, header)
     shown = frame[box].astype(np.float32)
-    same, smiley = alone("conditional: p(x | brush 1)"), alone("conditional: p(x | mouth)")
+    same, smiley = (drawn_alone(scene, label(text, size=24).move_to(header.get_center()), box)
+                    for text in ("conditional: p(x | brush 1)", "conditional: p(x | mouth)"))
     assert np.abs(shown - same).mean() < 2 and np.corrcoef(shown.ravel(), same.ravel())[0, 1] > 0.98
     assert np.corrcoef(shown.ravel(), smiley.ravel())[0, 1] < 0.7

@@ -70,6 +70,23 @@ def crop(frame: np.ndarray, mobject, size: int) -> np.ndarray:
     return cells[1:-1, 1:-1]
 
 
+def region(frame: np.ndarray, mobject) -> tuple[slice, slice]:
+    """The frame's rows and columns that a mobject covers, two pixels wider on each side."""
+    h, w = frame.shape[:2]
+    (x0, y0, _), (x1, y1, _) = mobject.get_corner([-1, 1, 0]), mobject.get_corner([1, -1, 0])
+    return (slice(int((0.5 - y0 / config.frame_height) * h) - 2, int((0.5 - y1 / config.frame_height) * h) + 3),
+            slice(int((x0 / config.frame_width + 0.5) * w) - 2, int((x1 / config.frame_width + 0.5) * w) + 3))
+
+
+def drawn_alone(scene, mobject, box: tuple[slice, slice]) -> np.ndarray:
+    """The pixels of `box` with `mobject` drawn by itself on the scene's background (the scene is cleared): what
+    a text should look like where the scene drew it."""
+    scene.clear()
+    scene.add(mobject)
+    scene.renderer.update_frame(scene)
+    return scene.renderer.get_frame()[..., :3][box].astype(np.float32)
+
+
 def corr(shown: np.ndarray, image: np.ndarray) -> float:
     """Pixel correlation of what a panel shows with a stored (H, W, 3) image, outer ring left out."""
     return float(np.corrcoef(shown.ravel(), image[1:-1, 1:-1].astype(np.float32).ravel())[0, 1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from manim import color_to_rgb, config, tempconfig
-from test_scenes import LOW, corr, crop, render, torch_after_render
+from test_scenes import LOW, corr, crop, drawn_alone, region, render, torch_after_render
 
 from tests.conftest import scene_cache_for_module
 
@@ -275,18 +275,9 @@ def test_toy_2d_title_card_of_a_drawing_says_so(tmp_path, monkeypatch):
     assert subtitle.original_text == words
     notes = scene.slide_breaks[0]["notes"]
     assert notes.startswith("2000 points of your drawing in two dimensions") and "smiley" not in notes
-    (x0, y0, _), (x1, y1, _) = subtitle.get_corner([-1, 1, 0]), subtitle.get_corner([1, -1, 0])
-    h, w = frame.shape[:2]
-    box = (slice(int((0.5 - y0 / config.frame_height) * h) - 2, int((0.5 - y1 / config.frame_height) * h) + 3),
-           slice(int((x0 / config.frame_width + 0.5) * w) - 2, int((x1 / config.frame_width + 0.5) * w) + 3))
-
-    def alone(text: str) -> np.ndarray:
-        scene.clear()
-        scene.add(lines(text, size=30, color=P.dim).move_to(subtitle.get_center()))
-        scene.renderer.update_frame(scene)
-        return scene.renderer.get_frame()[..., :3][box].astype(np.float32)
-
+    box = region(frame, subtitle)
     card = frame[box].astype(np.float32)
-    same, smiley = alone(words), alone("a smiley of points, the image models' linear schedule")
+    same, smiley = (drawn_alone(scene, lines(text, size=30, color=P.dim).move_to(subtitle.get_center()), box)
+                    for text in (words, "a smiley of points, the image models' linear schedule"))
     assert np.abs(card - same).mean() < 2 and np.corrcoef(card.ravel(), same.ravel())[0, 1] > 0.98
     assert np.corrcoef(card.ravel(), smiley.ravel())[0, 1] < 0.7
