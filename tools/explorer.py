@@ -274,10 +274,10 @@ class View:
         """The model the experiment is recorded with for these settings, as `diffviz cache build` records it."""
         return model_for(self.experiment, settings, self.mixture)
 
-    def titled(self, settings: Settings) -> str:
-        """The title, naming the drawing the view shows where the settings name one (the declared titles name the
+    def titled(self, model: str) -> str:
+        """The title for a recording of `model`, naming the drawing where it is one (the declared titles name the
         smiley: "Toy 2D: a smiley of points")."""
-        return self.title.replace(SMILEY_WORDS.points, mixture_words(self.model(settings)).points)
+        return self.title.replace(SMILEY_WORDS.points, mixture_words(model).points)
 
 
 def views(heat: Callable) -> list[View]:
@@ -293,6 +293,15 @@ def sandbox_presets() -> dict:
     m = smiley()
     return {"smiley": np.round(m.means, 3).tolist(),
             "smiley_classes": (m.labels == m.classes.index("mouth")).astype(int).tolist()}
+
+
+def page_meta(model: str, shown: list[str], titles: dict[str, str], katex: bool, broken: list[dict] = (),
+              missing: list[dict] = ()) -> dict:
+    """What explorer.js reads first (window.DIFFVIZ.meta), for the page and the notebook widget alike: the model,
+    the scenes' colours, the views shown and every title, the broken and missing views, whether KaTeX came
+    along, and the sandbox's presets."""
+    return {"model": model, "palettes": palettes(), "views": shown, "broken": list(broken), "missing": list(missing),
+            "katex": katex, "titles": titles, "sandbox": sandbox_presets()}
 
 
 def palettes() -> dict:
@@ -347,7 +356,8 @@ def collect(settings: Settings, heat: Callable) -> tuple[dict, list[dict], list[
     and those not recorded (the command that records them)."""
     made, broken, missing = {}, [], []
     for view in views(heat):
-        s, title = settings.replace(model=view.model(settings)), view.titled(settings)
+        s = settings.replace(model=view.model(settings))
+        title = view.titled(s.model)
         try:
             if view.index is None:  # a listing: every recording
                 recordings = every_trajectory(view.experiment, s)
@@ -372,10 +382,8 @@ def write_explorer(out: Path, settings: Settings | None = None) -> dict:
     with folder_written_aside(folder) as staging:
         (staging / "data").mkdir()
         has_katex = katex(staging / "katex")
-        meta = {"model": settings.model, "palettes": palettes(), "views": list(made), "broken": broken,
-                "missing": missing, "katex": has_katex,
-                "titles": {v.id: v.titled(settings) for v in views(heat_pixels)},
-                "sandbox": sandbox_presets()}
+        meta = page_meta(settings.model, list(made), {v.id: v.titled(v.model(settings)) for v in views(heat_pixels)},
+                         has_katex, broken, missing)
         scripts = ["data/meta.js"]
         (staging / "data" / "meta.js").write_text(f"window.DIFFVIZ = {{meta: {json.dumps(meta)}, views: {{}}}};\n")
         for view_id, data in made.items():

@@ -14,18 +14,18 @@ show(api.trajectory("reverse", 1))
 from __future__ import annotations
 
 import base64
+import functools
 import re
 
 import anywidget
 import numpy as np
 import traitlets
 
-from cache.drawings import SMILEY_WORDS, mixture_words, two_d_mixture
+from cache.drawings import two_d_mixture
 from cache.errors import DiffvizError
 from cache.lookup import Trajectory
-from cache.mixtures import smiley
 
-from .explorer import PAGE, kept_katex, listing_view, palettes, views
+from .explorer import PAGE, kept_katex, listing_view, page_meta, views
 
 WIDGET_CLASS = "diffviz-widget"
 
@@ -41,6 +41,7 @@ def scoped_css(css: str, scope: str = f".{WIDGET_CLASS}") -> str:
     return re.sub(r"([^{}]+)\{([^{}]*)\}", rule, css).strip() + "\n"
 
 
+@functools.cache
 def _katex() -> tuple[str, str]:
     """KaTeX's script and its style with the woff2 fonts inlined, from the folder that keeps it for the explorer
     (fetched from npm's registry the first time); ("", "") where it cannot be had (equations then show as TeX)."""
@@ -56,6 +57,7 @@ def _katex() -> tuple[str, str]:
     return (kept / "katex.min.js").read_text(), css
 
 
+@functools.cache
 def widget_code() -> tuple[str, str]:
     """The widget's module and style: KaTeX (it sets self.katex), sandbox.js and explorer.js as the page has
     them (each sets window.diffvizX; explorer.js mounts nothing without the page's data), then anywidget's
@@ -87,23 +89,22 @@ export default {
     return script, katex_css + scoped_css((PAGE / "explorer.css").read_text())
 
 
-_CODE = widget_code()
-
-
 class ExplorerWidget(anywidget.AnyWidget):
     """One view of the explorer: `data` is what the page's data scripts hold (meta, and the view's data by id),
-    `view` the id of the view shown."""
-    _esm = _CODE[0]
-    _css = _CODE[1]
+    `view` the id of the view shown. Its module and style (widget_code) are read, and KaTeX fetched where it was
+    never kept, when the first widget is made, not when this module is imported."""
     data = traitlets.Dict().tag(sync=True)
     view = traitlets.Unicode().tag(sync=True)
 
+    def __init__(self, **state):
+        type(self)._esm, type(self)._css = widget_code()  # anywidget reads them as each widget is made
+        super().__init__(**state)
+
 
 def _meta(model: str, view_id: str, title: str, shown: list[str]) -> dict:
+    """The page's meta for one view, in the scenes' theme (the page's own button switches it)."""
     from scenes.kit.palette import theme_name
-    return {"model": model, "palettes": palettes(), "views": shown, "broken": [], "missing": [],
-            "katex": bool(_CODE[0]), "titles": {view_id: title}, "theme": theme_name(),
-            "sandbox": {"smiley": np.round(smiley().means, 3).tolist()}}
+    return page_meta(model, shown, {view_id: title}, bool(_katex()[0])) | {"theme": theme_name()}
 
 
 def view_of(trajectory: Trajectory) -> tuple[str, str, dict]:
@@ -114,7 +115,7 @@ def view_of(trajectory: Trajectory) -> tuple[str, str, dict]:
     for v in views(heat_pixels):
         if v.experiment == trajectory.experiment and v.index == trajectory.index and (
                 not v.mixture or model == two_d_mixture(model, f"mixture:{v.mixture}")):  # a drawing: the 2D view
-            return v.id, v.title.replace(SMILEY_WORDS.points, mixture_words(model).points), v.make(trajectory)
+            return v.id, v.titled(model), v.make(trajectory)
     return trajectory.experiment, f"{trajectory.experiment}: recording {trajectory.index}", listing_view(
         trajectory, [trajectory])
 
