@@ -32,7 +32,8 @@ import numpy as np
 from cache import lookup, store
 from cache.config import Settings, checked, load_settings
 from cache.errors import DiffvizError
-from cache.experiments import EXPERIMENTS, names
+from cache.experiments import EXPERIMENTS
+from cache.experiments import experiment as experiment_named
 from cache.lookup import Trajectory
 
 __all__ = ["DiffvizError", "Trajectory", "Cached", "experiments", "settings", "record", "trajectory", "cached",
@@ -53,8 +54,11 @@ def _one_line(fn: Callable) -> Callable:
 
 
 def _experiment(name: str) -> None:
-    if name not in names():
-        raise DiffvizError(f"unknown experiment {name!r}; the experiments are {', '.join(names())}")
+    """An unknown experiment as a DiffvizError, before anything is imported or read."""
+    try:
+        experiment_named(name)
+    except KeyError as err:
+        raise DiffvizError(err.args[0]) from None
 
 
 def experiments() -> dict[str, str]:

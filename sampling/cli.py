@@ -11,9 +11,8 @@ import click
 from cache import store
 from cache.beta_schedules import SCHEDULES
 from cache.config import ConfigError, Settings, config_path, load_settings
-from cache.datasets import DatasetError
+from cache.errors import DiffvizError
 from cache.experiments import EXPERIMENTS as DECLARED
-from cache.model_files import ModelError
 from cache.outputs import OutputError, check_file, check_folder
 from cache.specs import EXPERIMENTS, MIXTURE_EXPERIMENTS, SpecError, experiments_for, specs_for
 
@@ -84,12 +83,11 @@ class Fault(click.ClickException):
 
 def run_checked(fn, *args, **kwargs):
     """Turn the project's own errors into one clear line for the user, never a traceback."""
-    from .train import TrainError
     try:
         return fn(*args, **kwargs)
     except SpecError as err:
         raise click.BadParameter(str(err), param_hint=f"--{err.param.replace('_', '-')}") from None
-    except (ModelError, store.CacheError, DatasetError, OutputError, TrainError, FileNotFoundError) as err:
+    except (DiffvizError, FileNotFoundError) as err:  # every error of diffviz's own derives from DiffvizError
         raise Fault(str(err)) from None
 
 
