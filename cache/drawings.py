@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .errors import DiffvizError
 from .mixtures import Mixture, mixture_from_points
 
@@ -155,5 +157,5 @@ def read_drawing(path: str | Path) -> Mixture:
 
 def brush_counts(mixture: Mixture) -> tuple[int, int]:
     """How many points each brush drew."""
-    labels = mixture.labels if mixture.labels is not None else []
+    labels = np.asarray(mixture.labels if mixture.labels is not None else [], np.int64)  # no brushes: none drew
     return int((labels == 0).sum()), int((labels == 1).sum())
