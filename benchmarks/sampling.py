@@ -23,6 +23,7 @@ case run again with a UNet that costs nothing (it returns zeros): the engine's w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import tempfile
 import time
@@ -117,15 +118,29 @@ def timed(fn):
     return time.perf_counter() - started
 
 
+def inputs(model: UNetDenoiser, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A timing call's x (seeded noise) and t (500) for this batch size, on the model's device."""
+    x = torch.randn((batch, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
+    return x, torch.full((batch,), 500, device=model.device)
+
+
+@contextlib.contextmanager
+def uncounted(model: UNetDenoiser):
+    """Calls made meanwhile are a measurement's, not part of any case's count of UNet calls."""
+    calls = model.calls
+    try:
+        yield
+    finally:
+        model.calls = calls
+
+
 def seconds_per_image(model: UNetDenoiser, batch: int) -> float:
     """The UNet's own best time per image at this batch size: what no pooling of calls can go below."""
-    x = torch.randn((batch, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
-    t = torch.full((batch,), 500, device=model.device)
-    calls = model.calls
-    model(x, t)  # warm-up: kernels chosen, memory allocated
-    tries = 2 if batch * model.shape[-1] ** 2 < 2 ** 20 else 1  # one try where a call takes seconds (256x256 on a CPU)
-    best = min(timed(lambda: model(x, t)) for _ in range(tries))
-    model.calls = calls  # not part of any case's count
+    x, t = inputs(model, batch)
+    with uncounted(model):
+        model(x, t)  # warm-up: kernels chosen, memory allocated
+        tries = 2 if batch * model.shape[-1] ** 2 < 2 ** 20 else 1  # one where a call takes seconds (256x256 on a CPU)
+        best = min(timed(lambda: model(x, t)) for _ in range(tries))
     return best / batch
 
 
@@ -137,14 +152,12 @@ def best_call(model: UNetDenoiser, batch: int) -> float:
     seconds, 256x256 on a CPU), after a warm-up; kept per model and batch size for the run."""
     key = (id(model), batch)
     if key not in _BEST:
-        x = torch.randn((batch, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
-        t = torch.full((batch,), 500, device=model.device)
-        calls = model.calls
+        x, t = inputs(model, batch)
         small = batch * model.shape[-1] ** 2 < 2 ** 20
-        if small:
-            model(x, t)  # warm-up: kernels chosen, memory allocated
-        _BEST[key] = min(timed(lambda: model(x, t)) for _ in range(5 if small else 1))
-        model.calls = calls  # not part of any case's count
+        with uncounted(model):
+            if small:
+                model(x, t)  # warm-up: kernels chosen, memory allocated
+            _BEST[key] = min(timed(lambda: model(x, t)) for _ in range(5 if small else 1))
     return _BEST[key]
 
 
@@ -159,13 +172,9 @@ def critical_path(model: UNetDenoiser, sizes: list[int]) -> float:
 def replayed(model: UNetDenoiser, sizes: list[int]) -> float:
     """Seconds the model takes for the very calls the engine made (their batch sizes, in order) replayed back to
     back with nothing else running: the UNet's own pace for this case on this machine, as it is at this minute."""
-    largest = max(sizes)
-    x = torch.randn((largest, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device)
-    t = torch.full((largest,), 500, device=model.device)
-    calls = model.calls
-    seconds = timed(lambda: [model(x[:b], t[:b]) for b in sizes])
-    model.calls = calls  # not part of any case's count
-    return seconds
+    x, t = inputs(model, max(sizes))
+    with uncounted(model):
+        return timed(lambda: [model(x[:b], t[:b]) for b in sizes])
 
 
 class _Free:
@@ -180,12 +189,11 @@ def engine_alone(model: UNetDenoiser, fn) -> float:
     engine does besides the UNet (threads, locks, batching, the samplers' arithmetic, the records, storing)."""
     forward = model.unet.forward
     model.unet.forward = lambda x, t, **kwargs: _Free(torch.zeros_like(x))
-    calls = model.calls
     try:
-        return timed(fn)
+        with uncounted(model):
+            return timed(fn)
     finally:
         model.unet.forward = forward
-        model.calls = calls
 
 
 def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int,
