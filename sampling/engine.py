@@ -5,6 +5,12 @@ Whenever every live run is waiting on a UNet call, their inputs go through the U
 batch (in run order, so results do not depend on thread timing), and each run gets its part
 back. A full build then costs about as many UNet calls as its longest run, whatever the number
 of runs, and the samplers stay single plain loops.
+
+Every UNet call is made by one thread, the one that called run_together; the runs' threads only
+sample. On a CPU this is most of the engine's speed: torch gives each thread that enters a
+parallel region its own OpenMP team, and once a process has more of them than cores, libgomp stops
+letting idle workers spin and puts them to sleep after every parallel region, hundreds of times in
+one UNet call (about 300 context switches a call, measured, against 1 with a single team).
 """
 from __future__ import annotations
 
@@ -41,9 +47,10 @@ class BatchPool:
         self.batch_sizes: list[int] = []
 
     def call(self, index: int, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """A run's UNet call: wait for the batch it joins to come back (run by serve())."""
         with self.cond:
             self.waiting[index] = (x, t)
-            self._flush_if_ready()
+            self.cond.notify_all()
             while index not in self.results and self.error is None:
                 self.cond.wait()
             if self.error is not None:
@@ -53,7 +60,7 @@ class BatchPool:
     def finished(self) -> None:
         with self.cond:
             self.live -= 1
-            self._flush_if_ready()
+            self.cond.notify_all()
 
     def failed(self, error: BaseException) -> None:
         with self.cond:
@@ -61,36 +68,47 @@ class BatchPool:
             self.live -= 1
             self.cond.notify_all()
 
-    def _flush_if_ready(self) -> None:
-        """One UNet call for every waiting run, once no live run is still computing."""
-        if not self.waiting or len(self.waiting) < self.live:
-            return
-        order = sorted(self.waiting)
-        xs = [self.waiting[i][0] for i in order]
-        ts = [self.waiting[i][1] for i in order]
-        self.waiting.clear()
-        try:
-            eps = self.model(torch.cat(xs), torch.cat(ts))
-        except BaseException as err:  # noqa: BLE001 - handed to every waiting run
-            self.error = err
-            self.cond.notify_all()
-            return
-        self.batch_sizes.append(len(eps))
-        if self.on_call:
-            self.on_call(len(eps))
-        for i, part in zip(order, torch.split(eps, [len(x) for x in xs]), strict=False):
-            self.results[i] = part
-        self.cond.notify_all()
+    def serve(self) -> None:
+        """In the thread that made the pool: one UNet call for every waiting run, each time no live run is still
+        computing, until no run is live (or one failed)."""
+        while True:
+            with self.cond:
+                while self.error is None and self.live and len(self.waiting) < self.live:
+                    self.cond.wait()
+                if self.error is not None or not self.live:
+                    return
+                order = sorted(self.waiting)
+                xs = [self.waiting[i][0] for i in order]
+                ts = [self.waiting[i][1] for i in order]
+                self.waiting.clear()
+            try:  # every run is waiting: the lock is not needed meanwhile
+                eps = self.model(torch.cat(xs), torch.cat(ts))
+                if self.on_call:
+                    self.on_call(len(eps))
+            except BaseException as err:  # noqa: BLE001 - handed to every waiting run, then raised by run_together
+                with self.cond:
+                    self.error = self.error or err
+                    self.cond.notify_all()
+                return
+            with self.cond:
+                self.batch_sizes.append(len(eps))
+                for i, part in zip(order, torch.split(eps, [len(x) for x in xs]), strict=True):
+                    self.results[i] = part
+                self.cond.notify_all()
 
 
 def run_together(model: Denoiser, jobs: list[Callable[[Denoiser], object]],
                  on_call: Callable[[int], None] | None = None) -> tuple[list, BatchPool]:
     """Run jobs(model) at once with their UNet calls pooled; their results in job order.
-    on_call(batch size) follows every batched UNet call."""
+    on_call(batch size) follows every batched UNet call. The calling thread makes every UNet call."""
     pool = BatchPool(model, len(jobs), on_call)
     results: list = [None] * len(jobs)
+    threads_here = torch.get_num_threads()
 
     def work(i: int) -> None:
+        # This thread's arithmetic runs in it alone: an OpenMP team of its own would put the UNet's to sleep (above).
+        # The samplers' operations are elementwise or per row, so their results do not depend on it (tested).
+        torch.set_num_threads(1)
         try:
             results[i] = jobs[i](_Run(pool, i))
         except BaseException as err:  # noqa: BLE001 - re-raised below, in the caller's thread
@@ -102,8 +120,12 @@ def run_together(model: Denoiser, jobs: list[Callable[[Denoiser], object]],
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(jobs))]
     for th in threads:
         th.start()
-    for th in threads:
-        th.join()
+    try:
+        pool.serve()
+        for th in threads:
+            th.join()
+    finally:  # torch.set_num_threads(1) also set the default a new thread starts with
+        torch.set_num_threads(threads_here)
     if pool.error is not None:  # the first failure, not the others it brought down
         raise pool.error
     return results, pool

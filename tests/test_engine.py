@@ -1,6 +1,9 @@
 """The engine: runs pooled into one batch give what each gives alone, in as many calls as the longest."""
 from __future__ import annotations
 
+import threading
+
+import numpy as np
 import pytest
 import torch
 
@@ -32,6 +35,30 @@ def test_pooled_recordings_equal_serial_ones_in_as_many_calls_as_the_longest():
             # 1/sqrt(alpha_bar_999) = 156.
             tol = {"x0_hat": 2e-3, "eps_hat": 1e-4}.get(name, 3e-5)
             assert torch.as_tensor(a.images[name] - b.images[name]).abs().max() <= tol, name
+
+
+@pytest.mark.slow
+def test_a_recording_through_the_engine_is_bit_identical_to_one_made_in_the_callers_thread():
+    """The runs' threads do their arithmetic on one OpenMP thread (sampling/engine.py) and the caller's thread makes
+    every UNet call: alone in the pool, a recording's batches are its own, so every array it records must equal,
+    bit for bit, what record() gives in this thread. The grid's 51-row batches are well above the size at which
+    torch splits an operation across threads, and its recording holds reductions (distances, norms)."""
+    model = load_model("embedded", device="cpu")
+    threads, callers = torch.get_num_threads(), []
+    hook = model.unet.register_forward_pre_hook(lambda module, args: callers.append(threading.get_ident()))
+    for spec in (ForwardBackward("sample", 50, 0, 10, 8), Reverse("ddpm", 20, 1)):
+        here = record(model, spec)
+        callers.clear()
+        (pooled,), _ = run_together(model, [lambda m, s=spec: record(m, s)])
+        assert set(callers) == {threading.get_ident()} and len(callers) > 10
+        assert torch.get_num_threads() == threads  # the caller's own thread count is as it was
+        for kind in ("images", "numbers"):
+            a, b = getattr(here, kind), getattr(pooled, kind)
+            assert a.keys() == b.keys()
+            for name in a:
+                x, y = np.asarray(a[name]), np.asarray(b[name])
+                assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), (spec, name)
+    hook.remove()
 
 
 def test_a_failing_recording_fails_the_build_without_hanging():
