@@ -43,38 +43,51 @@ class BatchPool:
         self.waiting: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.results: dict[int, torch.Tensor] = {}
         self.error: BaseException | None = None
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
+        # one wake-up per waiter: the server's when a batch is ready, each run's when its part is back (a shared
+        # condition woke every thread at every post, thousands of context switches a call with a dozen runs)
+        self.ready = threading.Condition(self.lock)
+        self.answered = [threading.Condition(self.lock) for _ in range(runs)]
         self.batch_sizes: list[int] = []
 
     def call(self, index: int, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """A run's UNet call: wait for the batch it joins to come back (run by serve())."""
-        with self.cond:
+        with self.lock:
             self.waiting[index] = (x, t)
-            self.cond.notify_all()
+            self._wake_server_if_ready()
             while index not in self.results and self.error is None:
-                self.cond.wait()
+                self.answered[index].wait()
             if self.error is not None:
                 raise RuntimeError("another recording of this build failed") from self.error
             return self.results.pop(index)
 
     def finished(self) -> None:
-        with self.cond:
+        with self.lock:
             self.live -= 1
-            self.cond.notify_all()
+            self._wake_server_if_ready()
 
     def failed(self, error: BaseException) -> None:
-        with self.cond:
+        with self.lock:
             self.error = self.error or error  # keep the first failure
             self.live -= 1
-            self.cond.notify_all()
+            self._wake_everyone()
+
+    def _wake_server_if_ready(self) -> None:
+        if self.error is not None or len(self.waiting) >= self.live:
+            self.ready.notify()
+
+    def _wake_everyone(self) -> None:
+        self.ready.notify()
+        for answered in self.answered:
+            answered.notify()
 
     def serve(self) -> None:
         """In the thread that made the pool: one UNet call for every waiting run, each time no live run is still
         computing, until no run is live (or one failed)."""
         while True:
-            with self.cond:
+            with self.lock:
                 while self.error is None and self.live and len(self.waiting) < self.live:
-                    self.cond.wait()
+                    self.ready.wait()
                 if self.error is not None or not self.live:
                     return
                 order = sorted(self.waiting)
@@ -86,15 +99,15 @@ class BatchPool:
                 if self.on_call:
                     self.on_call(len(eps))
             except BaseException as err:  # noqa: BLE001 - handed to every waiting run, then raised by run_together
-                with self.cond:
+                with self.lock:
                     self.error = self.error or err
-                    self.cond.notify_all()
+                    self._wake_everyone()
                 return
-            with self.cond:
+            with self.lock:
                 self.batch_sizes.append(len(eps))
                 for i, part in zip(order, torch.split(eps, [len(x) for x in xs]), strict=True):
                     self.results[i] = part
-                self.cond.notify_all()
+                    self.answered[i].notify()
 
 
 def run_together(model: Denoiser, jobs: list[Callable[[Denoiser], object]],
