@@ -13,7 +13,7 @@
 #              less its resume state, its log, a sample grid and benchmarks/embedded_quality.py's figures)
 #   parity     the samplers on CUDA float32 against diffusers' schedulers on CUDA, and CUDA against CPU
 #              (run beside the training: it times nothing)
-#   benchmark  benchmarks/sampling.py on the GPU, float32 then bfloat16, after the training, alone on the
+#   benchmark  benchmarks/recording.py on the GPU, float32 then bfloat16, after the training, alone on the
 #              GPU, each cut short where it would run past DEADLINE seconds from the start
 #   GPU_CHECK_STEPS="train parity benchmark"   the steps to run (default: all three)
 #   TRAIN_MINUTES=4     TRAIN_DEVICE=cuda (cpu: a dry run on any machine, with TRAIN_MINUTES=0.2)
@@ -91,7 +91,7 @@ for pid in "${pids[@]}"; do wait "$pid" || true; done
 left() { echo $(( DEADLINE - SECONDS > 5 ? DEADLINE - SECONDS : 5 )); }
 if [[ $STEPS == *" benchmark "* ]]; then
 echo "benchmark from second $SECONDS"
-timeout $(( $(left) * 3 / 5 )) python3 -m benchmarks.sampling --device cuda --dtype float32 --google-steps 50 || echo "float32 benchmark ended with status $?"
-timeout "$(left)" python3 -m benchmarks.sampling --device cuda --dtype bfloat16 --google-steps 50 || echo "bfloat16 benchmark ended with status $?"
+timeout $(( $(left) * 3 / 5 )) python3 -m benchmarks.recording --device cuda --dtype float32 --google-steps 50 || echo "float32 benchmark ended with status $?"
+timeout "$(left)" python3 -m benchmarks.recording --device cuda --dtype bfloat16 --google-steps 50 || echo "bfloat16 benchmark ended with status $?"
 fi
 echo "gpu_check done at second $SECONDS"

@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 import sys
 
-# torch's CPU convolutions (oneDNN) keep the kernels they compile for each shape in a cache of 1,024 by default. The
-# engine calls the UNet at every batch size its runs come to (51 sizes in a full build of the embedded model, about
-# 126 kernels a call), so that cache thrashes: each call compiles its kernels again, about 15 % of a call that
-# follows one at another batch size (benchmarks/sampling.py). Kernels are chosen by shape alone, so the cache's size
+# torch's CPU convolutions (oneDNN) keep the kernels they compile for each shape in a cache of 1,024 by default.
+# The engine calls the UNet at every batch size its runs come to (51 sizes in a full build of the embedded model,
+# about 126 kernels a call), so that cache thrashes: each call compiles its kernels again, about 14 % of a call that
+# follows one at another batch size (docs/performance.md). Kernels are chosen by shape alone, so the cache's size
 # changes no result. oneDNN reads this when it makes its first kernel, so it is set on import, before any model
 # runs; a value the user set wins.
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16384")

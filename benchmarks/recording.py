@@ -16,9 +16,9 @@ is the engine's threads, locks, copies and samplers), and replay_s, the same cal
 nothing else running, right after: the UNet's own pace for these calls at that minute; and engine_alone_s, the
 case run again with a UNet that costs nothing (it returns zeros): the engine's whole cost by itself.
 
-    python benchmarks/sampling.py            # CPU: embedded model, and google's 256x256 architecture
-    python benchmarks/sampling.py --cases full-build-embedded grid50-embedded
-    python benchmarks/sampling.py --device cuda --dtype bfloat16
+    python benchmarks/recording.py            # CPU: embedded model, and google's 256x256 architecture
+    python benchmarks/recording.py --cases full-build-embedded grid50-embedded
+    python benchmarks/recording.py --device cuda --dtype bfloat16
 """
 from __future__ import annotations
 
