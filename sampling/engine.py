@@ -68,18 +68,19 @@ class BatchPool:
 
     def failed(self, error: BaseException) -> None:
         with self.lock:
-            self.error = self.error or error  # keep the first failure
             self.live -= 1
-            self._wake_everyone()
+            self._fail(error)
+
+    def _fail(self, error: BaseException) -> None:
+        """Keep the first failure and wake every waiter: the runs raise, serve() returns."""
+        self.error = self.error or error
+        self.ready.notify()
+        for answered in self.answered:
+            answered.notify()
 
     def _wake_server_if_ready(self) -> None:
         if self.error is not None or len(self.waiting) >= self.live:
             self.ready.notify()
-
-    def _wake_everyone(self) -> None:
-        self.ready.notify()
-        for answered in self.answered:
-            answered.notify()
 
     def serve(self) -> None:
         """In the thread that made the pool: one UNet call for every waiting run, each time no live run is still
@@ -100,8 +101,7 @@ class BatchPool:
                     self.on_call(len(eps))
             except BaseException as err:  # noqa: BLE001 - handed to every waiting run, then raised by run_together
                 with self.lock:
-                    self.error = self.error or err
-                    self._wake_everyone()
+                    self._fail(err)
                 return
             with self.lock:
                 self.batch_sizes.append(len(eps))
