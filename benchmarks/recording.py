@@ -10,9 +10,9 @@ replay_s=P wall_over_replay=Q engine_alone_s=E`.
 The critical-path bound: the batch size of every UNet call the engine made in the case, each
 call priced at the UNet's best time (the least of several calls) at that batch size, summed.
 No engine that makes the same calls can be faster; wall_over_critical is the engine's own cost together with
-the spread of the UNet's own times (its best of 5 is seldom its typical call on a shared CPU). Two figures part
+the spread of the UNet's own times (its best of 5 is seldom its typical call on a shared CPU). Three figures part
 them: unet_inside_s, what the UNet's forwards took during the engine's run (forward hooks; the rest of the wall
-is the engine's threads, locks, copies and samplers), and replay_s, the same calls replayed back to back with
+is the engine's threads, locks, copies and samplers); replay_s, the same calls replayed back to back with
 nothing else running, right after: the UNet's own pace for these calls at that minute; and engine_alone_s, the
 case run again with a UNet that costs nothing (it returns zeros): the engine's whole cost by itself.
 
@@ -197,9 +197,10 @@ def engine_alone(model: UNetDenoiser, fn) -> float:
 
 
 def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float, image_steps: int,
-           model: UNetDenoiser, sizes: list[int], alone_s: float) -> str:
-    """The two lines of a case, then the bound: wall_ratio if every image-step ran at the UNet's best
-    throughput (alone, or at the case's largest batch): what a perfect engine would reach on this machine."""
+           model: UNetDenoiser, sizes: list[int], inside: float, alone_s: float) -> str:
+    """The two lines of a case; the bound: wall_ratio if every image-step ran at the UNet's best throughput
+    (alone, or at the case's largest batch), what a perfect engine would reach on this machine; then the
+    critical-path bound and the figures that part the gap to it (inside, replay, alone). Returns the summary line."""
     print(f"  reference: {ref_calls:6d} UNet calls {ref_s:8.1f} s {image_steps / ref_s:8.1f} image-steps/s")
     print(f"  engine:    {eng_calls:6d} UNet calls {eng_s:8.1f} s {image_steps / eng_s:8.1f} image-steps/s")
     batch = max(sizes)
@@ -208,7 +209,6 @@ def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float
           f"{image_steps} image-steps take at least {image_steps * per_image:.1f} s: wall_ratio <= "
           f"{ref_s / (image_steps * per_image):.2f} for any engine on this {model.device}")
     critical = critical_path(model, sizes)
-    inside = INSIDE[id(model)]
     print(f"  critical:  the engine's {len(sizes)} UNet calls ({len(set(sizes))} batch sizes, {sum(sizes)} "
           f"image-steps), each at the UNet's best time for its batch size, take {critical:.1f} s; the engine "
           f"took {eng_s:.1f} s ({(eng_s - critical) / len(sizes) * 1e3:.1f} ms a call of its own): "
@@ -229,12 +229,9 @@ def report(name: str, ref_calls: int, ref_s: float, eng_calls: int, eng_s: float
             f"replay_s={replay:.1f} wall_over_replay={eng_s / replay:.2f} engine_alone_s={alone_s:.2f}")
 
 
-INSIDE: dict[int, float] = {}  # id(model) -> seconds its UNet's forwards took during the last counted() run
-
-
-def counted(model: UNetDenoiser, fn) -> tuple[float, list[int]]:
-    """Wall seconds of fn() and the batch size of every UNet call meanwhile, in order; the seconds the UNet's
-    forwards themselves took meanwhile go to INSIDE (what is left of the wall is the engine's own cost)."""
+def counted(model: UNetDenoiser, fn) -> tuple[float, list[int], float]:
+    """Wall seconds of fn(), the batch size of every UNet call meanwhile, in order, and the seconds the UNet's
+    forwards themselves took meanwhile (what is left of the wall is the engine's own cost)."""
     sizes, began, inside = [], [0.0], [0.0]
 
     def before(module, args):
@@ -247,9 +244,8 @@ def counted(model: UNetDenoiser, fn) -> tuple[float, list[int]]:
         inside[0] += time.perf_counter() - began[0]
     hooks = [model.unet.register_forward_pre_hook(before), model.unet.register_forward_hook(after)]
     try:
-        return timed(fn), sizes
+        return timed(fn), sizes, inside[0]
     finally:
-        INSIDE[id(model)] = inside[0]
         for hook in hooks:
             hook.remove()
 
@@ -262,11 +258,11 @@ def case_grid(name: str, model: UNetDenoiser, steps: int, image: str | None) -> 
         torch.rand((1, *model.shape), generator=torch.Generator().manual_seed(0)).to(model.device) * 2 - 1)
     ref_s = timed(lambda: ref.recording(spec, x0))
     calls = model.calls
-    eng_s, sizes = counted(model, lambda: record(model, spec, image))
+    eng_s, sizes, inside = counted(model, lambda: record(model, spec, image))
     eng_calls = model.calls - calls
     image_steps = ref.calls  # every UNet evaluation of one image is one image-step, in both
     alone = engine_alone(model, lambda: record(model, spec, image))
-    return report(name, ref.calls, ref_s, eng_calls, eng_s, image_steps, model, sizes, alone)
+    return report(name, ref.calls, ref_s, eng_calls, eng_s, image_steps, model, sizes, inside, alone)
 
 
 def case_full_build(name: str, model: UNetDenoiser, settings: Settings) -> str:
@@ -277,12 +273,12 @@ def case_full_build(name: str, model: UNetDenoiser, settings: Settings) -> str:
     calls = model.calls
     with tempfile.TemporaryDirectory() as cache:
         os.environ["DIFFVIZ_CACHE"] = cache
-        eng_s, sizes = counted(model, lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
+        eng_s, sizes, inside = counted(model, lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
     eng_calls = model.calls - calls
     with tempfile.TemporaryDirectory() as cache:
         os.environ["DIFFVIZ_CACHE"] = cache
         alone = engine_alone(model, lambda: build(list(NOTEBOOK_EXPERIMENTS), settings, model=model))
-    return report(name, ref.calls, ref_s, eng_calls, eng_s, ref.calls, model, sizes, alone)
+    return report(name, ref.calls, ref_s, eng_calls, eng_s, ref.calls, model, sizes, inside, alone)
 
 
 def google_architecture(device: str, dtype: str) -> UNetDenoiser:
