@@ -24,7 +24,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# run in the revision's worktree: its own sampling and cache packages, this environment's torch
+# run by `python -c` in the revision's worktree, whose folder comes first on sys.path: its own sampling and cache
+# packages, this environment's torch
 BUILD = """
 import glob, json, statistics, time
 import torch
@@ -60,7 +61,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "calls": len(per_cal
 
 
 def built(tree: Path, cache: Path) -> dict:
-    env = os.environ | {"PYTHONPATH": str(tree), "DIFFVIZ_CACHE": str(cache), "DIFFUSERS_VERBOSITY": "error"}
+    env = os.environ | {"DIFFVIZ_CACHE": str(cache), "DIFFUSERS_VERBOSITY": "error"}
     done = subprocess.run([sys.executable, "-c", BUILD], cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"the build at {tree} failed:\n{done.stderr[-2000:]}")
